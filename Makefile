@@ -1,0 +1,136 @@
+# ndrcheck - GNU Makefile.  See README.md: `make check` and `make demo` do
+# all set-up on a fresh Debian 12 machine.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+RULESDIR ?= $(DATADIR)/ndrcheck/rules
+DESTDIR ?=
+
+VERSION := 0.1.0
+SOVERSION := 0
+
+PKGS := gmime-3.0 glib-2.0 libpcre2-8 sqlite3 json-glib-1.0
+# Debian 12 packages providing $(PKGS), and the tools the build needs.
+DEBS := libgmime-3.0-dev libglib2.0-dev libpcre2-dev libsqlite3-dev \
+	libjson-glib-dev pkg-config gcc make
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter
+ifdef WERROR
+WARN += -Werror
+endif
+ifdef SANITIZE
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+BUILD := build/sanitize
+else
+BUILD := build/normal
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(CFLAGS) -Ilib \
+	$(PKG_CFLAGS) -DNDR_RULES_DIR='"$(RULESDIR)"'
+LIBS = $(PKG_LIBS) -lpthread
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+BIN_SRC := $(sort $(wildcard bin/*.c))
+BIN_OBJ := $(BIN_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC := $(sort $(wildcard tests/test-*.c))
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+
+SONAME := libndrcheck.so.$(SOVERSION)
+STATIC := $(BUILD)/libndrcheck.a
+SHARED := $(BUILD)/$(SONAME)
+
+.PHONY: all deps check check-unit check-integration demo install clean fuzz \
+	bench format
+
+all: deps-quiet $(STATIC) $(SHARED) libndrcheck.a $(SONAME) bin/ndrcheck \
+	ndrcheck.pc
+
+# The build tree's products at the top, where README and tools expect them.
+libndrcheck.a: $(STATIC)
+	ln -sf $< $@
+$(SONAME): $(SHARED)
+	ln -sf $< $@
+	ln -sf $@ libndrcheck.so
+
+$(BUILD)/%.o: %.c $(wildcard lib/*.h) | deps-quiet
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(STATIC): $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(SHARED): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,$(SONAME) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# The command links the static library: an installed ndrcheck then runs in
+# the bare environment of a delivery agent (no LD_LIBRARY_PATH) whatever
+# PREFIX was, and starts without resolving a shared library of its own.
+$(BUILD)/bin/ndrcheck: $(BIN_OBJ) $(STATIC)
+	$(CC) $(LDFLAGS) -o $@ $(BIN_OBJ) $(STATIC) $(LIBS)
+
+bin/ndrcheck: $(BUILD)/bin/ndrcheck
+	cp $< $@
+
+$(BUILD)/tests/%: tests/%.c $(STATIC) $(wildcard tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -DNDR_SRCDIR='"$(CURDIR)"' -o $@ $< \
+	    $(STATIC) $(LIBS) $(LDFLAGS)
+
+ndrcheck.pc: ndrcheck.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@PKGS@|$(PKGS)|' $< > $@
+
+# `make deps`: install what pkg-config cannot find (as root), or say what to.
+deps:
+	@sh tools/deps.sh $(DEBS)
+deps-quiet:
+	@pkg-config --exists $(PKGS) || sh tools/deps.sh $(DEBS)
+
+check: deps all $(TEST_BIN)
+	@sh tests/run $(BUILD)
+
+check-integration: all
+	@sh tests/integration/run
+
+demo: deps all
+	@sh tools/demo.sh
+
+bench: all
+	@sh bench/latency
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+	    $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(RULESDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+	    $(DESTDIR)$(MANDIR)/man5
+	install -m 755 bin/ndrcheck $(DESTDIR)$(BINDIR)/ndrcheck
+	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/libndrcheck.a
+	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libndrcheck.so
+	install -m 644 lib/ndrcheck.h $(DESTDIR)$(INCLUDEDIR)/ndrcheck.h
+	install -m 644 ndrcheck.pc $(DESTDIR)$(LIBDIR)/pkgconfig/ndrcheck.pc
+	install -m 644 rules/*.rules $(DESTDIR)$(RULESDIR)/
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/*.3 $(DESTDIR)$(MANDIR)/man3/
+	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+
+format:
+	clang-format -i lib/*.[ch] bin/*.c tests/*.[ch]
+
+clean:
+	rm -rf build bin/ndrcheck libndrcheck.a libndrcheck.so $(SONAME) \
+	    ndrcheck.pc

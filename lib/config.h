@@ -1,0 +1,28 @@
+/*
+ * config.h - where things are, and the user's configuration.
+ *
+ * Paths follow SPEC section 1: options, then environment, then the
+ * GKeyFile config, then XDG defaults, with HOME (else the password file)
+ * standing in for XDG_* in the bare environment of delivery agents.
+ */
+#ifndef NDR_CONFIG_H
+#define NDR_CONFIG_H
+
+#include <glib.h>
+
+#include "ndrcheck.h"
+
+typedef struct ndr_config {
+	char *db_path;
+	char **rules_dirs;	 /* NULL-terminated, later overrides earlier */
+	char **sent_folders;	 /* config "sent", NULL-terminated or NULL */
+	char **relays;		 /* config "relays": our own MTAs */
+	char **addresses;	 /* config "addresses": our own addresses */
+	int window_days;	 /* config "window", NDR_DEFAULT_WINDOW_DAYS */
+} ndr_config;
+
+gboolean ndr_config_load(ndr_config *cfg, const ndrcheck_options *opts,
+    GError **err);
+void ndr_config_clear(ndr_config *cfg);
+
+#endif /* NDR_CONFIG_H */

@@ -1,0 +1,22 @@
+/*
+ * detect.h - the header-only fast path, and the final choice of kind.
+ *
+ * ndr_detect_suspect() looks only at the header block: FALSE means the
+ * message is ordinary mail and its body is never parsed.  It must be
+ * cheap and must not miss bounce-like mail (false positives only cost
+ * a full parse).  ndr_detect_kind() names what a fully read message
+ * means (SPEC section 2: the meaning, not the wrapping).
+ */
+#ifndef NDR_DETECT_H
+#define NDR_DETECT_H
+
+#include <gmime/gmime.h>
+
+#include "findings.h"
+#include "rules.h"
+
+gboolean ndr_detect_suspect(const ndr_rules *rules, GMimeMessage *headers);
+void ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg,
+    ndr_findings *f);
+
+#endif /* NDR_DETECT_H */

@@ -1,0 +1,67 @@
+/*
+ * findings.h - what the parse stages find in one message.
+ *
+ * Data flows one way: bytes (input.c) -> GMime message (message.c) ->
+ * findings (report.c, dsn.c, original.c, textndr.c, reason.c) -> verdict
+ * (verdict.c against sentlog.c) -> output (json.c, passthrough.c).  This
+ * structure is the hand-over between the parse stages and the verdict;
+ * every string in it is a g_malloc'ed, NUL-terminated UTF-8 copy owned
+ * by the findings.
+ */
+#ifndef NDR_FINDINGS_H
+#define NDR_FINDINGS_H
+
+#include <glib.h>
+
+#include "ndrcheck.h"
+
+typedef struct ndr_recipient {
+	char *address;		   /* Final-Recipient or the address an NDR names */
+	char *original_recipient; /* Original-Recipient, or NULL */
+	char *action;		   /* "failed", "delayed", "delivered", ... or NULL */
+	char *status;		   /* enhanced status "5.1.1", or NULL */
+	char *reply_code;	   /* SMTP reply code "550", or NULL */
+	char *diagnostic;	   /* Diagnostic-Code text (type stripped), or NULL */
+	char *remote_mta;	   /* Remote-MTA, or NULL */
+	char *reason;		   /* Sisimai vocabulary (SPEC section 5), or NULL */
+} ndr_recipient;
+
+typedef struct ndr_original {
+	char *message_id;  /* without angle brackets */
+	char *from;	   /* bare address */
+	GPtrArray *to;	   /* of char *, bare addresses (To and Cc) */
+	char *subject;
+	char *date;	   /* ISO 8601 UTC "2026-11-20T10:00:00Z", or NULL */
+	gint64 date_unix;  /* 0 when unknown */
+	GPtrArray *received; /* of char *, the returned Received fields, top first */
+} ndr_original;
+
+typedef struct ndr_findings {
+	ndrcheck_kind kind;
+	GPtrArray *recipients;	 /* of ndr_recipient * */
+	ndr_original *original; /* NULL when nothing of it was found */
+	GPtrArray *reply_ids;	 /* In-Reply-To then References ids, no <> */
+	char *reporting_mta;
+	gint64 date_unix;	 /* the report's own Date; 0 when unknown */
+} ndr_findings;
+
+ndr_findings *ndr_findings_new(void);
+void ndr_findings_free(ndr_findings *f);
+
+/*
+ * The recipient with this address (compared without case), added when
+ * new.  Returns NULL for an empty address or past NDR_MAX_RECIPIENTS.
+ */
+ndr_recipient *ndr_findings_recipient(ndr_findings *f, const char *address);
+/* The original, created empty on first use. */
+ndr_original *ndr_findings_original(ndr_findings *f);
+void ndr_findings_add_reply_id(ndr_findings *f, const char *id);
+
+/*
+ * Store value in *field: trimmed, cut to NDR_MAX_FIELD_BYTES, made valid
+ * UTF-8.  An empty or NULL value leaves the field as it is, and so does
+ * any value when keep_first is set and the field is already filled.
+ */
+void ndr_set_field(char **field, const char *value, gboolean keep_first);
+
+#endif /* NDR_FINDINGS_H */

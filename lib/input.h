@@ -1,0 +1,33 @@
+/*
+ * input.h - a message as read from a descriptor, a file or a buffer.
+ *
+ * Reads all of its input, always.  At most NDR_MAX_PARSE_BYTES are kept
+ * in memory (that prefix is what the parse stages see); the rest of a
+ * larger message stays in its file, or in an unlinked spool file when it
+ * came from a pipe and the caller wants it back (passthrough), or is
+ * drained and dropped.
+ */
+#ifndef NDR_INPUT_H
+#define NDR_INPUT_H
+
+#include <sys/types.h>
+
+#include <glib.h>
+
+#include "ndrcheck.h"
+
+typedef enum ndr_eol { NDR_EOL_LF, NDR_EOL_CRLF, NDR_EOL_CR } ndr_eol;
+
+struct ndrcheck_message {
+	GByteArray *head;  /* the first bytes; the whole message unless truncated */
+	gboolean truncated; /* bytes past head exist, in rest_fd */
+	int rest_fd;	    /* -1, or a seekable descriptor holding the whole message */
+	guint64 size;	    /* of the whole message */
+	ndr_eol eol;	    /* line ending of the first line */
+	size_t from_line;   /* length of a leading mbox "From " line with its EOL */
+};
+
+/* The header block's length in head (up to and including the empty line). */
+size_t ndr_input_header_len(const ndrcheck_message *m);
+
+#endif /* NDR_INPUT_H */

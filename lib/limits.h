@@ -1,0 +1,38 @@
+/*
+ * limits.h - every limit of libndrcheck, in one place.
+ *
+ * Mail comes from strangers.  Each limit below bounds the memory or time
+ * one message can cost; when a message exceeds one, the stage that meets
+ * it stops reading that part and the verdict falls back to what is known
+ * (at worst "unknown"): never a crash, never a hang.
+ */
+#ifndef NDR_LIMITS_H
+#define NDR_LIMITS_H
+
+/* Bytes of a message kept in memory and parsed; the rest is only copied. */
+#define NDR_MAX_PARSE_BYTES (8u * 1024 * 1024)
+/* Bytes of the header block looked at by the header-only fast path. */
+#define NDR_MAX_HEADER_BYTES (256u * 1024)
+/* MIME nesting depth walked (a bounce of a bounce of a bounce...). */
+#define NDR_MAX_MIME_DEPTH 8
+/* MIME parts walked in one message. */
+#define NDR_MAX_MIME_PARTS 500
+/* Header fields looked at in one header block. */
+#define NDR_MAX_HEADERS 2000
+/* Recipients kept from one report. */
+#define NDR_MAX_RECIPIENTS 1000
+/* Bytes of one text part given to the rules (the NDR prose is near the top). */
+#define NDR_MAX_TEXT_BYTES (256u * 1024)
+/* Length kept of a diagnostic, subject or other free-text field. */
+#define NDR_MAX_FIELD_BYTES 1024
+
+/* PCRE2 match limits: no input may make a rule backtrack for long. */
+#define NDR_PCRE2_MATCH_LIMIT 100000
+#define NDR_PCRE2_DEPTH_LIMIT 5000
+
+/* SQLite busy timeout: well inside Dovecot's 10 s program timeout. */
+#define NDR_DB_BUSY_TIMEOUT_MS 4000
+/* Default window for recipient evidence (SPEC section 3), in days. */
+#define NDR_DEFAULT_WINDOW_DAYS 30
+
+#endif /* NDR_LIMITS_H */

@@ -1,0 +1,30 @@
+/*
+ * message.h - GMime views of a message.
+ *
+ * ndr_message_headers() parses the header block alone: the fast path
+ * decides most ordinary mail from it without touching the body.
+ * ndr_message_parse() parses the whole kept prefix.  Both cope with LF,
+ * CRLF and CR-only line endings and never fail: damaged mail gives what
+ * GMime could make of it (possibly a message with no parts).
+ */
+#ifndef NDR_MESSAGE_H
+#define NDR_MESSAGE_H
+
+#include <gmime/gmime.h>
+
+#include "input.h"
+
+/* Call once per process before anything else here (thread-safe). */
+void ndr_gmime_init(void);
+
+GMimeMessage *ndr_message_headers(const ndrcheck_message *m);
+GMimeMessage *ndr_message_parse(const ndrcheck_message *m);
+
+/*
+ * The decoded content of a leaf part as UTF-8 (charset converted with
+ * iconv, undecodable bytes replaced), at most max bytes of it; NULL for
+ * a part without content.  g_free() the result.
+ */
+char *ndr_part_text(GMimePart *part, size_t max, size_t *len);
+
+#endif /* NDR_MESSAGE_H */

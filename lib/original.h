@@ -1,0 +1,23 @@
+/*
+ * original.h - the original message a report returns or quotes.
+ *
+ * Takes Message-ID, From, To/Cc, Subject, Date and Received from the
+ * returned message or header block, whether it is a MIME part or text
+ * quoted inline (possibly indented) after a separator.
+ */
+#ifndef NDR_ORIGINAL_H
+#define NDR_ORIGINAL_H
+
+#include <gmime/gmime.h>
+
+#include "findings.h"
+
+/* From a header list of a returned message/rfc822 or headers part. */
+void ndr_original_from_headers(ndr_findings *f, GMimeHeaderList *headers);
+/*
+ * From text that starts with (possibly indented, possibly partial)
+ * header lines of the original; stops at the first line that is not one.
+ */
+void ndr_original_from_text(ndr_findings *f, const char *text, size_t len);
+
+#endif /* NDR_ORIGINAL_H */

@@ -1,0 +1,15 @@
+/*
+ * result.h - what classification hands to the output stage.
+ */
+#ifndef NDR_RESULT_H
+#define NDR_RESULT_H
+
+#include "findings.h"
+
+struct ndrcheck_result {
+	ndrcheck_verdict verdict;
+	ndr_findings *findings; /* kind NONE and empty for ordinary mail */
+	GPtrArray *evidence;	 /* of char *, strongest first */
+};
+
+#endif /* NDR_RESULT_H */

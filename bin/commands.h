@@ -1,0 +1,30 @@
+/*
+ * commands.h - the sub-commands of ndrcheck(1), one file each.
+ *
+ * main() (ndrcheck.c) picks the sub-command from argv[1]; each returns
+ * the process exit status.  Options common to all of them, and opening
+ * the library handle, are in common.c.
+ */
+#ifndef NDR_COMMANDS_H
+#define NDR_COMMANDS_H
+
+#include <glib.h>
+
+#include "ndrcheck.h"
+
+int cmd_classify(int argc, char **argv); /* classify.c */
+int cmd_record(int argc, char **argv);	  /* record.c */
+int cmd_import(int argc, char **argv);	  /* record.c */
+int cmd_scan(int argc, char **argv);	  /* scan.c */
+
+/* --db, --config, --rules, filled into opts (common.c). */
+GOptionGroup *common_option_group(ndrcheck_options *opts);
+/*
+ * Open the handle; on failure print one line to stderr and return the
+ * exit status (64 or 75), else NDRCHECK_OK.
+ */
+int common_open(ndrcheck **h, const ndrcheck_options *opts);
+/* Parse argv with ctx, printing a usage error; FALSE means exit 64. */
+gboolean common_parse(GOptionContext *ctx, int *argc, char ***argv);
+
+#endif /* NDR_COMMANDS_H */

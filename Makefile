@@ -81,8 +81,11 @@ $(SHARED): $(LIB_OBJ)
 $(BUILD)/bin/ndrcheck: $(BIN_OBJ) $(STATIC)
 	$(CC) $(LDFLAGS) -o $@ $(BIN_OBJ) $(STATIC) $(LIBS)
 
-bin/ndrcheck: $(BUILD)/bin/ndrcheck
-	cp $< $@
+# Copied whenever it differs, so that switching between the normal and the
+# sanitizer build never leaves the other one's binary in place.
+bin/ndrcheck: $(BUILD)/bin/ndrcheck FORCE
+	@cmp -s $< $@ || cp $< $@
+FORCE:
 
 $(BUILD)/tests/%: tests/%.c $(STATIC) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)

@@ -9,6 +9,13 @@
 #ifndef NDR_LIMITS_H
 #define NDR_LIMITS_H
 
+/*
+ * The build puts lib/ on the include path, so this file also answers
+ * every <limits.h> of the system headers (glibconfig.h needs ULONG_MAX
+ * from it): pass those on to the C library's own.
+ */
+#include_next <limits.h>
+
 /* Bytes of a message kept in memory and parsed; the rest is only copied. */
 #define NDR_MAX_PARSE_BYTES (8u * 1024 * 1024)
 /* Bytes of the header block looked at by the header-only fast path. */
@@ -29,6 +36,9 @@
 /* PCRE2 match limits: no input may make a rule backtrack for long. */
 #define NDR_PCRE2_MATCH_LIMIT 100000
 #define NDR_PCRE2_DEPTH_LIMIT 5000
+
+/* Bytes of a file held at once when reading mbox files and MTA logs. */
+#define NDR_LINE_BUFFER (256u * 1024)
 
 /* SQLite busy timeout: well inside Dovecot's 10 s program timeout. */
 #define NDR_DB_BUSY_TIMEOUT_MS 4000

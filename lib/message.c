@@ -69,14 +69,11 @@ stream_over(const ndrcheck_message *m, size_t start, size_t end)
 }
 
 static GMimeMessage *
-parse_range(const ndrcheck_message *m, size_t end)
+parse_stream(GMimeStream *s)
 {
-	GMimeStream *s;
 	GMimeParser *parser;
 	GMimeMessage *msg;
 
-	ndr_gmime_init();
-	s = stream_over(m, m->from_line, MAX(end, m->from_line));
 	parser = g_mime_parser_new_with_stream(s);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
 	msg = g_mime_parser_construct_message(parser, NULL);
@@ -84,6 +81,14 @@ parse_range(const ndrcheck_message *m, size_t end)
 	g_object_unref(s);
 	/* Promised never to fail: garbage gives an empty message. */
 	return msg != NULL ? msg : g_mime_message_new(FALSE);
+}
+
+static GMimeMessage *
+parse_range(const ndrcheck_message *m, size_t end)
+{
+	ndr_gmime_init();
+	return parse_stream(
+	    stream_over(m, m->from_line, MAX(end, m->from_line)));
 }
 
 GMimeMessage *
@@ -99,6 +104,13 @@ GMimeMessage *
 ndr_message_parse(const ndrcheck_message *m)
 {
 	return parse_range(m, m->head->len);
+}
+
+GMimeMessage *
+ndr_message_from_text(const char *text, size_t len)
+{
+	ndr_gmime_init();
+	return parse_stream(g_mime_stream_mem_new_with_buffer(text, len));
 }
 
 /*

@@ -21,6 +21,13 @@ GMimeMessage *ndr_message_headers(const ndrcheck_message *m);
 GMimeMessage *ndr_message_parse(const ndrcheck_message *m);
 
 /*
+ * A header block given as text (a returned text/rfc822-headers part, an
+ * ARF or MDN field block, quoted header lines) parsed as a message
+ * without a body.  Never NULL.
+ */
+GMimeMessage *ndr_message_from_text(const char *text, size_t len);
+
+/*
  * The decoded content of a leaf part as UTF-8 (charset converted with
  * iconv, undecodable bytes replaced), at most max bytes of it; NULL for
  * a part without content.  g_free() the result.

@@ -1,0 +1,538 @@
+/*
+ * dsn.c - read the delivery-status fields of RFC 3464 / RFC 6533 into
+ * findings (see dsn.h).
+ *
+ * The body is a sequence of field lines ("Name: value", folded lines
+ * continuing the previous field) in groups separated by empty lines:
+ * first the per-message group, then one group per recipient.  Real MTAs
+ * leave out empty lines, indent fields, and write names and types in any
+ * case, so a group is also closed when a second recipient field of the
+ * same kind begins, and an indented line is a field of its own when its
+ * name is a known DSN field.
+ */
+#include <string.h>
+
+#include "dsn.h"
+#include "limits.h"
+
+/* Where a field's value goes.  The per-recipient slots come first. */
+enum slot {
+	S_ORIGINAL,
+	S_FINAL,
+	S_ACTION,
+	S_STATUS,
+	S_REMOTE_MTA,
+	S_DIAGNOSTIC,
+	N_RECIPIENT_SLOTS,
+	S_REPORTING_MTA = N_RECIPIENT_SLOTS,
+	S_ORIGINAL_MESSAGE_ID,
+	S_IGNORED /* a known field we have no use for */
+};
+
+static const struct {
+	const char *name;
+	enum slot slot;
+} known_fields[] = {
+    {"Original-Recipient", S_ORIGINAL},
+    {"Final-Recipient", S_FINAL},
+    {"Action", S_ACTION},
+    {"Status", S_STATUS},
+    {"Remote-MTA", S_REMOTE_MTA},
+    {"Diagnostic-Code", S_DIAGNOSTIC},
+    {"Reporting-MTA", S_REPORTING_MTA},
+    /* Gmail names the original in the per-message group. */
+    {"X-Original-Message-ID", S_ORIGINAL_MESSAGE_ID},
+    {"Arrival-Date", S_IGNORED},
+    {"Last-Attempt-Date", S_IGNORED},
+    {"Will-Retry-Until", S_IGNORED},
+    {"Received-From-MTA", S_IGNORED},
+    {"Original-Envelope-Id", S_IGNORED},
+    {"DSN-Gateway", S_IGNORED},
+    {"Final-Log-ID", S_IGNORED},
+    {"X-Actual-Recipient", S_IGNORED},
+};
+
+/* One line of text at a time, whatever its line ending. */
+typedef struct line_reader {
+	const char *p, *end;
+} line_reader;
+
+static gboolean
+next_line(line_reader *lr, const char **line, size_t *len)
+{
+	const char *s = lr->p;
+
+	if (s >= lr->end)
+		return FALSE;
+	while (lr->p < lr->end && *lr->p != '\n' && *lr->p != '\r')
+		lr->p++;
+	*line = s;
+	*len = lr->p - s;
+	if (lr->p < lr->end && *lr->p == '\r') {
+		lr->p++;
+		if (lr->p < lr->end && *lr->p == '\n')
+			lr->p++;
+	} else if (lr->p < lr->end)
+		lr->p++;
+	return TRUE;
+}
+
+static gboolean
+is_blank(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!g_ascii_isspace(s[i]))
+			return FALSE;
+	return TRUE;
+}
+
+/*
+ * If the line is a field "Name: value", its name's length and the offset
+ * of its value; an indented line only counts with a known name.  Returns
+ * the known_fields index, G_N_ELEMENTS(known_fields) for an unknown
+ * name, or -1 when the line is not a field.
+ */
+static int
+parse_field(const char *s, size_t len, size_t *value_at)
+{
+	size_t i = 0, name, n;
+	int k;
+
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	name = i;
+	while (i < len && (g_ascii_isalnum(s[i]) || s[i] == '-'))
+		i++;
+	n = i - name;
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (n == 0 || i >= len || s[i] != ':')
+		return -1;
+	*value_at = i + 1;
+	for (k = 0; k < (int)G_N_ELEMENTS(known_fields); k++) {
+		if (strlen(known_fields[k].name) == n &&
+		    g_ascii_strncasecmp(known_fields[k].name, s + name, n) == 0)
+			return k;
+	}
+	return name > 0 ? -1 : (int)G_N_ELEMENTS(known_fields);
+}
+
+/* "type; value" -> value, when what precedes ';' is one bare token. */
+static const char *
+skip_type(const char *v)
+{
+	const char *semi = strchr(v, ';'), *p;
+
+	if (semi == NULL)
+		return v;
+	for (p = v; p < semi; p++) {
+		if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_' &&
+		    *p != '/' && *p != '.')
+			return v;
+	}
+	return p == v ? v : semi + 1;
+}
+
+/* Comments "(...)", nested, outside quoted strings, removed. */
+static char *
+strip_comments(const char *v)
+{
+	GString *out = g_string_sized_new(strlen(v));
+	int depth = 0;
+	gboolean quoted = FALSE;
+
+	for (; *v != '\0'; v++) {
+		if (*v == '\\' && v[1] != '\0' && (quoted || depth > 0)) {
+			if (depth == 0)
+				g_string_append_len(out, v, 2);
+			v++;
+			continue;
+		}
+		if (*v == '"' && depth == 0)
+			quoted = !quoted;
+		else if (*v == '(' && !quoted)
+			depth++;
+		else if (*v == ')' && !quoted && depth > 0) {
+			depth--;
+			continue;
+		}
+		if (depth == 0)
+			g_string_append_c(out, *v);
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* RFC 6533 utf-8-addr-xtext: "\x{HEX}" stands for one code point. */
+static void
+decode_unitext(GString *s)
+{
+	GString *out = g_string_sized_new(s->len);
+	const char *p = s->str;
+
+	while (*p != '\0') {
+		const char *close = strchr(p, '}');
+		char *endp;
+		gunichar c;
+
+		if (p[0] == '\\' && p[1] == 'x' && p[2] == '{' &&
+		    close != NULL) {
+			c = (gunichar)g_ascii_strtoull(p + 3, &endp, 16);
+			if (endp == close && endp > p + 3 &&
+			    g_unichar_validate(c) && c != 0) {
+				g_string_append_unichar(out, c);
+				p = close + 1;
+				continue;
+			}
+		}
+		g_string_append_c(out, *p++);
+	}
+	g_string_assign(s, out->str);
+	g_string_free(out, TRUE);
+}
+
+char *
+ndr_dsn_address(const char *value)
+{
+	char *nocomment = strip_comments(value), *lt, *gt, **words, *result;
+	GString *a = g_string_new(g_strstrip((char *)skip_type(nocomment)));
+	const char *pick = NULL;
+	int i;
+
+	g_free(nocomment);
+	if ((lt = strchr(a->str, '<')) != NULL &&
+	    (gt = strchr(lt, '>')) != NULL) {
+		g_string_truncate(a, gt - a->str);
+		g_string_erase(a, 0, lt + 1 - a->str);
+	}
+	decode_unitext(a);
+	/* A stray word beside the address: keep the one with an '@'. */
+	words = g_strsplit_set(g_strstrip(a->str), " \t\"", -1);
+	for (i = 0; words[i] != NULL; i++) {
+		if (*words[i] == '\0')
+			continue;
+		if (pick == NULL || (strchr(words[i], '@') != NULL &&
+		                     strchr(pick, '@') == NULL))
+			pick = words[i];
+	}
+	result = NULL;
+	if (pick != NULL) {
+		result = g_strdup(pick);
+		g_strchomp(g_strdelimit(result, ",;", ' '));
+		if (*result == '\0')
+			g_clear_pointer(&result, g_free);
+	}
+	g_strfreev(words);
+	g_string_free(a, TRUE);
+	return result;
+}
+
+/* The length of an enhanced status code "c.sss.ddd" at s, else 0. */
+static size_t
+status_at(const char *s)
+{
+	size_t i = 0, part, digits;
+
+	if (s[0] != '2' && s[0] != '4' && s[0] != '5')
+		return 0;
+	i = 1;
+	for (part = 0; part < 2; part++) {
+		if (s[i] != '.')
+			return 0;
+		i++;
+		for (digits = 0; g_ascii_isdigit(s[i]) && digits < 3; digits++)
+			i++;
+		if (digits == 0)
+			return 0;
+	}
+	/* Not part of a longer number or a dotted address. */
+	if (g_ascii_isdigit(s[i]) || (s[i] == '.' && g_ascii_isdigit(s[i + 1])))
+		return 0;
+	return i;
+}
+
+char *
+ndr_dsn_find_status(const char *text)
+{
+	const char *p;
+	size_t n;
+
+	if (text == NULL)
+		return NULL;
+	for (p = text; *p != '\0'; p++) {
+		if (p > text && (g_ascii_isdigit(p[-1]) || p[-1] == '.'))
+			continue;
+		if ((n = status_at(p)) > 0)
+			return g_strndup(p, n);
+	}
+	return NULL;
+}
+
+/* Whether s starts with a reply code "550" ended by a space, '-' or end. */
+static gboolean
+reply_code_at(const char *s)
+{
+	return (s[0] == '2' || s[0] == '4' || s[0] == '5') &&
+	       g_ascii_isdigit(s[1]) && g_ascii_isdigit(s[2]) &&
+	       (s[3] == ' ' || s[3] == '-' || s[3] == '\0');
+}
+
+/*
+ * A diagnostic starts with the reply ("550 5.1.1 ..."), or quotes it
+ * after the MTA's own words ("... said: 550 5.1.1 ..."): there, only a
+ * code followed by an enhanced status code is trusted to be one.
+ */
+char *
+ndr_dsn_find_reply_code(const char *text)
+{
+	const char *p;
+
+	if (text == NULL)
+		return NULL;
+	for (p = text; g_ascii_isspace(*p); p++)
+		;
+	if (reply_code_at(p))
+		return g_strndup(p, 3);
+	for (p = text; *p != '\0'; p++) {
+		if (p > text && (g_ascii_isalnum(p[-1]) || p[-1] == '.'))
+			continue;
+		if (reply_code_at(p) && p[3] != '\0' &&
+		    status_at(p + 4 + (p[4] == '#')) > 0)
+			return g_strndup(p, 3);
+	}
+	return NULL;
+}
+
+/* Whitespace runs (left by unfolding) made one space. */
+static char *
+collapse_spaces(const char *v)
+{
+	GString *out = g_string_sized_new(strlen(v));
+
+	for (; *v != '\0'; v++) {
+		if (g_ascii_isspace(*v)) {
+			if (out->len > 0 && out->str[out->len - 1] != ' ')
+				g_string_append_c(out, ' ');
+		} else
+			g_string_append_c(out, *v);
+	}
+	return g_strstrip(g_string_free(out, FALSE));
+}
+
+/* "dns; mx.example.net (comment)" -> "mx.example.net". */
+static char *
+mta_name(const char *value)
+{
+	char *nocomment = strip_comments(value);
+	char *name = g_strdup(g_strstrip((char *)skip_type(nocomment)));
+
+	g_free(nocomment);
+	return name;
+}
+
+/* RFC 3464 actions; "expired" (SendGrid) means it gave up: failed. */
+static char *
+action_word(const char *value)
+{
+	char *w = g_ascii_strdown(value, -1);
+
+	g_strchug(w);
+	w[strcspn(w, " \t(;")] = '\0';
+	if (strcmp(w, "expired") == 0) {
+		g_free(w);
+		return g_strdup("failed");
+	}
+	if (strcmp(w, "deliverable") == 0) {
+		g_free(w);
+		return g_strdup("delivered");
+	}
+	return w;
+}
+
+/*
+ * The Status field, unless it is missing or only says the class
+ * ("5.0.0") while the diagnostic names a precise code of the same class.
+ */
+static char *
+pick_status(const char *field, const char *diagnostic)
+{
+	char *s = ndr_dsn_find_status(field);
+	char *d = ndr_dsn_find_status(diagnostic);
+
+	if (s == NULL ||
+	    (d != NULL && d[0] == s[0] && g_str_has_suffix(s, ".0.0") &&
+	     !g_str_has_suffix(d, ".0.0"))) {
+		g_free(s);
+		return d;
+	}
+	g_free(d);
+	return s;
+}
+
+/* A recipient group, complete: add it to the findings. */
+static gboolean
+flush_group(char **g, ndr_findings *f)
+{
+	char *addr, *orig, *v;
+	ndr_recipient *r;
+	gboolean added = FALSE;
+	int i;
+
+	addr = g[S_FINAL] != NULL ? ndr_dsn_address(g[S_FINAL]) : NULL;
+	orig = g[S_ORIGINAL] != NULL ? ndr_dsn_address(g[S_ORIGINAL]) : NULL;
+	r = ndr_findings_recipient(f, addr != NULL ? addr : orig);
+	if (r != NULL) {
+		added = TRUE;
+		ndr_set_field(&r->original_recipient, orig, TRUE);
+		if (g[S_ACTION] != NULL) {
+			v = action_word(g[S_ACTION]);
+			ndr_set_field(&r->action, v, TRUE);
+			g_free(v);
+		}
+		v = pick_status(g[S_STATUS], g[S_DIAGNOSTIC]);
+		ndr_set_field(&r->status, v, TRUE);
+		g_free(v);
+		if (g[S_DIAGNOSTIC] != NULL) {
+			v = collapse_spaces(skip_type(g[S_DIAGNOSTIC]));
+			ndr_set_field(&r->diagnostic, v, TRUE);
+			g_free(v);
+			v = ndr_dsn_find_reply_code(r->diagnostic);
+			ndr_set_field(&r->reply_code, v, TRUE);
+			g_free(v);
+		}
+		if (g[S_REMOTE_MTA] != NULL) {
+			v = mta_name(g[S_REMOTE_MTA]);
+			ndr_set_field(&r->remote_mta, v, TRUE);
+			g_free(v);
+		}
+	}
+	g_free(addr);
+	g_free(orig);
+	for (i = 0; i < N_RECIPIENT_SLOTS; i++)
+		g_clear_pointer(&g[i], g_free);
+	return added;
+}
+
+static gboolean
+group_started(char **g)
+{
+	int i;
+
+	for (i = 0; i < N_RECIPIENT_SLOTS; i++)
+		if (g[i] != NULL)
+			return TRUE;
+	return FALSE;
+}
+
+/* A per-message field goes to the findings at once. */
+static void
+store_message_field(enum slot slot, const char *value, ndr_findings *f)
+{
+	char *v;
+
+	if (slot == S_REPORTING_MTA) {
+		v = mta_name(value);
+		ndr_set_field(&f->reporting_mta, v, TRUE);
+		g_free(v);
+	} else if (slot == S_ORIGINAL_MESSAGE_ID) {
+		v = ndr_dsn_address(value); /* "<id>" parses like an address */
+		ndr_set_field(&ndr_findings_original(f)->message_id, v, TRUE);
+		g_free(v);
+	}
+}
+
+/* The reader's state: the group being filled and the field being read. */
+typedef struct dsn_state {
+	char *group[N_RECIPIENT_SLOTS];
+	enum slot slot; /* of the pending field */
+	GString *value; /* the pending field's unfolded value, or NULL */
+	guint groups;
+	ndr_findings *f;
+} dsn_state;
+
+static void
+end_field(dsn_state *st)
+{
+	char **dst;
+
+	if (st->value == NULL)
+		return;
+	if (st->slot < N_RECIPIENT_SLOTS) {
+		dst = &st->group[st->slot];
+		/* A second recipient without the empty line between. */
+		if (*dst != NULL &&
+		    (st->slot == S_FINAL || st->slot == S_ORIGINAL) &&
+		    flush_group(st->group, st->f))
+			st->groups++;
+		if (*dst == NULL)
+			*dst = g_strdup(st->value->str);
+	} else
+		store_message_field(st->slot, st->value->str, st->f);
+	g_string_free(st->value, TRUE);
+	st->value = NULL;
+}
+
+static void
+end_group(dsn_state *st)
+{
+	end_field(st);
+	if (group_started(st->group) && flush_group(st->group, st->f))
+		st->groups++;
+}
+
+guint
+ndr_dsn_read(const char *text, size_t len, ndr_findings *f)
+{
+	line_reader lr = {text, text + len};
+	dsn_state st = {.f = f};
+	const char *line;
+	size_t n, at;
+	int k;
+
+	while (next_line(&lr, &line, &n)) {
+		if (is_blank(line, n)) {
+			end_group(&st);
+			continue;
+		}
+		k = parse_field(line, n, &at);
+		if (k < 0 && st.value != NULL &&
+		    (g_ascii_isspace(*line) || st.slot == S_DIAGNOSTIC)) {
+			/* Folded, or a multi-line reply left unindented. */
+			g_string_append_c(st.value, ' ');
+			g_string_append_len(st.value, line, n);
+			continue;
+		}
+		end_field(&st);
+		if (k < 0 || k == (int)G_N_ELEMENTS(known_fields) ||
+		    known_fields[k].slot == S_IGNORED)
+			continue;
+		st.slot = known_fields[k].slot;
+		st.value = g_string_new_len(line + at, n - at);
+	}
+	end_group(&st);
+	return st.groups;
+}
+
+gboolean
+ndr_dsn_looks_like(const char *text, size_t len)
+{
+	line_reader lr = {text, text + len};
+	gboolean rcpt = FALSE, action = FALSE;
+	const char *line;
+	size_t n, at;
+	int k;
+
+	while (next_line(&lr, &line, &n) && !(rcpt && action)) {
+		k = parse_field(line, n, &at);
+		if (k < 0 || k == (int)G_N_ELEMENTS(known_fields))
+			continue;
+		if (known_fields[k].slot == S_FINAL ||
+		    known_fields[k].slot == S_ORIGINAL)
+			rcpt = TRUE;
+		else if (known_fields[k].slot == S_ACTION ||
+		         known_fields[k].slot == S_STATUS)
+			action = TRUE;
+	}
+	return rcpt && action;
+}

@@ -1,0 +1,45 @@
+/*
+ * dsn.h - the delivery-status fields of RFC 3464 and RFC 6533.
+ *
+ * Reads the body of a message/delivery-status (or global-delivery-status)
+ * part: the per-message group, then one group per recipient, separated
+ * by empty lines.  Copes with what real MTAs send: CRLF, missing empty
+ * lines, odd case, fields indented with spaces, comments, address and
+ * diagnostic types in any case.
+ */
+#ifndef NDR_DSN_H
+#define NDR_DSN_H
+
+#include "findings.h"
+
+/*
+ * Add the recipients of a delivery-status body (UTF-8 text) to f, with
+ * their action, status, SMTP reply code, diagnostic and remote MTA;
+ * set f->reporting_mta, and the original's Message-ID when the report
+ * names it (X-Original-Message-ID).  Returns the number of recipient
+ * groups read.
+ */
+guint ndr_dsn_read(const char *text, size_t len, ndr_findings *f);
+
+/*
+ * Whether text begins like a delivery-status body (a Final-Recipient or
+ * Original-Recipient field together with Action or Status): for the DSN
+ * blocks some MTAs send labelled text/plain.
+ */
+gboolean ndr_dsn_looks_like(const char *text, size_t len);
+
+/*
+ * The address of a recipient field value: the "rfc822;" or "utf-8;" type,
+ * comments, quotes and angle brackets removed, case kept.  NULL when
+ * nothing address-like is left.  g_free() the result.
+ */
+char *ndr_dsn_address(const char *value);
+
+/*
+ * The first enhanced status code ("5.1.1") in text, and the SMTP reply
+ * code ("550") in a diagnostic, as new strings, or NULL.
+ */
+char *ndr_dsn_find_status(const char *text);
+char *ndr_dsn_find_reply_code(const char *text);
+
+#endif /* NDR_DSN_H */

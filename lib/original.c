@@ -1,0 +1,269 @@
+/*
+ * original.c - take the original message's Message-ID, From, To/Cc,
+ * Subject, Date and Received fields from the header list a report
+ * returns, or from header lines it quotes as text (see original.h).
+ *
+ * The first source that gives a field wins: a report names one original.
+ */
+#include <string.h>
+
+#include "limits.h"
+#include "message.h"
+#include "original.h"
+
+/* The header's raw value, unfolded, or NULL when it is absent. */
+static char *
+raw_value(GMimeHeaderList *headers, const char *name)
+{
+	GMimeHeader *h = g_mime_header_list_get_header(headers, name);
+	const char *raw = h != NULL ? g_mime_header_get_raw_value(h) : NULL;
+
+	return raw != NULL ? g_mime_utils_header_unfold(raw) : NULL;
+}
+
+/* Every mailbox of list, groups flattened, as bare addresses. */
+static void
+add_addresses(InternetAddressList *list, GPtrArray *out, guint max)
+{
+	int i, n = internet_address_list_length(list);
+
+	for (i = 0; i < n && out->len < max; i++) {
+		InternetAddress *a = internet_address_list_get_address(list, i);
+		char *addr = NULL;
+
+		if (INTERNET_ADDRESS_IS_GROUP(a)) {
+			add_addresses(internet_address_group_get_members(
+			                  INTERNET_ADDRESS_GROUP(a)),
+			              out, max);
+			continue;
+		}
+		ndr_set_field(&addr,
+		              internet_address_mailbox_get_addr(
+		                  INTERNET_ADDRESS_MAILBOX(a)),
+		              FALSE);
+		if (addr != NULL)
+			g_ptr_array_add(out, addr);
+	}
+}
+
+static InternetAddressList *
+parse_list(GMimeHeaderList *headers, const char *name)
+{
+	char *v = raw_value(headers, name);
+	InternetAddressList *list = NULL;
+
+	if (v != NULL)
+		list = internet_address_list_parse(NULL, v);
+	g_free(v);
+	return list;
+}
+
+static void
+take_from(ndr_original *o, GMimeHeaderList *headers)
+{
+	InternetAddressList *list = parse_list(headers, "From");
+	GPtrArray *addrs = g_ptr_array_new_with_free_func(g_free);
+
+	if (list != NULL) {
+		add_addresses(list, addrs, 1);
+		g_object_unref(list);
+	}
+	if (addrs->len > 0)
+		ndr_set_field(&o->from, g_ptr_array_index(addrs, 0), TRUE);
+	g_ptr_array_unref(addrs);
+}
+
+static void
+take_to(ndr_original *o, GMimeHeaderList *headers)
+{
+	static const char *const names[] = {"To", "Cc"};
+	size_t i;
+
+	if (o->to->len > 0)
+		return;
+	for (i = 0; i < G_N_ELEMENTS(names); i++) {
+		InternetAddressList *list = parse_list(headers, names[i]);
+
+		if (list != NULL) {
+			add_addresses(list, o->to, NDR_MAX_RECIPIENTS);
+			g_object_unref(list);
+		}
+	}
+}
+
+static void
+take_message_id(ndr_original *o, GMimeHeaderList *headers)
+{
+	char *v = raw_value(headers, "Message-ID"), *id;
+
+	if (v == NULL)
+		return;
+	/* A broken id without <> is still the id the sender's log has. */
+	id = g_mime_utils_decode_message_id(v);
+	ndr_set_field(&o->message_id, id != NULL ? id : g_strstrip(v), TRUE);
+	g_free(id);
+	g_free(v);
+}
+
+static void
+take_date(ndr_original *o, GMimeHeaderList *headers)
+{
+	char *v = raw_value(headers, "Date");
+	GDateTime *dt, *utc;
+
+	if (v == NULL || o->date != NULL)
+		goto out;
+	dt = g_mime_utils_header_decode_date(v);
+	if (dt == NULL)
+		goto out;
+	utc = g_date_time_to_utc(dt);
+	o->date = g_date_time_format(utc, "%Y-%m-%dT%H:%M:%SZ");
+	o->date_unix = g_date_time_to_unix(utc);
+	g_date_time_unref(utc);
+	g_date_time_unref(dt);
+out:
+	g_free(v);
+}
+
+static void
+take_subject(ndr_original *o, GMimeHeaderList *headers)
+{
+	char *v = raw_value(headers, "Subject"), *text;
+
+	if (v == NULL)
+		return;
+	text = g_mime_utils_header_decode_text(NULL, v);
+	ndr_set_field(&o->subject, text, TRUE);
+	g_free(text);
+	g_free(v);
+}
+
+static void
+take_received(ndr_original *o, GMimeHeaderList *headers)
+{
+	int i, n = MIN(g_mime_header_list_get_count(headers), NDR_MAX_HEADERS);
+
+	if (o->received->len > 0)
+		return;
+	for (i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(headers, i);
+		char *v, *field = NULL;
+
+		if (g_ascii_strcasecmp(g_mime_header_get_name(h), "Received"))
+			continue;
+		v = g_mime_utils_header_unfold(g_mime_header_get_raw_value(h));
+		ndr_set_field(&field, v, FALSE);
+		g_free(v);
+		if (field != NULL)
+			g_ptr_array_add(o->received, field);
+	}
+}
+
+void
+ndr_original_from_headers(ndr_findings *f, GMimeHeaderList *headers)
+{
+	ndr_original *o;
+
+	if (headers == NULL || g_mime_header_list_get_count(headers) == 0)
+		return;
+	o = ndr_findings_original(f);
+	take_message_id(o, headers);
+	take_from(o, headers);
+	take_to(o, headers);
+	take_subject(o, headers);
+	take_date(o, headers);
+	take_received(o, headers);
+}
+
+/* The length of the quoting ("> ", "  ", ">>") before a line's text. */
+static size_t
+quote_len(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '>'))
+		i++;
+	return i;
+}
+
+/* Whether s starts with "Field-Name:" (RFC 5322 ftext, then a colon). */
+static gboolean
+header_line(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && s[i] > ' ' && s[i] < 127 && s[i] != ':')
+		i++;
+	return i > 0 && i < len && s[i] == ':';
+}
+
+/*
+ * Rebuild a plain header block from quoted lines: the quoting of the
+ * first header line is taken off every line, so that a folded line
+ * (more indented than that) stays a continuation.
+ */
+static GString *
+unquote_headers(const char *text, size_t len)
+{
+	GString *block = g_string_new(NULL);
+	const char *p = text, *end = text + MIN(len, NDR_MAX_HEADER_BYTES);
+	size_t prefix = 0;
+	gboolean started = FALSE;
+
+	while (p < end) {
+		const char *eol = p, *s;
+		size_t n, q;
+
+		while (eol < end && *eol != '\n' && *eol != '\r')
+			eol++;
+		n = eol - p;
+		q = quote_len(p, n);
+		s = p;
+		p = eol + (eol < end);
+		if (eol < end && *eol == '\r' && p < end && *p == '\n')
+			p++;
+		if (q == n) { /* blank, or only quote marks */
+			if (started)
+				break;
+			continue;
+		}
+		if (!started) {
+			/* A cut-off field's tail before the first field. */
+			if (!header_line(s + q, n - q))
+				continue;
+			started = TRUE;
+			prefix = q;
+		} else if (q > prefix ||
+		           (q == prefix && q > 0 && s[q - 1] != '>' &&
+		            !header_line(s + q, n - q))) {
+			/*
+			 * More indented than the fields, or indented alike
+			 * by an MTA that shifts every line: a folded line.
+			 */
+			g_string_append_c(block, ' ');
+			g_string_append_len(block, s + q, n - q);
+			continue;
+		} else if (!header_line(s + q, n - q))
+			break;
+		if (block->len > 0)
+			g_string_append_c(block, '\n');
+		g_string_append_len(block, s + q, n - q);
+	}
+	return block;
+}
+
+void
+ndr_original_from_text(ndr_findings *f, const char *text, size_t len)
+{
+	GString *block = unquote_headers(text, len);
+	GMimeMessage *msg;
+
+	if (block->len > 0) {
+		g_string_append(block, "\n\n");
+		msg = ndr_message_from_text(block->str, block->len);
+		ndr_original_from_headers(
+		    f, g_mime_object_get_header_list(GMIME_OBJECT(msg)));
+		g_object_unref(msg);
+	}
+	g_string_free(block, TRUE);
+}

@@ -40,6 +40,16 @@
 /* Bytes of a file held at once when reading mbox files and MTA logs. */
 #define NDR_LINE_BUFFER (256u * 1024)
 
+/*
+ * scan: results held for in-order output, per worker thread (one slow
+ * message holds the output back while the others go on), and bytes of
+ * mbox messages read ahead of the workers.
+ */
+#define NDR_SCAN_WINDOW_PER_JOB 64
+#define NDR_SCAN_QUEUED_BYTES (32u * 1024 * 1024)
+/* scan --jobs at most: each worker holds a handle (rules, SQLite). */
+#define NDR_SCAN_MAX_JOBS 256
+
 /* SQLite busy timeout: well inside Dovecot's 10 s program timeout. */
 #define NDR_DB_BUSY_TIMEOUT_MS 4000
 /* Default window for recipient evidence (SPEC section 3), in days. */

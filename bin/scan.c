@@ -1,0 +1,326 @@
+/*
+ * scan.c - `ndrcheck scan`: classify every message of Maildirs, Maildir++
+ * trees, mbox files and folders of message files (SPEC section 4).
+ *
+ * The engine (walking, worker threads, order, moving) is lib/scan.c;
+ * this file parses the options and prints: one line per message in input
+ * order on stdout, VERDICT<TAB>KIND<TAB>PATH (a fourth field says where
+ * --move-to put the message) or JSON lines with "file"; a progress line
+ * on stderr when it is a terminal; a summary on stderr at the end.
+ *
+ * Exit status (the mblaze and cat(1) convention): 0 when every message
+ * was read (and, with --move-to, every backscatter message moved); 1 when
+ * some file could not be read or vanished, or some message could not be
+ * moved, each said in one line on stderr and skipped; 64 for a usage
+ * error; 75 when the sent log or the output failed.  The verdicts are in
+ * the output, not in the status.
+ */
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "limits.h"
+#include "scan.h"
+
+#define N_VERDICTS (NDRCHECK_UNKNOWN + 1)
+#define N_KINDS    (NDRCHECK_KIND_FEEDBACK + 1)
+/* Microseconds between two updates of the progress line. */
+#define PROGRESS_INTERVAL 200000
+
+typedef struct printer {
+	gboolean json;
+	guint only;        /* bit (1 << verdict) of each verdict printed */
+	gboolean progress; /* show a progress line (stderr is a tty) */
+	gboolean shown;    /* the progress line is on the screen */
+	guint64 messages, skipped, moved, unmoved;
+	guint64 verdicts[N_VERDICTS];
+	guint64 kinds[N_KINDS];
+	gint64 start, last; /* monotonic time, microseconds */
+} printer;
+
+static double
+rate(const printer *pr, gint64 now)
+{
+	return now > pr->start ? pr->messages * 1e6 / (now - pr->start) : 0;
+}
+
+static void
+progress_clear(printer *pr)
+{
+	if (pr->shown)
+		fputs("\r\033[K", stderr);
+	pr->shown = FALSE;
+}
+
+static void
+progress(printer *pr)
+{
+	gint64 now = g_get_monotonic_time();
+
+	if (!pr->progress || now - pr->last < PROGRESS_INTERVAL)
+		return;
+	pr->last = now;
+	fprintf(
+	    stderr,
+	    "\r\033[Kndrcheck scan: %" G_GUINT64_FORMAT " messages, %.0f/s, "
+	    "%" G_GUINT64_FORMAT " backscatter",
+	    pr->messages, rate(pr, now), pr->verdicts[NDRCHECK_BACKSCATTER]);
+	pr->shown = TRUE;
+}
+
+static void
+warn(printer *pr, const char *msg)
+{
+	progress_clear(pr);
+	fprintf(stderr, "ndrcheck: scan: %s\n", msg);
+}
+
+/* The JSON object of SPEC section 5, with "moved_to" when it moved. */
+static void
+print_json(const ndr_scan_entry *e)
+{
+	char *json, *end, *dest;
+	JsonNode *node;
+
+	json = ndrcheck_result_json(e->result, e->file);
+	end = strrchr(json, '}');
+	if (e->moved_to == NULL || end == NULL) {
+		printf("%s\n", json);
+	} else {
+		node = json_node_init_string(json_node_alloc(), e->moved_to);
+		dest = json_to_string(node, FALSE);
+		printf("%.*s,\"moved_to\":%s}\n", (int)(end - json), json,
+		       dest);
+		g_free(dest);
+		json_node_unref(node);
+	}
+	free(json);
+}
+
+static void
+print_text(const ndr_scan_entry *e)
+{
+	printf("%s\t%s\t%s",
+	       ndrcheck_verdict_name(ndrcheck_result_verdict(e->result)),
+	       ndrcheck_kind_name(ndrcheck_result_kind(e->result)), e->file);
+	if (e->moved_to != NULL)
+		printf("\t%s", e->moved_to);
+	putchar('\n');
+}
+
+/* One message, in input order; FALSE (stop) once stdout fails. */
+static gboolean
+print_entry(const ndr_scan_entry *e, void *arg)
+{
+	printer *pr = arg;
+	ndrcheck_verdict v;
+
+	pr->messages++;
+	if (e->result == NULL) {
+		pr->skipped++;
+		warn(pr, e->error);
+		return TRUE;
+	}
+	v = ndrcheck_result_verdict(e->result);
+	pr->verdicts[v]++;
+	pr->kinds[ndrcheck_result_kind(e->result)]++;
+	pr->moved += e->moved_to != NULL;
+	if (e->error != NULL) {
+		pr->unmoved++;
+		warn(pr, e->error);
+	}
+	if (pr->only == 0 || (pr->only & (1u << v)) != 0) {
+		if (pr->json)
+			print_json(e);
+		else
+			print_text(e);
+	}
+	progress(pr);
+	return !ferror(stdout);
+}
+
+/* "name count, ..." for the non-zero counts. */
+static void
+append_counts(GString *s, const guint64 *counts, int n,
+              const char *(*name)(int))
+{
+	const char *sep = "";
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (counts[i] == 0)
+			continue;
+		g_string_append_printf(s, "%s%s %" G_GUINT64_FORMAT, sep,
+		                       name(i), counts[i]);
+		sep = ", ";
+	}
+}
+
+static const char *
+verdict_name(int v)
+{
+	return ndrcheck_verdict_name((ndrcheck_verdict)v);
+}
+
+static const char *
+kind_name(int k)
+{
+	return ndrcheck_kind_name((ndrcheck_kind)k);
+}
+
+static void
+summary(printer *pr, const char *move_to, gboolean dry_run)
+{
+	gint64 now = g_get_monotonic_time();
+	GString *s = g_string_new(NULL);
+
+	progress_clear(pr);
+	g_string_printf(s,
+	                "ndrcheck scan: %" G_GUINT64_FORMAT
+	                " messages in %.2f s "
+	                "(%.0f/s): ",
+	                pr->messages, (now - pr->start) / 1e6, rate(pr, now));
+	append_counts(s, pr->verdicts, N_VERDICTS, verdict_name);
+	g_string_append(s, "\nndrcheck scan: kinds: ");
+	append_counts(s, pr->kinds, N_KINDS, kind_name);
+	if (pr->skipped > 0)
+		g_string_append_printf(s,
+		                       "\nndrcheck scan: %" G_GUINT64_FORMAT
+		                       " not read (see above)",
+		                       pr->skipped);
+	if (move_to != NULL)
+		g_string_append_printf(
+		    s, "\nndrcheck scan: %s %" G_GUINT64_FORMAT " to %s",
+		    dry_run ? "would move" : "moved", pr->moved, move_to);
+	if (pr->unmoved > 0)
+		g_string_append_printf(
+		    s, ", %" G_GUINT64_FORMAT " not (see above)", pr->unmoved);
+	fprintf(stderr, "%s\n", s->str);
+	g_string_free(s, TRUE);
+}
+
+/* --only VERDICT[,VERDICT...] as a bit set; FALSE for an unknown name. */
+static gboolean
+parse_only(const char *list, guint *only)
+{
+	char **names = g_strsplit(list, ",", -1);
+	ndrcheck_verdict v;
+	gboolean ok = TRUE;
+	int i;
+
+	for (i = 0; ok && names[i] != NULL; i++) {
+		ok = ndrcheck_verdict_from_name(g_strstrip(names[i]), &v) == 0;
+		if (ok)
+			*only |= 1u << v;
+		else
+			fprintf(
+			    stderr,
+			    "ndrcheck: scan: --only: unknown verdict '%s'; "
+			    "use backscatter, genuine, not-bounce or unknown\n",
+			    names[i]);
+	}
+	g_strfreev(names);
+	return ok;
+}
+
+typedef struct scan_args {
+	gboolean json, dry_run, quiet;
+	char *only, *move_to;
+	gint jobs;
+} scan_args;
+
+/* Parse argv into a, p and pr; FALSE after a usage error was printed. */
+static gboolean
+parse(int *argc, char ***argv, scan_args *a, ndr_scan_params *p, printer *pr)
+{
+	GOptionEntry entries[] = {
+	    {"json", 0, 0, G_OPTION_ARG_NONE, &a->json,
+	     "Print JSON lines (SPEC section 5, with \"file\")", NULL},
+	    {"only", 0, 0, G_OPTION_ARG_STRING, &a->only,
+	     "Print only messages with these verdicts", "VERDICT[,...]"},
+	    {"jobs", 'j', 0, G_OPTION_ARG_INT, &a->jobs,
+	     "Classify with N threads (default: every core)", "N"},
+	    {"move-to", 0, 0, G_OPTION_ARG_FILENAME, &a->move_to,
+	     "Move backscatter into this Maildir folder", "FOLDER"},
+	    {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &a->dry_run,
+	     "With --move-to: say what would move, move nothing", NULL},
+	    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet,
+	     "No progress line and no summary on stderr", NULL},
+	    {NULL, 0, 0, 0, NULL, NULL, NULL}};
+	GOptionContext *ctx;
+	gboolean ok;
+
+	ctx = g_option_context_new("PATH... - classify every message of "
+	                           "Maildirs, mbox files and folders");
+	g_option_context_set_description(
+	    ctx,
+	    "PATH is a Maildir (with its Maildir++ folders), an mbox file, a "
+	    "folder of message\nfiles or a message file; - reads a list of "
+	    "paths from stdin (mlist, find).\nExit status: 0 every message "
+	    "read, 1 some could not be read or moved,\n64 usage error, 75 "
+	    "sent log or output failure.");
+	g_option_context_set_main_group(ctx, common_option_group(&p->open));
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	ok = common_parse(ctx, argc, argv);
+	g_option_context_free(ctx);
+	if (!ok || (a->only != NULL && !parse_only(a->only, &pr->only)))
+		return FALSE;
+	if (*argc < 2)
+		fputs("ndrcheck: scan: name at least one PATH, or - to read "
+		      "paths from stdin\n",
+		      stderr);
+	else if (a->jobs < 1 || a->jobs > NDR_SCAN_MAX_JOBS)
+		fprintf(
+		    stderr,
+		    "ndrcheck: scan: --jobs %d: give a number from 1 to %d\n",
+		    a->jobs, NDR_SCAN_MAX_JOBS);
+	else if (a->dry_run && a->move_to == NULL)
+		fputs("ndrcheck: scan: --dry-run goes with --move-to FOLDER\n",
+		      stderr);
+	else
+		return TRUE;
+	return FALSE;
+}
+
+int
+cmd_scan(int argc, char **argv)
+{
+	scan_args a = {
+	    .jobs = (gint)MIN(g_get_num_processors(), NDR_SCAN_MAX_JOBS)};
+	ndr_scan_params p = {0};
+	printer pr = {0};
+	GError *err = NULL;
+	int rc;
+
+	if (!parse(&argc, &argv, &a, &p, &pr)) {
+		rc = NDRCHECK_EUSAGE;
+		goto out;
+	}
+	p.jobs = (unsigned)a.jobs;
+	p.move_to = a.move_to;
+	p.dry_run = a.dry_run;
+	p.fn = print_entry;
+	p.arg = &pr;
+	pr.json = a.json;
+	pr.progress = !a.quiet && isatty(STDERR_FILENO);
+	pr.start = g_get_monotonic_time();
+	rc = ndr_scan_run(&p, argv + 1, &err);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		warn(&pr, "cannot write the output; is the disk full?");
+		rc = NDRCHECK_ETEMP;
+	} else if (rc != NDRCHECK_OK) {
+		warn(&pr, err->message);
+	} else {
+		if (!a.quiet)
+			summary(&pr, a.move_to, a.dry_run);
+		rc = pr.skipped > 0 || pr.unmoved > 0;
+	}
+out:
+	g_clear_error(&err);
+	g_free(a.only);
+	g_free(a.move_to);
+	return rc;
+}

@@ -1,0 +1,359 @@
+/*
+ * scan.c - classify every message of many inputs, in parallel, in order
+ * (see scan.h).
+ *
+ * The calling thread walks the inputs and puts each message in the next
+ * slot of a ring (the reorder window); a worker classifies it and marks
+ * it done; the calling thread hands the slots to the caller strictly in
+ * order, waiting for the oldest when the ring is full.  Message files
+ * are opened and read by the workers (in parallel); mbox messages are
+ * split in the calling thread, which is cheap next to classifying them,
+ * and the bytes so read ahead are bounded too.
+ */
+#include <string.h>
+
+#include "error.h"
+#include "input.h"
+#include "limits.h"
+#include "mbox.h"
+#include "move.h"
+#include "scan.h"
+#include "tree.h"
+
+typedef struct item {
+	char *file;            /* as printed */
+	ndrcheck_message *msg; /* an mbox message, read already */
+	gboolean in_mbox;
+	gsize bytes; /* of msg, while queued */
+	ndrcheck_result *result;
+	char *error;   /* why it could not be read or classified */
+	int status;    /* of classification */
+	gboolean done; /* under scan.lock */
+} item;
+
+typedef struct scan {
+	const ndr_scan_params *p;
+	GThreadPool *pool;    /* NULL with one job: classify inline */
+	GAsyncQueue *handles; /* the handles not in use */
+	ndr_move *move;
+	GMutex lock;
+	GCond cond; /* an item is done */
+	item *ring;
+	guint64 size;    /* of the ring */
+	guint64 next;    /* items queued so far */
+	guint64 emitted; /* items handed to p->fn so far */
+	gsize queued;    /* bytes of mbox messages queued, under lock */
+	gint stop;       /* atomic: the caller or the sent log said stop */
+	int status;
+	GError *error;
+} scan;
+
+static void
+classify(scan *s, item *it)
+{
+	ndrcheck *h;
+
+	if (!it->in_mbox &&
+	    ndrcheck_message_open_file(&it->msg, it->file) != NDRCHECK_OK) {
+		it->error = g_strdup(ndrcheck_message_error());
+		return;
+	}
+	h = g_async_queue_pop(s->handles);
+	it->status = ndrcheck_classify(h, it->msg, &it->result);
+	if (it->status != NDRCHECK_OK)
+		it->error = g_strdup(ndrcheck_error(h));
+	g_async_queue_push(s->handles, h);
+}
+
+/* A worker thread's task; after a stop it only frees what it was given. */
+static void
+work(gpointer data, gpointer user_data)
+{
+	item *it = data;
+	scan *s = user_data;
+
+	if (!g_atomic_int_get(&s->stop))
+		classify(s, it);
+	g_clear_pointer(&it->msg, ndrcheck_message_free);
+	g_mutex_lock(&s->lock);
+	it->done = TRUE;
+	s->queued -= it->bytes;
+	g_cond_signal(&s->cond);
+	g_mutex_unlock(&s->lock);
+}
+
+static void
+item_clear(item *it)
+{
+	g_free(it->file);
+	g_free(it->error);
+	ndrcheck_message_free(it->msg);
+	if (it->result != NULL)
+		ndrcheck_result_free(it->result);
+	memset(it, 0, sizeof(*it));
+}
+
+/* Move it if it is backscatter and a message file: an mbox is refused
+ * before the scan starts. */
+static char *
+move(scan *s, item *it, GError **err)
+{
+	char *dest = NULL;
+
+	if (s->move != NULL && it->result != NULL && !it->in_mbox &&
+	    ndrcheck_result_verdict(it->result) == NDRCHECK_BACKSCATTER)
+		ndr_move_file(s->move, it->file, &dest, err);
+	return dest;
+}
+
+/* Hand one item to the caller; a failed sent log stops the scan. */
+static void
+emit(scan *s, item *it)
+{
+	ndr_scan_entry e = {it->file, it->result, it->error, NULL};
+	GError *err = NULL;
+	char *dest;
+
+	if (it->status != NDRCHECK_OK) {
+		s->status = it->status;
+		g_set_error(&s->error, NDR_ERROR, it->status, "%s: %s",
+		            it->file, it->error);
+		g_atomic_int_set(&s->stop, TRUE);
+		return;
+	}
+	dest = move(s, it, &err);
+	e.moved_to = dest;
+	if (err != NULL)
+		e.error = err->message;
+	if (!s->p->fn(&e, s->p->arg))
+		g_atomic_int_set(&s->stop, TRUE);
+	g_clear_error(&err);
+	g_free(dest);
+}
+
+/*
+ * Hand the done items over in order, waiting for the oldest ones until
+ * at least until items have been handed over.  FALSE once stopped.
+ */
+static gboolean
+settle(scan *s, guint64 until)
+{
+	gboolean done;
+	item *it;
+
+	while (s->emitted < s->next && !g_atomic_int_get(&s->stop)) {
+		it = &s->ring[s->emitted % s->size];
+		g_mutex_lock(&s->lock);
+		while (!it->done && s->emitted < until)
+			g_cond_wait(&s->cond, &s->lock);
+		done = it->done;
+		g_mutex_unlock(&s->lock);
+		if (!done)
+			break;
+		emit(s, it);
+		item_clear(it);
+		s->emitted++;
+	}
+	return !g_atomic_int_get(&s->stop);
+}
+
+/*
+ * Queue a message: file names it; msg is an mbox message already read;
+ * error says why it could not be read, which settles it at once.
+ */
+static gboolean
+add(scan *s, char *file, ndrcheck_message *msg, const char *error)
+{
+	item *it;
+
+	if (!settle(s, s->next >= s->size ? s->next - s->size + 1 : 0))
+		return FALSE;
+	it = &s->ring[s->next++ % s->size];
+	it->file = file;
+	it->msg = msg;
+	it->in_mbox = msg != NULL;
+	if (error != NULL) {
+		it->error = g_strdup(error);
+		it->done = TRUE;
+	} else if (s->pool == NULL) {
+		work(it, s);
+	} else {
+		it->bytes = msg != NULL ? msg->head->len : 0;
+		g_mutex_lock(&s->lock);
+		while (s->queued > 0 &&
+		       s->queued + it->bytes > NDR_SCAN_QUEUED_BYTES)
+			g_cond_wait(&s->cond, &s->lock);
+		s->queued += it->bytes;
+		g_mutex_unlock(&s->lock);
+		g_thread_pool_push(s->pool, it, NULL);
+	}
+	return settle(s, 0);
+}
+
+typedef struct mbox_walk {
+	scan *s;
+	const char *path;
+} mbox_walk;
+
+static gboolean
+mbox_message(const char *msg, size_t len, guint64 size, guint64 offset,
+             void *arg)
+{
+	mbox_walk *w = arg;
+	ndrcheck_message *m;
+	char *file;
+
+	file = g_strdup_printf("%s:%" G_GUINT64_FORMAT, w->path, offset);
+	if (ndrcheck_message_from_buffer(&m, msg, len) != NDRCHECK_OK)
+		return add(w->s, file, NULL, ndrcheck_message_error());
+	return add(w->s, file, m, NULL);
+}
+
+static gboolean
+split_mbox(scan *s, const char *path)
+{
+	mbox_walk w = {s, path};
+	GError *err = NULL;
+
+	if (!ndr_mbox_each(path, 0, mbox_message, &w, &err)) {
+		add(s, g_strdup(path), NULL, err->message);
+		g_error_free(err);
+	}
+	return !g_atomic_int_get(&s->stop);
+}
+
+static gboolean
+found(ndr_tree_what what, const char *path, const char *error, void *arg)
+{
+	scan *s = arg;
+
+	if (what == NDR_TREE_MBOX)
+		return split_mbox(s, path);
+	return add(s, g_strdup(path), NULL, error);
+}
+
+static gboolean
+open_one(const ndrcheck_options *o, ndrcheck **h, GError **err)
+{
+	int rc = ndrcheck_open(h, o);
+
+	if (rc == NDRCHECK_OK)
+		return TRUE;
+	g_set_error_literal(err, NDR_ERROR, rc, ndrcheck_error(*h));
+	ndrcheck_close(*h);
+	return FALSE;
+}
+
+/*
+ * Sync the configuration's sent folders once, with a handle that may
+ * write; then one read-only handle per worker, so that the scan never
+ * writes and its workers never wait for each other's locks.
+ */
+static gboolean
+open_handles(scan *s, GError **err)
+{
+	ndrcheck_options o = s->p->open;
+	ndrcheck *h;
+	unsigned i;
+
+	if (!o.read_only && !o.no_sync) {
+		if (!open_one(&o, &h, err))
+			return FALSE;
+		ndrcheck_close(h);
+	}
+	o.read_only = o.no_sync = 1;
+	s->handles = g_async_queue_new_full((GDestroyNotify)ndrcheck_close);
+	for (i = 0; i < s->p->jobs; i++) {
+		if (!open_one(&o, &h, err))
+			return FALSE;
+		g_async_queue_push(s->handles, h);
+	}
+	return TRUE;
+}
+
+/*
+ * With --move-to, refuse before anything moves: an mbox input (its
+ * messages are not files) or one on another filesystem (a move would be
+ * a copy).  Inputs that cannot be read are the walk's to report.
+ */
+static gboolean
+check_inputs(scan *s, char *const *inputs, GError **err)
+{
+	for (; *inputs != NULL; inputs++) {
+		if (strcmp(*inputs, "-") == 0)
+			continue;
+		if (g_file_test(*inputs, G_FILE_TEST_IS_REGULAR) &&
+		    ndr_mbox_is_mbox(*inputs)) {
+			g_set_error(
+			    err, NDR_ERROR, NDRCHECK_EUSAGE,
+			    "--move-to: %s is an mbox file: only message files "
+			    "(of Maildirs or folders) can be moved",
+			    *inputs);
+			return FALSE;
+		}
+		if (!ndr_move_check_source(s->move, *inputs, err))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+start(scan *s, char *const *inputs, GError **err)
+{
+	if (s->p->move_to != NULL &&
+	    ((s->move = ndr_move_new(s->p->move_to, s->p->dry_run, err)) ==
+	         NULL ||
+	     !check_inputs(s, inputs, err) || !ndr_move_open(s->move, err)))
+		return FALSE;
+	if (!open_handles(s, err))
+		return FALSE;
+	s->size = s->p->jobs > 1 ? s->p->jobs * NDR_SCAN_WINDOW_PER_JOB : 1;
+	s->ring = g_new0(item, s->size);
+	if (s->p->jobs > 1)
+		s->pool =
+		    g_thread_pool_new(work, s, (gint)s->p->jobs, TRUE, err);
+	return s->p->jobs == 1 || s->pool != NULL;
+}
+
+/* Wait for the workers, and free what a stop left in the ring. */
+static void
+finish(scan *s)
+{
+	guint64 i;
+
+	if (s->pool != NULL)
+		g_thread_pool_free(s->pool, FALSE, TRUE);
+	for (i = 0; s->ring != NULL && i < s->size; i++)
+		item_clear(&s->ring[i]);
+	g_free(s->ring);
+	if (s->handles != NULL)
+		g_async_queue_unref(s->handles);
+	ndr_move_close(s->move);
+	g_mutex_clear(&s->lock);
+	g_cond_clear(&s->cond);
+}
+
+int
+ndr_scan_run(const ndr_scan_params *p, char *const *inputs, GError **err)
+{
+	scan s = {.p = p};
+	gboolean go_on;
+	char *const *in;
+
+	g_return_val_if_fail(p->jobs >= 1, NDRCHECK_EUSAGE);
+	g_mutex_init(&s.lock);
+	g_cond_init(&s.cond);
+	if (!start(&s, inputs, &s.error)) {
+		s.status = ndr_error_code(s.error);
+		goto out;
+	}
+	for (in = inputs, go_on = TRUE; go_on && *in != NULL; in++)
+		go_on = strcmp(*in, "-") == 0 ? ndr_tree_walk_list(0, found, &s)
+		                              : ndr_tree_walk(*in, found, &s);
+	settle(&s, G_MAXUINT64);
+out:
+	finish(&s);
+	if (s.error != NULL)
+		g_propagate_error(err, s.error);
+	return s.status;
+}

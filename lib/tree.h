@@ -1,0 +1,43 @@
+/*
+ * tree.h - the messages that scan inputs name, in a stable order.
+ *
+ * An input named by the user is a message file, an mbox file (a file that
+ * starts with a "From " line), a Maildir (cur/ then new/, then every
+ * folder below it that is itself a Maildir: the ".Folder"s of Maildir++
+ * and the plain subfolders of mbsync's verbatim layout), or a folder of
+ * message files: its files, then its subfolders (each a Maildir or a
+ * plain folder again).  Names are sorted byte-wise; names starting with
+ * "." are skipped except Maildir++ folders; tmp/ is never read; symbolic
+ * links to folders are not followed (no loops).  Inside folders every
+ * regular file is a message file, even one that starts with "From ":
+ * only a file named as an input is taken for an mbox.
+ *
+ * Paths handed on are the input as given joined with the relative path,
+ * so that they mean the same to the user as the input did.
+ */
+#ifndef NDR_TREE_H
+#define NDR_TREE_H
+
+#include <glib.h>
+
+typedef enum ndr_tree_what {
+	NDR_TREE_MESSAGE, /* a message file */
+	NDR_TREE_MBOX,    /* an mbox file named as an input */
+	NDR_TREE_ERROR    /* a path that could not be read: error says why */
+} ndr_tree_what;
+
+/* error is NULL except for NDR_TREE_ERROR.  Return FALSE to stop. */
+typedef gboolean (*ndr_tree_fn)(ndr_tree_what what, const char *path,
+                                const char *error, void *arg);
+
+/* Walk one input named by the user.  FALSE if fn stopped the walk. */
+gboolean ndr_tree_walk(const char *input, ndr_tree_fn fn, void *arg);
+
+/*
+ * Walk the paths listed one per line on fd, as mlist(1) or find(1) print
+ * them (leading blanks, as in mseq's thread indentation, are dropped):
+ * each file is a message file, each folder is walked.
+ */
+gboolean ndr_tree_walk_list(int fd, ndr_tree_fn fn, void *arg);
+
+#endif /* NDR_TREE_H */

@@ -123,16 +123,19 @@ parse_field(const char *s, size_t len, size_t *value_at)
 static const char *
 skip_type(const char *v)
 {
-	const char *semi = strchr(v, ';'), *p;
+	const char *p = v, *token;
 
-	if (semi == NULL)
+	while (g_ascii_isspace(*p))
+		p++;
+	token = p;
+	while (g_ascii_isalnum(*p) || *p == '-' || *p == '_' || *p == '/' ||
+	       *p == '.')
+		p++;
+	if (p == token)
 		return v;
-	for (p = v; p < semi; p++) {
-		if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_' &&
-		    *p != '/' && *p != '.')
-			return v;
-	}
-	return p == v ? v : semi + 1;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return *p == ';' ? p + 1 : v;
 }
 
 /* Comments "(...)", nested, outside quoted strings, removed. */
@@ -320,9 +323,8 @@ collapse_spaces(const char *v)
 	return g_strstrip(g_string_free(out, FALSE));
 }
 
-/* "dns; mx.example.net (comment)" -> "mx.example.net". */
-static char *
-mta_name(const char *value)
+char *
+ndr_dsn_mta(const char *value)
 {
 	char *nocomment = strip_comments(value);
 	char *name = g_strdup(g_strstrip((char *)skip_type(nocomment)));
@@ -402,7 +404,7 @@ flush_group(char **g, ndr_findings *f)
 			g_free(v);
 		}
 		if (g[S_REMOTE_MTA] != NULL) {
-			v = mta_name(g[S_REMOTE_MTA]);
+			v = ndr_dsn_mta(g[S_REMOTE_MTA]);
 			ndr_set_field(&r->remote_mta, v, TRUE);
 			g_free(v);
 		}
@@ -432,7 +434,7 @@ store_message_field(enum slot slot, const char *value, ndr_findings *f)
 	char *v;
 
 	if (slot == S_REPORTING_MTA) {
-		v = mta_name(value);
+		v = ndr_dsn_mta(value);
 		ndr_set_field(&f->reporting_mta, v, TRUE);
 		g_free(v);
 	} else if (slot == S_ORIGINAL_MESSAGE_ID) {

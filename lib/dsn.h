@@ -35,6 +35,9 @@ gboolean ndr_dsn_looks_like(const char *text, size_t len);
  */
 char *ndr_dsn_address(const char *value);
 
+/* An MTA field's name: "dns; mx.example.net (comment)" -> "mx.example.net". */
+char *ndr_dsn_mta(const char *value);
+
 /*
  * The first enhanced status code ("5.1.1") in text, and the SMTP reply
  * code ("550") in a diagnostic, as new strings, or NULL.

@@ -76,7 +76,7 @@ void ndrcheck_close(ndrcheck *h);
 const char *ndrcheck_error(const ndrcheck *h);
 
 /*
- * A message as read: at most NDR_MAX_PARSE_BYTES (see limits.h) are kept
+ * A message as read: at most NDR_MAX_PARSE_BYTES (see ndrlimits.h) are kept
  * in memory and parsed; the rest of a larger message stays in its file
  * (or in an unlinked spool file for a pipe) and is only copied out.
  * ndrcheck_message_read_fd() reads the descriptor to its end, always:

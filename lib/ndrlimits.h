@@ -1,5 +1,5 @@
 /*
- * limits.h - every limit of libndrcheck, in one place.
+ * ndrlimits.h - every limit of libndrcheck, in one place.
  *
  * Mail comes from strangers.  Each limit below bounds the memory or time
  * one message can cost; when a message exceeds one, the stage that meets
@@ -8,13 +8,6 @@
  */
 #ifndef NDR_LIMITS_H
 #define NDR_LIMITS_H
-
-/*
- * The build puts lib/ on the include path, so this file also answers
- * every <limits.h> of the system headers (glibconfig.h needs ULONG_MAX
- * from it): pass those on to the C library's own.
- */
-#include_next <limits.h>
 
 /* Bytes of a message kept in memory and parsed; the rest is only copied. */
 #define NDR_MAX_PARSE_BYTES (8u * 1024 * 1024)
@@ -37,6 +30,9 @@
 #define NDR_PCRE2_MATCH_LIMIT 100000
 #define NDR_PCRE2_DEPTH_LIMIT 5000
 
+/* Bytes of one rule file (ndrcheck-rules(5)); a larger one is refused. */
+#define NDR_MAX_RULE_FILE_BYTES (1024u * 1024)
+
 /* Bytes of a file held at once when reading mbox files and MTA logs. */
 #define NDR_LINE_BUFFER (256u * 1024)
 
@@ -49,6 +45,15 @@
 #define NDR_SCAN_QUEUED_BYTES (32u * 1024 * 1024)
 /* scan --jobs at most: each worker holds a handle (rules, SQLite). */
 #define NDR_SCAN_MAX_JOBS 256
+
+/* Messages imported per transaction: others may record in between. */
+#define NDR_IMPORT_BATCH 1000
+/* Time the sync before classification may take; the rest waits. */
+#define NDR_SYNC_BUDGET_MS 3000
+/* Postfix/Sendmail queue ids followed at once in an MTA log. */
+#define NDR_MAX_PENDING_QIDS 100000
+/* Bytes of an MTA log read again for messages still in the queue. */
+#define NDR_LOG_REREAD_BYTES (256u * 1024)
 
 /* SQLite busy timeout: well inside Dovecot's 10 s program timeout. */
 #define NDR_DB_BUSY_TIMEOUT_MS 4000

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "limits.h"
+#include "ndrlimits.h"
 #include "scan.h"
 
 #define N_VERDICTS (NDRCHECK_UNKNOWN + 1)

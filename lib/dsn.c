@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "dsn.h"
-#include "limits.h"
+#include "ndrlimits.h"
 
 /* Where a field's value goes.  The per-recipient slots come first. */
 enum slot {

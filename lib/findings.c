@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "findings.h"
-#include "limits.h"
+#include "ndrlimits.h"
 
 static void
 recipient_free(gpointer p)

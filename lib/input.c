@@ -21,7 +21,7 @@
 
 #include "error.h"
 #include "input.h"
-#include "limits.h"
+#include "ndrlimits.h"
 
 /* Bytes asked of read(2) at a time when the size is not known. */
 #define READ_CHUNK (64u * 1024)

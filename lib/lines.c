@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "error.h"
-#include "limits.h"
+#include "ndrlimits.h"
 #include "lines.h"
 
 struct ndr_lines {

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "limits.h"
+#include "ndrlimits.h"
 #include "lines.h"
 #include "mbox.h"
 

@@ -19,7 +19,7 @@
 
 /*
  * msg holds the first NDR_MAX_PARSE_BYTES of the message (all that the
- * parse stages look at, limits.h) and len counts them; size is the
+ * parse stages look at, ndrlimits.h) and len counts them; size is the
  * message's whole length in the file.  Return FALSE to stop early.
  */
 typedef gboolean (*ndr_mbox_fn)(const char *msg, size_t len, guint64 size,

@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "limits.h"
+#include "ndrlimits.h"
 #include "message.h"
 
 static gpointer

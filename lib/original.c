@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "limits.h"
+#include "ndrlimits.h"
 #include "message.h"
 #include "original.h"
 

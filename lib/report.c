@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "dsn.h"
-#include "limits.h"
+#include "ndrlimits.h"
 #include "message.h"
 #include "original.h"
 #include "report.h"

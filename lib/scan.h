@@ -7,7 +7,7 @@
  * rules and SQLite connection, opened read-only once the configuration's
  * sent folders have been synced); the results come back in input order
  * whatever finished first, through a reorder window of bounded size
- * (limits.h), so that memory does not grow with the number of messages.
+ * (ndrlimits.h), so that memory does not grow with the number of messages.
  * With move_to, each backscatter message is then moved into that Maildir
  * folder (move.h), in the calling thread.
  */

@@ -11,7 +11,7 @@
 #include <glib/gstdio.h>
 
 #include "input.h"
-#include "limits.h"
+#include "ndrlimits.h"
 #include "message.h"
 
 #define SOE NDR_SRCDIR "/testdata/set-of-emails/maildir/"

@@ -56,7 +56,6 @@ extract_man() {
 		gsub(/\\\(ha/, "^", s)
 		gsub(/\\-/, "-", s)
 		gsub(/\\e/, "\\", s)
-		gsub(/\\\\/, "\\", s)
 		return s
 	}
 	/^\.\\" file: [^ ]+$/ {

@@ -26,5 +26,17 @@ GOptionGroup *common_option_group(ndrcheck_options *opts);
 int common_open(ndrcheck **h, const ndrcheck_options *opts);
 /* Parse argv with ctx, printing a usage error; FALSE means exit 64. */
 gboolean common_parse(GOptionContext *ctx, int *argc, char ***argv);
+/* Print "ndrcheck: MESSAGE" as one line on stderr. */
+void common_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+/*
+ * Write text to stdout and flush it; on failure say so in one line and
+ * return NDRCHECK_ETEMP, else NDRCHECK_OK.
+ */
+int common_print(const char *text);
+/*
+ * Read stdin to its end unless it is a terminal: after a usage error,
+ * so that the delivery agent feeding the message sees it taken.
+ */
+void common_drain_stdin(void);
 
 #endif /* NDR_COMMANDS_H */

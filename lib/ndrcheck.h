@@ -136,6 +136,12 @@ int ndrcheck_verdict_from_name(const char *name, ndrcheck_verdict *v);
 int ndrcheck_record(ndrcheck *h, const ndrcheck_message *m);
 /* Import a Maildir, an mbox or an MTA log; *added counts new messages. */
 int ndrcheck_import(ndrcheck *h, const char *path, unsigned long *added);
+/*
+ * Sync the configuration's "sent" folders into the sent log now, once
+ * per handle (classification does it on the first bounce-like message;
+ * a program about to open read-only handles calls this first).
+ */
+int ndrcheck_sync(ndrcheck *h);
 
 #ifdef __cplusplus
 }

@@ -12,4 +12,7 @@ struct ndrcheck_result {
 	GPtrArray *evidence;	 /* of char *, strongest first */
 };
 
+/* A result with empty findings, no evidence and verdict unknown. */
+ndrcheck_result *ndr_result_new(void);
+
 #endif /* NDR_RESULT_H */

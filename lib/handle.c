@@ -1,0 +1,315 @@
+/*
+ * handle.c - the library handle (struct ndrcheck) and the glue that
+ * runs the stages in order: classify, record, import.
+ *
+ * A handle holds the configuration, the compiled rules and the sent
+ * log.  Start-up cost counts (one process per delivered message), so
+ * nothing is done before it is needed: ordinary mail is decided from
+ * its header block alone, without parsing the body or opening the
+ * database; the sent log is opened on the first message that needs it;
+ * the rules are compiled once per process and shared by every handle
+ * that names the same rule directories (scan opens one per thread).
+ */
+#include <string.h>
+
+#include "config.h"
+#include "detect.h"
+#include "error.h"
+#include "import.h"
+#include "input.h"
+#include "message.h"
+#include "reason.h"
+#include "report.h"
+#include "result.h"
+#include "rules.h"
+#include "sentlog.h"
+#include "verdict.h"
+
+/* Compiled rules and the handles using them. */
+typedef struct shared_rules {
+	char *key; /* the rule directories, joined by newlines */
+	ndr_rules *rules;
+	unsigned refs;
+} shared_rules;
+
+struct ndrcheck {
+	ndr_config cfg;
+	gboolean read_only; /* ndrcheck_options.read_only */
+	gboolean no_sync;   /* ndrcheck_options.no_sync */
+	shared_rules *rules;
+	ndr_sentlog *log; /* NULL until a message needs it */
+	gboolean log_writable;
+	gboolean synced; /* config "sent" folders synced by this handle */
+	char *error;
+};
+
+static GMutex rules_lock;
+static GPtrArray *rules_cache; /* of shared_rules *, under rules_lock */
+
+/*
+ * The rules for dirs, compiled on first use.  The lock is held while
+ * compiling so that threads opening handles at once compile them once.
+ */
+static shared_rules *
+rules_get(char **dirs, GError **err)
+{
+	static char *none[] = {NULL};
+	char *key = g_strjoinv("\n", dirs != NULL ? dirs : none);
+	shared_rules *s = NULL;
+	ndr_rules *rules;
+	guint i;
+
+	g_mutex_lock(&rules_lock);
+	if (rules_cache == NULL)
+		rules_cache = g_ptr_array_new();
+	for (i = 0; i < rules_cache->len && s == NULL; i++) {
+		shared_rules *c = g_ptr_array_index(rules_cache, i);
+
+		if (strcmp(c->key, key) == 0)
+			s = c;
+	}
+	if (s == NULL) {
+		rules = ndr_rules_load(
+		    (const char *const *)(dirs != NULL ? dirs : none), err);
+		if (rules != NULL) {
+			s = g_new0(shared_rules, 1);
+			s->key = g_steal_pointer(&key);
+			s->rules = rules;
+			g_ptr_array_add(rules_cache, s);
+		}
+	}
+	if (s != NULL)
+		s->refs++;
+	g_mutex_unlock(&rules_lock);
+	g_free(key);
+	return s;
+}
+
+static void
+rules_put(shared_rules *s)
+{
+	if (s == NULL)
+		return;
+	g_mutex_lock(&rules_lock);
+	if (--s->refs == 0) {
+		g_ptr_array_remove_fast(rules_cache, s);
+		ndr_rules_free(s->rules);
+		g_free(s->key);
+		g_free(s);
+	}
+	g_mutex_unlock(&rules_lock);
+}
+
+/* Keep err's message for ndrcheck_error(); return its status code. */
+static int
+fail(ndrcheck *h, GError *err)
+{
+	int code = ndr_error_code(err);
+
+	g_free(h->error);
+	h->error = g_strdup(err != NULL ? err->message : "unexpected error");
+	g_clear_error(&err);
+	return code;
+}
+
+int
+ndrcheck_open(ndrcheck **out, const ndrcheck_options *opts)
+{
+	static const ndrcheck_options defaults;
+	ndrcheck *h = g_new0(ndrcheck, 1);
+	GError *err = NULL;
+
+	*out = h;
+	if (opts == NULL)
+		opts = &defaults;
+	h->read_only = opts->read_only != 0;
+	h->no_sync = opts->no_sync != 0;
+	ndr_gmime_init();
+	if (!ndr_config_load(&h->cfg, opts, &err))
+		return fail(h, err);
+	h->rules = rules_get(h->cfg.rules_dirs, &err);
+	if (h->rules == NULL)
+		return fail(h, err);
+	return NDRCHECK_OK;
+}
+
+void
+ndrcheck_close(ndrcheck *h)
+{
+	if (h == NULL)
+		return;
+	ndr_sentlog_close(h->log);
+	rules_put(h->rules);
+	ndr_config_clear(&h->cfg);
+	g_free(h->error);
+	g_free(h);
+}
+
+const char *
+ndrcheck_error(const ndrcheck *h)
+{
+	return h != NULL && h->error != NULL ? h->error : "no error";
+}
+
+/*
+ * The sent log, opened on first use.  Classification alone opens it
+ * read-only (nothing is created for a user who never recorded mail);
+ * the first write reopens it read-write.
+ */
+static ndr_sentlog *
+sentlog_get(ndrcheck *h, gboolean writable, GError **err)
+{
+	if (writable && h->read_only) {
+		g_set_error(err, NDR_ERROR, NDRCHECK_EUSAGE,
+		            "the sent log %s was opened read-only; open it "
+		            "without read_only to write to it",
+		            h->cfg.db_path);
+		return NULL;
+	}
+	if (h->log != NULL && (h->log_writable || !writable))
+		return h->log;
+	ndr_sentlog_close(h->log);
+	h->log = ndr_sentlog_open(h->cfg.db_path, !writable, err);
+	h->log_writable = writable;
+	return h->log;
+}
+
+/*
+ * The sent log for a verdict, the config's "sent" folders synced first
+ * (once per handle: a scan must not rescan them per message).
+ */
+static ndr_sentlog *
+sentlog_for_verdict(ndrcheck *h, GError **err)
+{
+	gboolean sync = !h->synced && !h->no_sync && !h->read_only &&
+	                h->cfg.sent_folders != NULL &&
+	                h->cfg.sent_folders[0] != NULL;
+	ndr_sentlog *log = sentlog_get(h, sync, err);
+
+	if (log == NULL || !sync)
+		return log;
+	if (!ndr_sentlog_sync(log, &h->cfg, err))
+		return NULL;
+	h->synced = TRUE;
+	return log;
+}
+
+static void
+not_bounce(ndrcheck_result *r, const char *why)
+{
+	ndr_findings_free(r->findings);
+	r->findings = ndr_findings_new(); /* ordinary mail: no findings */
+	r->verdict = NDRCHECK_NOT_BOUNCE;
+	g_ptr_array_add(r->evidence, g_strdup(why));
+}
+
+/* Parse the whole message into r's findings; FALSE if it is no bounce. */
+static gboolean
+read_findings(const ndr_rules *rules, const ndrcheck_message *m,
+              ndrcheck_result *r)
+{
+	GMimeMessage *msg = ndr_message_parse(m);
+
+	ndr_report_read(rules, msg, r->findings);
+	ndr_detect_kind(rules, msg, r->findings);
+	ndr_reason_fill(rules, r->findings);
+	g_object_unref(msg);
+	return r->findings->kind != NDRCHECK_KIND_NONE;
+}
+
+int
+ndrcheck_classify(ndrcheck *h, const ndrcheck_message *m, ndrcheck_result **out)
+{
+	ndrcheck_result *r;
+	GMimeMessage *headers;
+	gboolean suspect;
+	ndr_sentlog *log;
+	GError *err = NULL;
+
+	*out = NULL;
+	if (h->rules == NULL) {
+		g_set_error_literal(&err, NDR_ERROR, NDRCHECK_EUSAGE,
+		                    "the handle failed to open; close it");
+		return fail(h, err);
+	}
+	headers = ndr_message_headers(m);
+	suspect = ndr_detect_suspect(h->rules->rules, headers);
+	g_object_unref(headers);
+	r = *out = ndr_result_new();
+	if (!suspect) {
+		not_bounce(r, "no header field marks it as a bounce, "
+		              "auto-reply or notice");
+		return NDRCHECK_OK;
+	}
+	if (!read_findings(h->rules->rules, m, r)) {
+		not_bounce(r, "nothing in it reports on a message sent "
+		              "earlier");
+		return NDRCHECK_OK;
+	}
+	log = sentlog_for_verdict(h, &err);
+	if (log != NULL && ndr_verdict_decide(log, &h->cfg, r->findings,
+	                                      &r->verdict, r->evidence, &err))
+		return NDRCHECK_OK;
+	*out = NULL;
+	ndrcheck_result_free(r);
+	return fail(h, err);
+}
+
+int
+ndrcheck_classify_file(ndrcheck *h, const char *path, ndrcheck_result **out)
+{
+	ndrcheck_message *m;
+	int rc;
+
+	*out = NULL;
+	rc = ndrcheck_message_open_file(&m, path);
+	if (rc != NDRCHECK_OK) {
+		g_free(h->error);
+		h->error = g_strdup(ndrcheck_message_error());
+		return rc;
+	}
+	rc = ndrcheck_classify(h, m, out);
+	ndrcheck_message_free(m);
+	return rc;
+}
+
+int
+ndrcheck_record(ndrcheck *h, const ndrcheck_message *m)
+{
+	GMimeMessage *msg;
+	ndr_sentlog *log;
+	GError *err = NULL;
+	gboolean added, ok;
+
+	log = sentlog_get(h, TRUE, &err);
+	if (log == NULL)
+		return fail(h, err);
+	/* Every field recorded is in the header block: skip the body. */
+	msg = ndr_message_headers(m);
+	ok = ndr_sentlog_record(log, msg, &added, &err);
+	g_object_unref(msg);
+	return ok ? NDRCHECK_OK : fail(h, err);
+}
+
+int
+ndrcheck_import(ndrcheck *h, const char *path, unsigned long *added)
+{
+	ndr_sentlog *log;
+	GError *err = NULL;
+
+	*added = 0;
+	log = sentlog_get(h, TRUE, &err);
+	if (log == NULL || !ndr_import_path(log, path, added, &err))
+		return fail(h, err);
+	return NDRCHECK_OK;
+}
+
+int
+ndrcheck_sync(ndrcheck *h)
+{
+	GError *err = NULL;
+
+	if (sentlog_for_verdict(h, &err) == NULL)
+		return fail(h, err);
+	return NDRCHECK_OK;
+}

@@ -14,7 +14,7 @@
 
 #include "error.h"
 #include "input.h"
-#include "limits.h"
+#include "ndrlimits.h"
 #include "mbox.h"
 #include "move.h"
 #include "scan.h"
@@ -348,8 +348,9 @@ ndr_scan_run(const ndr_scan_params *p, char *const *inputs, GError **err)
 		goto out;
 	}
 	for (in = inputs, go_on = TRUE; go_on && *in != NULL; in++)
-		go_on = strcmp(*in, "-") == 0 ? ndr_tree_walk_list(0, found, &s)
-		                              : ndr_tree_walk(*in, found, &s);
+		go_on = strcmp(*in, "-") == 0
+		            ? ndr_tree_walk_list(0, p->move_to, found, &s)
+		            : ndr_tree_walk(*in, p->move_to, found, &s);
 	settle(&s, G_MAXUINT64);
 out:
 	finish(&s);

@@ -21,6 +21,8 @@
 typedef struct tree_walk {
 	ndr_tree_fn fn;
 	void *arg;
+	gboolean skip; /* never enter the folder skip_dir */
+	struct stat skip_dir;
 } tree_walk;
 
 static gboolean walk_folder(tree_walk *w, const char *path);
@@ -156,11 +158,15 @@ walk_below(tree_walk *w, const char *path, gboolean maildirs_only)
 static gboolean
 walk_folder(tree_walk *w, const char *path)
 {
-	gboolean maildir = ndr_maildir_is_maildir(path), go_on = TRUE;
+	gboolean maildir, go_on = TRUE;
+	struct stat st;
 	char *sub;
 	int i;
 
-	if (!maildir)
+	if (w->skip && stat(path, &st) == 0 &&
+	    st.st_dev == w->skip_dir.st_dev && st.st_ino == w->skip_dir.st_ino)
+		return TRUE;
+	if (!(maildir = ndr_maildir_is_maildir(path)))
 		return walk_files(w, path) && walk_below(w, path, FALSE);
 	for (i = 0; go_on && i < 2; i++) {
 		sub = g_build_filename(path, i == 0 ? "cur" : "new", NULL);
@@ -187,18 +193,27 @@ walk_named(tree_walk *w, const char *path, gboolean top)
 	return w->fn(NDR_TREE_MESSAGE, path, NULL, w->arg);
 }
 
-gboolean
-ndr_tree_walk(const char *input, ndr_tree_fn fn, void *arg)
+static void
+walk_init(tree_walk *w, const char *skip, ndr_tree_fn fn, void *arg)
 {
-	tree_walk w = {fn, arg};
+	w->fn = fn;
+	w->arg = arg;
+	w->skip = skip != NULL && stat(skip, &w->skip_dir) == 0;
+}
 
+gboolean
+ndr_tree_walk(const char *input, const char *skip, ndr_tree_fn fn, void *arg)
+{
+	tree_walk w;
+
+	walk_init(&w, skip, fn, arg);
 	return walk_named(&w, input, TRUE);
 }
 
 gboolean
-ndr_tree_walk_list(int fd, ndr_tree_fn fn, void *arg)
+ndr_tree_walk_list(int fd, const char *skip, ndr_tree_fn fn, void *arg)
 {
-	tree_walk w = {fn, arg};
+	tree_walk w;
 	GIOChannel *ch;
 	GIOStatus st = G_IO_STATUS_NORMAL;
 	GString *line;
@@ -207,6 +222,7 @@ ndr_tree_walk_list(int fd, ndr_tree_fn fn, void *arg)
 	gsize eol;
 	char *p;
 
+	walk_init(&w, skip, fn, arg);
 	ch = g_io_channel_unix_new(fd);
 	g_io_channel_set_encoding(ch, NULL, NULL); /* paths are bytes */
 	line = g_string_new(NULL);

@@ -30,14 +30,20 @@ typedef enum ndr_tree_what {
 typedef gboolean (*ndr_tree_fn)(ndr_tree_what what, const char *path,
                                 const char *error, void *arg);
 
-/* Walk one input named by the user.  FALSE if fn stopped the walk. */
-gboolean ndr_tree_walk(const char *input, ndr_tree_fn fn, void *arg);
+/*
+ * Walk one input named by the user.  skip, if not NULL, names a folder
+ * never entered (scan --move-to's: its messages are filed already).
+ * FALSE if fn stopped the walk.
+ */
+gboolean ndr_tree_walk(const char *input, const char *skip, ndr_tree_fn fn,
+                       void *arg);
 
 /*
  * Walk the paths listed one per line on fd, as mlist(1) or find(1) print
  * them (leading blanks, as in mseq's thread indentation, are dropped):
  * each file is a message file, each folder is walked.
  */
-gboolean ndr_tree_walk_list(int fd, ndr_tree_fn fn, void *arg);
+gboolean ndr_tree_walk_list(int fd, const char *skip, ndr_tree_fn fn,
+                            void *arg);
 
 #endif /* NDR_TREE_H */

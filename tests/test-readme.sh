@@ -131,9 +131,13 @@ if [ ! -f "$build/libndrcheck.a" ] || [ ! -f ndrcheck.pc ]; then
 	echo "ok $n - $name # SKIP not built (make)"
 else
 	mkdir -p "$build/examples" "$tmp/home"
+	# A sanitizer build's library needs the sanitizers at link time.
+	san=
+	nm "$build/libndrcheck.a" 2> /dev/null | grep -q __asan_ &&
+	    san="-fsanitize=address,undefined"
 	m=testdata/set-of-emails/maildir
 	# shellcheck disable=SC2046 # pkg-config prints several words
-	if ${CC:-cc} -std=c11 -Wall -Wextra -Werror -Ilib \
+	if ${CC:-cc} -std=c11 -Wall -Wextra -Werror $san -Ilib \
 	    -o "$build/examples/verdict" examples/library/verdict.c \
 	    "$build/libndrcheck.a" $(pkg-config --libs $(sed -n \
 	    's/^Requires.private: //p' ndrcheck.pc)) -lpthread \

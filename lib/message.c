@@ -9,7 +9,7 @@
 #include "message.h"
 
 static gpointer
-gmime_init_once(gpointer unused)
+gmime_init_once(G_GNUC_UNUSED gpointer unused)
 {
 	static const char *fallback[] = {"UTF-8", "windows-1252", NULL};
 	GMimeParserOptions *opts;

@@ -267,3 +267,25 @@ ndr_original_from_text(ndr_findings *f, const char *text, size_t len)
 	}
 	g_string_free(block, TRUE);
 }
+
+gboolean
+ndr_original_is_header_block(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	GString *block;
+	char **lines;
+	gboolean id = FALSE;
+	int i;
+
+	while (p < end && (*p == '\n' || *p == '\r'))
+		p++;
+	if (!header_line(p, end - p))
+		return FALSE;
+	block = unquote_headers(p, end - p);
+	lines = g_strsplit(block->str, "\n", -1);
+	for (i = 0; lines[i] != NULL && !id; i++)
+		id = g_ascii_strncasecmp(lines[i], "Message-ID:", 11) == 0;
+	g_strfreev(lines);
+	g_string_free(block, TRUE);
+	return id;
+}

@@ -20,4 +20,10 @@ void ndr_original_from_headers(ndr_findings *f, GMimeHeaderList *headers);
  */
 void ndr_original_from_text(ndr_findings *f, const char *text, size_t len);
 
+/*
+ * Whether text starts (after blank lines) with unindented header lines
+ * that include a Message-ID: the original's headers sent as text/plain.
+ */
+gboolean ndr_original_is_header_block(const char *text, size_t len);
+
 #endif /* NDR_ORIGINAL_H */

@@ -16,15 +16,55 @@
 #include "report.h"
 #include "textndr.h"
 
-/* The parts of one message, sorted by what they carry. */
+/* A leaf part and its decoded text. */
+typedef struct leaf {
+	GMimeObject *part; /* NULL for text that was not a part of its own */
+	char *text;        /* NULL for a returned message/rfc822 part */
+	size_t len;
+} leaf;
+
+/* The leaves of one message, sorted by what they carry. */
 typedef struct parts {
-	GPtrArray *dsn;      /* GMimePart: delivery-status bodies */
-	GPtrArray *mdn;      /* GMimePart: disposition notifications */
-	GPtrArray *arf;      /* GMimePart: feedback reports */
-	GPtrArray *returned; /* GMimeObject: the original, whole or headers */
-	GPtrArray *text;     /* GMimePart: text for the rules */
+	GPtrArray *dsn;      /* delivery-status bodies */
+	GPtrArray *mdn;      /* disposition notifications */
+	GPtrArray *arf;      /* feedback reports */
+	GPtrArray *returned; /* the original, whole or its headers */
+	GPtrArray *text;     /* text for the rules */
+	GPtrArray *owned;    /* GMimeMessage re-parsed from broken structure */
 	guint seen;
 } parts;
+
+static void
+leaf_free(gpointer p)
+{
+	leaf *l = p;
+
+	g_free(l->text);
+	g_free(l);
+}
+
+static void
+parts_init(parts *p)
+{
+	p->dsn = g_ptr_array_new_with_free_func(leaf_free);
+	p->mdn = g_ptr_array_new_with_free_func(leaf_free);
+	p->arf = g_ptr_array_new_with_free_func(leaf_free);
+	p->returned = g_ptr_array_new_with_free_func(leaf_free);
+	p->text = g_ptr_array_new_with_free_func(leaf_free);
+	p->owned = g_ptr_array_new_with_free_func(g_object_unref);
+	p->seen = 0;
+}
+
+static void
+parts_clear(parts *p)
+{
+	g_ptr_array_unref(p->dsn);
+	g_ptr_array_unref(p->mdn);
+	g_ptr_array_unref(p->arf);
+	g_ptr_array_unref(p->returned);
+	g_ptr_array_unref(p->text);
+	g_ptr_array_unref(p->owned);
+}
 
 static gboolean
 is_type(GMimeObject *o, const char *type, const char *subtype)
@@ -34,60 +74,202 @@ is_type(GMimeObject *o, const char *type, const char *subtype)
 	return ct != NULL && g_mime_content_type_is_type(ct, type, subtype);
 }
 
-static void
-sort_leaf(parts *p, GMimeObject *o)
+/* The list a leaf belongs to by its type, or NULL when it is not read. */
+static GPtrArray *
+leaf_list(parts *p, GMimeObject *o)
 {
 	if (is_type(o, "message", "delivery-status") ||
 	    is_type(o, "message", "global-delivery-status"))
-		g_ptr_array_add(p->dsn, o);
-	else if (is_type(o, "message", "disposition-notification") ||
-	         is_type(o, "message", "global-disposition-notification"))
-		g_ptr_array_add(p->mdn, o);
-	else if (is_type(o, "message", "feedback-report"))
-		g_ptr_array_add(p->arf, o);
-	else if (is_type(o, "text", "rfc822-headers") ||
-	         is_type(o, "text", "rfc822-header") ||
-	         is_type(o, "message", "global-headers") ||
-	         is_type(o, "message", "rfc822") ||
-	         is_type(o, "message", "global"))
-		g_ptr_array_add(p->returned, o); /* not parsed as a message */
-	else if (is_type(o, "text", "*"))
-		g_ptr_array_add(p->text, o);
+		return p->dsn;
+	if (is_type(o, "message", "disposition-notification") ||
+	    is_type(o, "message", "global-disposition-notification"))
+		return p->mdn;
+	if (is_type(o, "message", "feedback-report"))
+		return p->arf;
+	/* Headers, or a message GMime did not parse as one (partial). */
+	if (is_type(o, "text", "rfc822-headers") ||
+	    is_type(o, "text", "rfc822-header") ||
+	    is_type(o, "message", "global-headers") ||
+	    is_type(o, "message", "rfc822") ||
+	    is_type(o, "message", "global") || is_type(o, "message", "partial"))
+		return p->returned;
+	if (is_type(o, "text", "*"))
+		return p->text;
+	return NULL;
+}
+
+static size_t
+line_len(const char *s, const char *end)
+{
+	const char *e = s;
+
+	while (e < end && *e != '\n' && *e != '\r')
+		e++;
+	return e - s;
+}
+
+static const char *
+next_line(const char *s, const char *end)
+{
+	s += line_len(s, end);
+	if (s < end && *s == '\r')
+		s++;
+	if (s < end && *s == '\n')
+		s++;
+	return s;
+}
+
+/*
+ * Where a MIME boundary that GMime did not know splits text: a line
+ * "--X" followed by a Content-* field, X not ending in "--" (a closing
+ * delimiter).  Returns the offset of the first "--X" line and sets
+ * *boundary, or returns len.  This is how a boundary that differs from
+ * the one declared, or a multipart body without its Content-Type, shows.
+ */
+static size_t
+stray_boundary(const char *text, size_t len, char **boundary)
+{
+	const char *end = text + len, *s, *t;
+	size_t n;
+
+	for (s = text; s < end; s = next_line(s, end)) {
+		n = line_len(s, end);
+		if (n < 3 || n > 200 || s[0] != '-' || s[1] != '-' ||
+		    (n >= 4 && s[n - 1] == '-' && s[n - 2] == '-'))
+			continue;
+		t = next_line(s, end);
+		if (end - t < 8 || g_ascii_strncasecmp(t, "Content-", 8) != 0)
+			continue;
+		*boundary = g_strstrip(g_strndup(s + 2, n - 2));
+		/* Its first use may be a part without fields. */
+		for (t = text; t < s; t = next_line(t, end))
+			if (line_len(t, end) == n && memcmp(t, s, n) == 0)
+				return t - text;
+		return s - text;
+	}
+	return len;
+}
+
+static void walk(parts *p, GMimeObject *o, int depth);
+
+/*
+ * Add a leaf of decoded text to list; text past a stray boundary is
+ * parsed again as the multipart it is and walked as parts of their own.
+ */
+static void
+add_leaf(parts *p, GPtrArray *list, GMimeObject *o, char *text, size_t len,
+         int depth)
+{
+	leaf *l = g_new0(leaf, 1);
+	char *boundary = NULL;
+	GString *multipart;
+	size_t cut = text != NULL ? stray_boundary(text, len, &boundary) : len;
+	GMimeMessage *tail = NULL;
+
+	if (cut < len) {
+		multipart = g_string_new(NULL);
+		g_string_printf(
+		    multipart,
+		    "Content-Type: multipart/mixed; boundary=\"%s\"\n\n",
+		    boundary);
+		g_string_append_len(multipart, text + cut, len - cut);
+		tail = ndr_message_from_text(multipart->str, multipart->len);
+		g_ptr_array_add(p->owned, tail);
+		g_string_free(multipart, TRUE);
+		text[cut] = '\0';
+		len = cut;
+	}
+	g_free(boundary);
+	l->part = o;
+	l->text = text;
+	l->len = len;
+	g_ptr_array_add(list, l);
+	if (tail != NULL)
+		walk(p, g_mime_message_get_mime_part(tail), depth + 1);
+}
+
+static void
+walk_leaf(parts *p, GMimeObject *o, int depth)
+{
+	GPtrArray *list = leaf_list(p, o);
+	size_t len, max;
+	char *text;
+
+	if (list == NULL)
+		return;
+	max = list == p->returned ? NDR_MAX_HEADER_BYTES : NDR_MAX_TEXT_BYTES;
+	text = ndr_part_text(GMIME_PART(o), max, &len);
+	if (text != NULL && len > 0)
+		add_leaf(p, list, o, text, len, depth);
+	else
+		g_free(text);
 }
 
 /*
  * Depth first, in document order.  A returned message is not entered:
- * its text is the original's, not the report's.
+ * its text is the original's, not the report's.  A multipart whose
+ * boundary never occurs has only its prologue: that is read as text.
  */
 static void
 walk(parts *p, GMimeObject *o, int depth)
 {
+	GMimeMultipart *mp;
+	const char *prologue;
+	leaf *l;
 	int i, n;
 
 	if (o == NULL || depth > NDR_MAX_MIME_DEPTH ||
 	    ++p->seen > NDR_MAX_MIME_PARTS)
 		return;
 	if (GMIME_IS_MULTIPART(o)) {
-		n = g_mime_multipart_get_count(GMIME_MULTIPART(o));
+		mp = GMIME_MULTIPART(o);
+		n = g_mime_multipart_get_count(mp);
+		prologue = g_mime_multipart_get_prologue(mp);
+		if (n == 0 && prologue != NULL)
+			add_leaf(p, p->text, NULL,
+			         g_utf8_make_valid(prologue, -1),
+			         strlen(prologue), depth);
 		for (i = 0; i < n; i++)
-			walk(p,
-			     g_mime_multipart_get_part(GMIME_MULTIPART(o), i),
-			     depth + 1);
-	} else if (GMIME_IS_MESSAGE_PART(o))
-		g_ptr_array_add(p->returned, o);
-	else if (GMIME_IS_PART(o))
-		sort_leaf(p, o);
+			walk(p, g_mime_multipart_get_part(mp, i), depth + 1);
+	} else if (GMIME_IS_MESSAGE_PART(o)) {
+		l = g_new0(leaf, 1);
+		l->part = o;
+		g_ptr_array_add(p->returned, l);
+	} else if (GMIME_IS_PART(o))
+		walk_leaf(p, o, depth);
 }
 
-/* The decoded text of a leaf; NULL when it has none. */
-static char *
-leaf_text(GMimeObject *o, size_t max, size_t *len)
+/*
+ * A report forwarded as an attachment: when the message itself has no
+ * report part, the first returned message that has one is the report.
+ */
+static void
+walk_forwarded(parts *p)
 {
-	char *text = ndr_part_text(GMIME_PART(o), max, len);
+	parts q;
+	guint i;
 
-	if (text != NULL && *len == 0)
-		g_clear_pointer(&text, g_free);
-	return text;
+	for (i = 0; i < p->returned->len; i++) {
+		leaf *l = g_ptr_array_index(p->returned, i);
+		GMimeMessage *inner;
+
+		if (l->part == NULL || !GMIME_IS_MESSAGE_PART(l->part))
+			continue;
+		inner = g_mime_message_part_get_message(
+		    GMIME_MESSAGE_PART(l->part));
+		if (inner == NULL)
+			continue;
+		parts_init(&q);
+		walk(&q, g_mime_message_get_mime_part(inner), 1);
+		if (q.dsn->len > 0 || q.mdn->len > 0 || q.arf->len > 0) {
+			/* q's leaves point into inner, which p keeps. */
+			g_ptr_array_add(q.owned, g_object_ref(inner));
+			parts_clear(p);
+			*p = q;
+			return;
+		}
+		parts_clear(&q);
+	}
 }
 
 static void
@@ -96,29 +278,10 @@ read_dsn_parts(GPtrArray *dsn, ndr_findings *f)
 	guint i;
 
 	for (i = 0; i < dsn->len; i++) {
-		size_t len;
-		char *text = leaf_text(g_ptr_array_index(dsn, i),
-		                       NDR_MAX_TEXT_BYTES, &len);
+		leaf *l = g_ptr_array_index(dsn, i);
 
-		if (text != NULL)
-			ndr_dsn_read(text, len, f);
-		g_free(text);
+		ndr_dsn_read(l->text, l->len, f);
 	}
-}
-
-/* A field block (MDN, ARF) parsed like a header block. */
-static GMimeMessage *
-field_block(GMimeObject *o)
-{
-	size_t len;
-	char *text = leaf_text(o, NDR_MAX_TEXT_BYTES, &len);
-	GMimeMessage *block;
-
-	if (text == NULL)
-		return NULL;
-	block = ndr_message_from_text(text, len);
-	g_free(text);
-	return block;
 }
 
 /* Every value of the fields named, in order, handed to take(). */
@@ -194,12 +357,12 @@ read_field_parts(GPtrArray *list, const char *const *names,
 	guint i;
 
 	for (i = 0; i < list->len; i++) {
-		GMimeMessage *block = field_block(g_ptr_array_index(list, i));
+		leaf *l = g_ptr_array_index(list, i);
+		/* A field block (MDN, ARF) is parsed like a header block. */
+		GMimeMessage *block = ndr_message_from_text(l->text, l->len);
 
-		if (block != NULL) {
-			each_field(block, names, take, f);
-			g_object_unref(block);
-		}
+		each_field(block, names, take, f);
+		g_object_unref(block);
 	}
 }
 
@@ -209,31 +372,27 @@ read_returned(GPtrArray *returned, ndr_findings *f)
 	guint i;
 
 	for (i = 0; i < returned->len; i++) {
-		GMimeObject *o = g_ptr_array_index(returned, i);
+		leaf *l = g_ptr_array_index(returned, i);
 		GMimeMessage *inner;
-		size_t len;
-		char *text;
 
-		if (GMIME_IS_MESSAGE_PART(o)) {
-			inner = g_mime_message_part_get_message(
-			    GMIME_MESSAGE_PART(o));
-			if (inner != NULL)
-				ndr_original_from_headers(
-				    f, g_mime_object_get_header_list(
-				           GMIME_OBJECT(inner)));
+		if (l->text != NULL) {
+			ndr_original_from_text(f, l->text, l->len);
 			continue;
 		}
-		text = leaf_text(o, NDR_MAX_HEADER_BYTES, &len);
-		if (text != NULL)
-			ndr_original_from_text(f, text, len);
-		g_free(text);
+		inner = g_mime_message_part_get_message(
+		    GMIME_MESSAGE_PART(l->part));
+		if (inner != NULL)
+			ndr_original_from_headers(
+			    f,
+			    g_mime_object_get_header_list(GMIME_OBJECT(inner)));
 	}
 }
 
 /*
- * Text parts go to the rules.  Some MTAs send the delivery-status block
- * itself as text/plain: read as one when no DSN part gave recipients.
- * Returns whether such a block was found.
+ * Text goes to the rules, except the original's headers sent as
+ * text/plain.  Some MTAs send the delivery-status block itself as
+ * text/plain: read as one when no DSN part gave recipients.  Returns
+ * whether such a block was found.
  */
 static gboolean
 read_text(const ndr_rules *rules, GPtrArray *text, ndr_findings *f)
@@ -242,18 +401,19 @@ read_text(const ndr_rules *rules, GPtrArray *text, ndr_findings *f)
 	guint i;
 
 	for (i = 0; i < text->len; i++) {
-		size_t len;
-		char *t = leaf_text(g_ptr_array_index(text, i),
-		                    NDR_MAX_TEXT_BYTES, &len);
+		leaf *l = g_ptr_array_index(text, i);
 
-		if (t == NULL)
+		if ((f->original == NULL || f->original->message_id == NULL) &&
+		    ndr_original_is_header_block(l->text, l->len)) {
+			ndr_original_from_text(f, l->text, l->len);
 			continue;
-		if (f->recipients->len == 0 && ndr_dsn_looks_like(t, len) &&
-		    ndr_dsn_read(t, len, f) > 0)
+		}
+		if (f->recipients->len == 0 &&
+		    ndr_dsn_looks_like(l->text, l->len) &&
+		    ndr_dsn_read(l->text, l->len, f) > 0)
 			dsn = TRUE;
 		if (rules != NULL)
-			ndr_textndr_read(rules, t, len, f);
-		g_free(t);
+			ndr_textndr_read(rules, l->text, l->len, f);
 	}
 	return dsn;
 }
@@ -337,23 +497,17 @@ read_parts(const ndr_rules *rules, parts *p, ndr_findings *f)
 void
 ndr_report_read(const ndr_rules *rules, GMimeMessage *msg, ndr_findings *f)
 {
-	parts p = {0};
+	parts p;
 	GDateTime *date;
 
-	p.dsn = g_ptr_array_new();
-	p.mdn = g_ptr_array_new();
-	p.arf = g_ptr_array_new();
-	p.returned = g_ptr_array_new();
-	p.text = g_ptr_array_new();
+	parts_init(&p);
 	walk(&p, g_mime_message_get_mime_part(msg), 0);
+	if (p.dsn->len == 0 && p.mdn->len == 0 && p.arf->len == 0)
+		walk_forwarded(&p);
 	read_parts(rules, &p, f);
 	read_reply_ids(msg, f);
 	date = g_mime_message_get_date(msg);
 	if (date != NULL)
 		f->date_unix = g_date_time_to_unix(date);
-	g_ptr_array_unref(p.dsn);
-	g_ptr_array_unref(p.mdn);
-	g_ptr_array_unref(p.arf);
-	g_ptr_array_unref(p.returned);
-	g_ptr_array_unref(p.text);
+	parts_clear(&p);
 }

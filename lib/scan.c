@@ -158,16 +158,19 @@ settle(scan *s, guint64 until)
 }
 
 /*
- * Queue a message: file names it; msg is an mbox message already read;
- * error says why it could not be read, which settles it at once.
+ * Queue a message, taking file (its name) and msg (an mbox message read
+ * already, or NULL); error says why it could not be read: settled at once.
  */
 static gboolean
 add(scan *s, char *file, ndrcheck_message *msg, const char *error)
 {
 	item *it;
 
-	if (!settle(s, s->next >= s->size ? s->next - s->size + 1 : 0))
+	if (!settle(s, s->next >= s->size ? s->next - s->size + 1 : 0)) {
+		g_free(file);
+		ndrcheck_message_free(msg);
 		return FALSE;
+	}
 	it = &s->ring[s->next++ % s->size];
 	it->file = file;
 	it->msg = msg;

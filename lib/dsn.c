@@ -195,13 +195,50 @@ decode_unitext(GString *s)
 	g_string_free(out, TRUE);
 }
 
+/*
+ * The word of s (split at blanks outside quotes) that holds an '@', else
+ * its first word.  A quoted local part keeps its quotes: that is the
+ * address; quotes around a whole address go.
+ */
+static char *
+address_word(const char *s)
+{
+	GPtrArray *words = g_ptr_array_new_with_free_func(g_free);
+	const char *p = s, *start;
+	char *pick = NULL, *w;
+	gboolean quoted;
+	guint i;
+
+	while (*p != '\0') {
+		while (g_ascii_isspace(*p))
+			p++;
+		for (start = p, quoted = FALSE;
+		     *p != '\0' && (quoted || !g_ascii_isspace(*p)); p++)
+			if (*p == '"')
+				quoted = !quoted;
+		if (p > start)
+			g_ptr_array_add(words, g_strndup(start, p - start));
+	}
+	for (i = 0; i < words->len; i++) {
+		w = g_ptr_array_index(words, i);
+		if (pick == NULL || (strchr(w, '@') && !strchr(pick, '@')))
+			pick = w;
+	}
+	pick = g_strdup(pick);
+	g_ptr_array_unref(words);
+	if (pick != NULL && pick[0] == '"' && strlen(pick) > 2 &&
+	    g_str_has_suffix(pick, "\"") && strchr(pick + 1, '"')[1] == '\0') {
+		memmove(pick, pick + 1, strlen(pick) - 2);
+		pick[strlen(pick) - 2] = '\0';
+	}
+	return pick;
+}
+
 char *
 ndr_dsn_address(const char *value)
 {
-	char *nocomment = strip_comments(value), *lt, *gt, **words, *result;
+	char *nocomment = strip_comments(value), *lt, *gt, *word;
 	GString *a = g_string_new(g_strstrip((char *)skip_type(nocomment)));
-	const char *pick = NULL;
-	int i;
 
 	g_free(nocomment);
 	if ((lt = strchr(a->str, '<')) != NULL &&
@@ -210,25 +247,33 @@ ndr_dsn_address(const char *value)
 		g_string_erase(a, 0, lt + 1 - a->str);
 	}
 	decode_unitext(a);
-	/* A stray word beside the address: keep the one with an '@'. */
-	words = g_strsplit_set(g_strstrip(a->str), " \t\"", -1);
-	for (i = 0; words[i] != NULL; i++) {
-		if (*words[i] == '\0')
-			continue;
-		if (pick == NULL || (strchr(words[i], '@') != NULL &&
-		                     strchr(pick, '@') == NULL))
-			pick = words[i];
-	}
-	result = NULL;
-	if (pick != NULL) {
-		result = g_strdup(pick);
-		g_strchomp(g_strdelimit(result, ",;", ' '));
-		if (*result == '\0')
-			g_clear_pointer(&result, g_free);
-	}
-	g_strfreev(words);
+	word = address_word(a->str);
 	g_string_free(a, TRUE);
-	return result;
+	if (word == NULL)
+		return NULL;
+	g_strchomp(g_strdelimit(word, ",;", ' '));
+	if (*word == '\0')
+		g_clear_pointer(&word, g_free);
+	return word;
+}
+
+gboolean
+ndr_dsn_address_usable(const char *addr)
+{
+	const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
+
+	return at != NULL && addr[0] != '@' && at[1] != '\0';
+}
+
+/* RFC 5321 source route "@relay,@relay:user@domain" -> "user@domain". */
+static void
+strip_route(char *addr)
+{
+	char *colon;
+
+	if (addr != NULL && addr[0] == '@' &&
+	    (colon = strrchr(addr, ':')) != NULL)
+		memmove(addr, colon + 1, strlen(colon));
 }
 
 /* The length of an enhanced status code "c.sss.ddd" at s, else 0. */
@@ -383,7 +428,13 @@ flush_group(char **g, ndr_findings *f)
 
 	addr = g[S_FINAL] != NULL ? ndr_dsn_address(g[S_FINAL]) : NULL;
 	orig = g[S_ORIGINAL] != NULL ? ndr_dsn_address(g[S_ORIGINAL]) : NULL;
-	r = ndr_findings_recipient(f, addr != NULL ? addr : orig);
+	/* A Final-Recipient mangled by routing: the original is better. */
+	if (!ndr_dsn_address_usable(addr) && ndr_dsn_address_usable(orig)) {
+		r = ndr_findings_recipient(f, orig);
+	} else {
+		strip_route(addr);
+		r = ndr_findings_recipient(f, addr != NULL ? addr : orig);
+	}
 	if (r != NULL) {
 		added = TRUE;
 		ndr_set_field(&r->original_recipient, orig, TRUE);

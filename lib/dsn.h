@@ -35,6 +35,12 @@ gboolean ndr_dsn_looks_like(const char *text, size_t len);
  */
 char *ndr_dsn_address(const char *value);
 
+/*
+ * Whether addr has the form of a mail address: a local part, '@' and a
+ * domain.  Not "user", "@host", a source route or a file path.
+ */
+gboolean ndr_dsn_address_usable(const char *addr);
+
 /* An MTA field's name: "dns; mx.example.net (comment)" -> "mx.example.net". */
 char *ndr_dsn_mta(const char *value);
 

@@ -437,6 +437,76 @@ dsn_kind(ndr_findings *f)
 	return delayed ? NDRCHECK_KIND_DELAY : NDRCHECK_KIND_DSN;
 }
 
+/* Fill the empty fields of dst from src. */
+static void
+merge_recipient(ndr_recipient *dst, const ndr_recipient *src)
+{
+	ndr_set_field(&dst->original_recipient, src->original_recipient, TRUE);
+	ndr_set_field(&dst->action, src->action, TRUE);
+	ndr_set_field(&dst->status, src->status, TRUE);
+	ndr_set_field(&dst->reply_code, src->reply_code, TRUE);
+	ndr_set_field(&dst->diagnostic, src->diagnostic, TRUE);
+	ndr_set_field(&dst->remote_mta, src->remote_mta, TRUE);
+	ndr_set_field(&dst->reason, src->reason, TRUE);
+}
+
+/* The one address of Exim's X-Failed-Recipients, or NULL. */
+static char *
+failed_recipients_header(GMimeMessage *msg)
+{
+	const char *v =
+	    g_mime_object_get_header(GMIME_OBJECT(msg), "X-Failed-Recipients");
+	InternetAddressList *list;
+	InternetAddress *a;
+	char *addr = NULL;
+
+	if (v == NULL || (list = internet_address_list_parse(NULL, v)) == NULL)
+		return NULL;
+	if (internet_address_list_length(list) == 1) {
+		a = internet_address_list_get_address(list, 0);
+		if (INTERNET_ADDRESS_IS_MAILBOX(a))
+			addr = g_strdup(internet_address_mailbox_get_addr(
+			    INTERNET_ADDRESS_MAILBOX(a)));
+	}
+	g_object_unref(list);
+	return addr;
+}
+
+/*
+ * One DSN recipient whose address is not one ("@host", a file path)
+ * takes the one address the report names elsewhere: the one recipient
+ * the text names, or Exim's X-Failed-Recipients.
+ */
+static void
+repair_unusable(GMimeMessage *msg, ndr_findings *f)
+{
+	ndr_recipient *bad = NULL, *good = NULL, *r;
+	guint i, nbad = 0, ngood = 0, bad_i = 0;
+	char *addr;
+
+	for (i = 0; i < f->recipients->len; i++) {
+		r = g_ptr_array_index(f->recipients, i);
+		if (ndr_dsn_address_usable(r->address)) {
+			good = r;
+			ngood++;
+		} else {
+			bad = r;
+			bad_i = i;
+			nbad++;
+		}
+	}
+	if (nbad != 1)
+		return;
+	if (ngood == 1 && good->action == NULL) {
+		merge_recipient(good, bad);
+		g_ptr_array_remove_index(f->recipients, bad_i);
+	} else if (ngood == 0 && (addr = failed_recipients_header(msg))) {
+		if (ndr_dsn_address_usable(addr))
+			ndr_set_field(&bad->address, addr, FALSE);
+		g_free(addr);
+	}
+}
+
 /* In-Reply-To first: it names the one message answered. */
 static void
 read_reply_ids(GMimeMessage *msg, ndr_findings *f)
@@ -477,8 +547,13 @@ read_parts(const ndr_rules *rules, parts *p, ndr_findings *f)
 	read_dsn_parts(p->dsn, f);
 	read_field_parts(p->mdn, mdn_fields, take_mdn_field, f);
 	read_field_parts(p->arf, arf_fields, take_arf_field, f);
-	read_returned(p->returned, f);
+	/*
+	 * Text before the returned message: where an MTA quotes the
+	 * original's headers in its text they name the message it
+	 * bounced, which Sisimai also takes first.
+	 */
 	dsn = read_text(rules, p->text, f) || p->dsn->len > 0;
+	read_returned(p->returned, f);
 
 	if (p->arf->len > 0) {
 		f->kind = NDRCHECK_KIND_FEEDBACK;
@@ -505,6 +580,7 @@ ndr_report_read(const ndr_rules *rules, GMimeMessage *msg, ndr_findings *f)
 	if (p.dsn->len == 0 && p.mdn->len == 0 && p.arf->len == 0)
 		walk_forwarded(&p);
 	read_parts(rules, &p, f);
+	repair_unusable(msg, f);
 	read_reply_ids(msg, f);
 	date = g_mime_message_get_date(msg);
 	if (date != NULL)

@@ -5,37 +5,66 @@
  * $(PREFIX)/share/ndrcheck/rules), with user files in
  * $XDG_CONFIG_HOME/ndrcheck/rules.d adding to or overriding them by file
  * name.  Each rule has a class (what it is for), a label and a pattern,
- * compiled once per process with JIT.  The C code asks "does any rule of
- * this class match here?"; it never knows a mailer by name.
+ * compiled once per process.  The C code asks "does any rule of this
+ * class match here?"; it never knows a mailer by name.
+ *
+ * A loaded ndr_rules is shared freely between threads: matching keeps
+ * its state in the caller's ndr_rule_match, and the one-time JIT
+ * compilation of a busy class publishes a finished copy atomically.
  */
 #ifndef NDR_RULES_H
 #define NDR_RULES_H
 
 #include <glib.h>
 
+/* Capturing groups (the whole match included) a rule may have. */
+#define NDR_RULE_MAX_GROUPS 10
+
 typedef struct ndr_rules ndr_rules;
 
+/*
+ * One match, self-contained: the group offsets are copied out of the
+ * PCRE2 match data, so nothing needs freeing and subject must only
+ * outlive the calls of ndr_rule_group() on it.
+ */
 typedef struct ndr_rule_match {
-	const char *label;	/* the matching rule's label (e.g. a reason) */
-	size_t start, end;	/* of the whole match, in bytes */
-	const void *priv;	/* engine's own data for ndr_rule_group() */
+	const char *label; /* the matching rule's label (e.g. a reason) */
+	size_t start, end; /* of the whole match, in bytes */
+	const void *priv;  /* the rule, for ndr_rule_group() */
 	const char *subject;
+	size_t ovector[2 * NDR_RULE_MAX_GROUPS];
+	unsigned int groups; /* pairs set in ovector */
 } ndr_rule_match;
 
 /*
- * Load every "*.rules" file of the directories, later directories
- * overriding files of the same name in earlier ones.  A broken file is a
- * usage error naming file and line.
+ * Load every "*.rules" file of the directories (NULL-terminated list;
+ * missing directories are skipped), later directories overriding files
+ * of the same name in earlier ones; files are read in name order.  A
+ * broken file is a usage error naming file and line.
  */
 ndr_rules *ndr_rules_load(const char *const *dirs, GError **err);
 void ndr_rules_free(ndr_rules *r);
 
+/* How many rules of class cls there are (0 for an unknown class). */
+guint ndr_rules_count(const ndr_rules *r, const char *cls);
+
 /*
- * The first rule of class cls (in file and line order) matching subject
- * at or after offset from; TRUE and *m filled on a match.
+ * The first rule of class cls (in file and line order) that matches
+ * subject at or after offset from; TRUE and *m filled on a match.
+ * For deciding questions where rule order is a priority (reasons).
  */
 gboolean ndr_rules_match(const ndr_rules *r, const char *cls,
-    const char *subject, size_t len, size_t from, ndr_rule_match *m);
+                         const char *subject, size_t len, size_t from,
+                         ndr_rule_match *m);
+
+/*
+ * The leftmost match at or after from of any rule of class cls (ties go
+ * to the earlier rule); TRUE and *m filled on a match.  For walking
+ * text from one finding to the next.
+ */
+gboolean ndr_rules_find(const ndr_rules *r, const char *cls,
+                        const char *subject, size_t len, size_t from,
+                        ndr_rule_match *m);
 
 /* A named group of a match as a new string, or NULL if it did not take part. */
 char *ndr_rule_group(const ndr_rule_match *m, const char *name);

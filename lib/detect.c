@@ -1,0 +1,149 @@
+/*
+ * detect.c - decide from the rules whether a message is bounce-like at
+ * all (header block only), and what a fully read one means (see
+ * detect.h).
+ *
+ * Both questions are asked of the header block rewritten as one
+ * "Name: value" line per field, decoded, so that one pattern can look
+ * at a field name and its value together; what mailers write there is
+ * in rules/headers.rules.
+ */
+#include <string.h>
+
+#include "detect.h"
+#include "ndrlimits.h"
+#include "message.h"
+
+/* The classes of header rules any of which makes a message suspect. */
+static const char *const suspect_classes[] = {
+    "bounce", "auto-reply", "challenge", "virus-notice", "suspect", NULL,
+};
+
+/*
+ * The header block as "Name: value\n" lines, values unfolded and
+ * decoded by GMime, at most NDR_MAX_HEADERS fields and
+ * NDR_MAX_HEADER_BYTES bytes of them.
+ */
+static GString *
+header_text(GMimeObject *o)
+{
+	GMimeHeaderList *list = g_mime_object_get_header_list(o);
+	GString *s = g_string_new(NULL);
+	GMimeHeader *h;
+	const char *value;
+	int i, n;
+
+	n = list == NULL ? 0 : g_mime_header_list_get_count(list);
+	for (i = 0; i < n && i < NDR_MAX_HEADERS; i++) {
+		h = g_mime_header_list_get_header_at(list, i);
+		value = g_mime_header_get_value(h);
+		if (s->len + strlen(g_mime_header_get_name(h)) +
+		        (value != NULL ? strlen(value) : 0) + 3 >
+		    NDR_MAX_HEADER_BYTES)
+			break;
+		g_string_append_printf(s, "%s: %s\n", g_mime_header_get_name(h),
+		                       value != NULL ? value : "");
+	}
+	return s;
+}
+
+static gboolean
+matches(const ndr_rules *rules, const char *cls, const GString *s)
+{
+	ndr_rule_match m;
+
+	return ndr_rules_find(rules, cls, s->str, s->len, 0, &m);
+}
+
+gboolean
+ndr_detect_suspect(const ndr_rules *rules, GMimeMessage *headers)
+{
+	GString *s = header_text(GMIME_OBJECT(headers));
+	gboolean found = FALSE;
+	guint i;
+
+	for (i = 0; !found && suspect_classes[i] != NULL; i++)
+		found = matches(rules, suspect_classes[i], s);
+	g_string_free(s, TRUE);
+	return found;
+}
+
+/*
+ * Append the text of the message's own text parts to s: the leaves of
+ * its multipart tree, but not what is inside a returned message
+ * (whatever the original said is no evidence of what this one is).
+ */
+static void
+body_text(GMimeObject *o, GString *s, int depth)
+{
+	GMimeMultipart *mp;
+	char *text;
+	size_t len;
+	int i, n;
+
+	if (depth > NDR_MAX_MIME_DEPTH || s->len >= NDR_MAX_TEXT_BYTES)
+		return;
+	if (GMIME_IS_MULTIPART(o)) {
+		mp = GMIME_MULTIPART(o);
+		n = g_mime_multipart_get_count(mp);
+		for (i = 0; i < n && i < NDR_MAX_MIME_PARTS; i++)
+			body_text(g_mime_multipart_get_part(mp, i), s,
+			          depth + 1);
+		return;
+	}
+	if (!GMIME_IS_TEXT_PART(o))
+		return;
+	text = ndr_part_text(GMIME_PART(o), NDR_MAX_TEXT_BYTES - s->len, &len);
+	if (text != NULL) {
+		g_string_append_len(s, text, len);
+		g_string_append_c(s, '\n');
+	}
+	g_free(text);
+}
+
+/*
+ * A meaning that a header shows (class hcls), or for mail without a
+ * report structure its text (class tcls): inside a DSN the prose is
+ * the remote server's, and a rejection "because of a virus" is a
+ * failed delivery, not a scanner's notice.
+ */
+static gboolean
+means(const ndr_rules *rules, const char *hcls, const char *tcls,
+      const GString *hdr, const GString *body, const ndr_findings *f)
+{
+	return matches(rules, hcls, hdr) ||
+	       (f->kind == NDRCHECK_KIND_NONE && matches(rules, tcls, body));
+}
+
+/*
+ * Meaning before wrapping (SPEC section 2): a challenge or virus
+ * notice is one even inside a DSN; then the structure the walker found
+ * (dsn, delay, mdn, feedback) stands; then prose that a bounce signal
+ * in the headers backs is an NDR; only then is an automatic reply one,
+ * since bounces often say "Auto-Submitted: auto-replied" too.
+ */
+void
+ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, ndr_findings *f)
+{
+	GString *hdr = header_text(GMIME_OBJECT(msg));
+	GString *body = g_string_new(NULL);
+	GMimeObject *top = g_mime_message_get_mime_part(msg);
+	gboolean bounce;
+
+	if (top != NULL)
+		body_text(top, body, 0);
+	bounce = matches(rules, "bounce", hdr);
+	if (means(rules, "challenge", "challenge-text", hdr, body, f))
+		f->kind = NDRCHECK_KIND_CHALLENGE;
+	else if (means(rules, "virus-notice", "virus-text", hdr, body, f))
+		f->kind = NDRCHECK_KIND_VIRUS_NOTICE;
+	else if (f->kind != NDRCHECK_KIND_NONE)
+		; /* the structure the walker found names it */
+	else if ((bounce || f->recipients->len > 0) &&
+	         matches(rules, "ndr-text", body))
+		f->kind = NDRCHECK_KIND_NDR;
+	else if (matches(rules, "auto-reply", hdr))
+		f->kind = NDRCHECK_KIND_AUTO_REPLY;
+	g_string_free(hdr, TRUE);
+	g_string_free(body, TRUE);
+}

@@ -1,0 +1,502 @@
+/*
+ * rules.c - load rule files and match their PCRE2 patterns (see rules.h
+ * and ndrcheck-rules(5) for the file format).
+ *
+ * Patterns are compiled at load time with the interpreter, which costs
+ * a few microseconds each.  JIT compilation costs some twenty times
+ * more and only pays off on a lot of text, so a class is JIT-compiled
+ * once the subjects matched against it add up to NDR_RULES_JIT_BYTES:
+ * a single ndrcheck process on one ordinary message never pays for it,
+ * a scan of a mailbox pays once per class.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "error.h"
+#include "ndrlimits.h"
+#include "reason.h"
+#include "rules.h"
+
+/* Subject bytes a class matches before it is JIT-compiled. */
+#define NDR_RULES_JIT_BYTES (256u * 1024)
+
+/*
+ * Every class the library reads, and what its subjects are; a class
+ * named in a file but missing here is a typo that would silently do
+ * nothing, so it is an error.
+ */
+static const char *const known_classes[] = {
+    "suspect",        /* header lines: worth a full parse */
+    "bounce",         /* header lines: a delivery failure report */
+    "auto-reply",     /* header lines: an automatic reply */
+    "challenge",      /* header lines: challenge-response */
+    "challenge-text", /* text: challenge-response */
+    "virus-notice",   /* header lines: the sender's message was infected */
+    "virus-text",     /* text: the sender's message was infected */
+    "ndr-text",       /* text: the prose of a non-delivery report */
+    "recipient",      /* text: a failed recipient (addr, code, ...) */
+    "separator",      /* text: the original follows */
+    "reporting-mta",  /* text: the reporting MTA (mta) */
+    "status",         /* text: an enhanced status code (status) */
+    "reply-code",     /* text: an SMTP reply code (code) */
+    "reason",         /* diagnostic text: label is the reason */
+    NULL,
+};
+
+typedef struct rule {
+	char *label;
+	char *file; /* for messages: where the rule was written */
+	guint line;
+	pcre2_code *code;
+	pcre2_code *jit; /* JIT-compiled copy, published atomically */
+} rule;
+
+typedef struct rule_class {
+	char *name;       /* also the key in ndr_rules.classes */
+	GPtrArray *rules; /* of rule *, in file and line order */
+	gint seen;        /* subject bytes matched, up to the JIT threshold */
+	gsize jitted;     /* g_once flag */
+} rule_class;
+
+struct ndr_rules {
+	GHashTable *classes; /* name -> rule_class * */
+	pcre2_match_context *mctx;
+};
+
+static void
+rule_free(gpointer p)
+{
+	rule *ru = p;
+
+	g_free(ru->label);
+	g_free(ru->file);
+	pcre2_code_free(ru->code);
+	pcre2_code_free(ru->jit);
+	g_free(ru);
+}
+
+static void
+class_free(gpointer p)
+{
+	rule_class *c = p;
+
+	g_free(c->name);
+	g_ptr_array_unref(c->rules);
+	g_free(c);
+}
+
+void
+ndr_rules_free(ndr_rules *r)
+{
+	if (r == NULL)
+		return;
+	g_hash_table_unref(r->classes);
+	pcre2_match_context_free(r->mctx);
+	g_free(r);
+}
+
+/* The state of reading one file. */
+typedef struct reader {
+	ndr_rules *rules;
+	const char *path;
+	guint line;
+	rule_class *cls; /* current [class], or NULL before the first */
+	char *label;     /* the rule being collected, or NULL */
+	guint label_line;
+	GString *pattern;
+} reader;
+
+static gboolean fail(GError **err, const reader *rd, guint line,
+                     const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+
+static gboolean
+fail(GError **err, const reader *rd, guint line, const char *fmt, ...)
+{
+	va_list ap;
+	char *what;
+
+	va_start(ap, fmt);
+	what = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_set_error(err, NDR_ERROR, NDRCHECK_EUSAGE,
+	            "%s:%u: %s (see ndrcheck-rules(5))", rd->path, line, what);
+	g_free(what);
+	return FALSE;
+}
+
+static gboolean
+known_class(const char *name)
+{
+	guint i;
+
+	for (i = 0; known_classes[i] != NULL; i++)
+		if (strcmp(known_classes[i], name) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+static gboolean
+valid_label(const char *s)
+{
+	if (*s == '\0')
+		return FALSE;
+	for (; *s != '\0'; s++)
+		if (!g_ascii_isalnum(*s) && strchr("._-", *s) == NULL)
+			return FALSE;
+	return TRUE;
+}
+
+/* Compile the collected rule and append it to its class. */
+static gboolean
+finish_rule(reader *rd, GError **err)
+{
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE off;
+	uint32_t groups;
+	int code;
+	rule *ru;
+
+	if (rd->label == NULL)
+		return TRUE;
+	ru = g_new0(rule, 1);
+	ru->label = rd->label;
+	ru->file = g_strdup(rd->path);
+	ru->line = rd->label_line;
+	rd->label = NULL;
+	/*
+	 * Mail text is decoded to UTF-8 before matching, but a damaged
+	 * part may still hold invalid sequences: MATCH_INVALID_UTF makes
+	 * them simply never match instead of failing the call.
+	 */
+	ru->code = pcre2_compile((PCRE2_SPTR)rd->pattern->str, rd->pattern->len,
+	                         PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS |
+	                             PCRE2_MULTILINE | PCRE2_MATCH_INVALID_UTF,
+	                         &code, &off, NULL);
+	if (ru->code == NULL) {
+		pcre2_get_error_message(code, msg, sizeof(msg));
+		fail(err, rd, ru->line,
+		     "rule \"%s\": %s at offset %zu of its "
+		     "pattern",
+		     ru->label, (char *)msg, (size_t)off);
+		rule_free(ru);
+		return FALSE;
+	}
+	pcre2_pattern_info(ru->code, PCRE2_INFO_CAPTURECOUNT, &groups);
+	if (groups + 1 > NDR_RULE_MAX_GROUPS) {
+		fail(err, rd, ru->line,
+		     "rule \"%s\" has %u capturing groups, "
+		     "at most %d are allowed: use (?:...) for grouping",
+		     ru->label, groups, NDR_RULE_MAX_GROUPS - 1);
+		rule_free(ru);
+		return FALSE;
+	}
+	g_ptr_array_add(rd->cls->rules, ru);
+	return TRUE;
+}
+
+static gboolean
+start_class(reader *rd, const char *line, GError **err)
+{
+	const char *end = strchr(line, ']');
+	char *name;
+
+	if (end == NULL || end[1] != '\0')
+		return fail(err, rd, rd->line,
+		            "a section line must be "
+		            "\"[class]\" alone");
+	name = g_strndup(line + 1, end - line - 1);
+	if (!known_class(name)) {
+		fail(err, rd, rd->line, "unknown class \"%s\"", name);
+		g_free(name);
+		return FALSE;
+	}
+	rd->cls = g_hash_table_lookup(rd->rules->classes, name);
+	if (rd->cls == NULL) {
+		rd->cls = g_new0(rule_class, 1);
+		rd->cls->name = name;
+		rd->cls->rules = g_ptr_array_new_with_free_func(rule_free);
+		g_hash_table_insert(rd->rules->classes, name, rd->cls);
+	} else {
+		g_free(name);
+	}
+	return TRUE;
+}
+
+/* "LABEL PATTERN": the label is the first word, the pattern the rest. */
+static gboolean
+start_rule(reader *rd, const char *line, GError **err)
+{
+	const char *sp = line;
+
+	while (*sp != '\0' && *sp != ' ' && *sp != '\t')
+		sp++;
+	rd->label = g_strndup(line, sp - line);
+	rd->label_line = rd->line;
+	while (*sp == ' ' || *sp == '\t')
+		sp++;
+	if (!valid_label(rd->label))
+		return fail(err, rd, rd->line,
+		            "label \"%s\" must be letters, "
+		            "digits, '.', '_' or '-'",
+		            rd->label);
+	if (*sp == '\0')
+		return fail(err, rd, rd->line, "rule \"%s\" has no pattern",
+		            rd->label);
+	if (rd->cls == NULL)
+		return fail(err, rd, rd->line,
+		            "rule \"%s\" before the first "
+		            "[class] line",
+		            rd->label);
+	if (strcmp(rd->cls->name, "reason") == 0 &&
+	    !ndr_reason_known(rd->label))
+		return fail(err, rd, rd->line,
+		            "\"%s\" is not a reason of "
+		            "ndrcheck(1)'s vocabulary",
+		            rd->label);
+	g_string_assign(rd->pattern, sp);
+	return TRUE;
+}
+
+static gboolean
+read_line(reader *rd, char *line, GError **err)
+{
+	g_strchomp(line);
+	if (*line == ' ' || *line == '\t') {
+		if (rd->label == NULL)
+			return g_strchug(line)[0] == '\0' ||
+			       fail(err, rd, rd->line,
+			            "continuation line "
+			            "without a rule before it");
+		g_string_append(rd->pattern, g_strchug(line));
+		return TRUE;
+	}
+	if (!finish_rule(rd, err))
+		return FALSE;
+	if (*line == '\0' || *line == '#')
+		return TRUE;
+	if (*line == '[')
+		return start_class(rd, line, err);
+	return start_rule(rd, line, err);
+}
+
+static gboolean
+load_file(ndr_rules *r, const char *path, GError **err)
+{
+	GError *e = NULL;
+	char *text, **lines;
+	reader rd = {.rules = r, .path = path};
+	gboolean ok = TRUE;
+	gsize len;
+	guint i;
+
+	if (!g_file_get_contents(path, &text, &len, &e)) {
+		g_set_error(err, NDR_ERROR, NDRCHECK_EUSAGE,
+		            "cannot read rule file: %s", e->message);
+		g_error_free(e);
+		return FALSE;
+	}
+	if (len > NDR_MAX_RULE_FILE_BYTES || strlen(text) != len ||
+	    !g_utf8_validate(text, len, NULL)) {
+		g_free(text);
+		return fail(err, &rd, 0,
+		            "not a rule file: larger than %u "
+		            "bytes, or not UTF-8 text",
+		            NDR_MAX_RULE_FILE_BYTES);
+	}
+	rd.pattern = g_string_new(NULL);
+	g_strdelimit(text, "\r", '\n'); /* CR-only and CRLF files too */
+	lines = g_strsplit(text, "\n", -1);
+	for (i = 0; ok && lines[i] != NULL; i++) {
+		rd.line = i + 1;
+		ok = read_line(&rd, lines[i], err);
+	}
+	if (ok)
+		ok = finish_rule(&rd, err);
+	g_free(rd.label);
+	g_string_free(rd.pattern, TRUE);
+	g_strfreev(lines);
+	g_free(text);
+	return ok;
+}
+
+/* name -> path of every "*.rules" file, later directories winning. */
+static GHashTable *
+collect_files(const char *const *dirs)
+{
+	GHashTable *files =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	const char *name;
+	GDir *d;
+
+	for (; dirs != NULL && *dirs != NULL; dirs++) {
+		d = g_dir_open(*dirs, 0, NULL);
+		if (d == NULL)
+			continue; /* e.g. no user rules.d: nothing to add */
+		while ((name = g_dir_read_name(d)) != NULL) {
+			if (!g_str_has_suffix(name, ".rules") || name[0] == '.')
+				continue;
+			g_hash_table_insert(
+			    files, g_strdup(name),
+			    g_build_filename(*dirs, name, NULL));
+		}
+		g_dir_close(d);
+	}
+	return files;
+}
+
+static int
+compare_names(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+ndr_rules *
+ndr_rules_load(const char *const *dirs, GError **err)
+{
+	ndr_rules *r = g_new0(ndr_rules, 1);
+	GHashTable *files = collect_files(dirs);
+	guint i, n;
+	gpointer *names = g_hash_table_get_keys_as_array(files, &n);
+	gboolean ok = TRUE;
+
+	r->classes =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, NULL, class_free);
+	r->mctx = pcre2_match_context_create(NULL);
+	pcre2_set_match_limit(r->mctx, NDR_PCRE2_MATCH_LIMIT);
+	pcre2_set_depth_limit(r->mctx, NDR_PCRE2_DEPTH_LIMIT);
+	qsort(names, n, sizeof(*names), compare_names);
+	for (i = 0; ok && i < n; i++)
+		ok = load_file(r, g_hash_table_lookup(files, names[i]), err);
+	g_free(names);
+	g_hash_table_unref(files);
+	if (!ok) {
+		ndr_rules_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+guint
+ndr_rules_count(const ndr_rules *r, const char *cls)
+{
+	rule_class *c = g_hash_table_lookup(r->classes, cls);
+
+	return c == NULL ? 0 : c->rules->len;
+}
+
+/*
+ * JIT-compile copies of the class's patterns once enough text has gone
+ * through them.  Other threads keep matching the interpreted originals
+ * meanwhile and pick up each copy once it is published.
+ */
+static void
+maybe_jit(rule_class *c, size_t len)
+{
+	guint i;
+	rule *ru;
+	pcre2_code *copy;
+
+	if (g_atomic_int_get(&c->seen) < (gint)NDR_RULES_JIT_BYTES) {
+		g_atomic_int_add(&c->seen,
+		                 (gint)MIN(len, (size_t)NDR_RULES_JIT_BYTES));
+		return;
+	}
+	if (!g_once_init_enter(&c->jitted))
+		return;
+	for (i = 0; i < c->rules->len; i++) {
+		ru = g_ptr_array_index(c->rules, i);
+		copy = pcre2_code_copy(ru->code);
+		if (copy != NULL &&
+		    pcre2_jit_compile(copy, PCRE2_JIT_COMPLETE) == 0)
+			g_atomic_pointer_set(&ru->jit, copy);
+		else
+			pcre2_code_free(copy); /* no JIT here: interpret */
+	}
+	g_once_init_leave(&c->jitted, 1);
+}
+
+/* Match one rule; a PCRE2 limit or error counts as no match. */
+static gboolean
+match_rule(const ndr_rules *r, rule *ru, pcre2_match_data *md,
+           const char *subject, size_t len, size_t from, ndr_rule_match *m)
+{
+	pcre2_code *code = g_atomic_pointer_get(&ru->jit);
+	PCRE2_SIZE *ov;
+	int rc;
+	guint i;
+
+	rc = pcre2_match(code != NULL ? code : ru->code, (PCRE2_SPTR)subject,
+	                 len, from, 0, md, r->mctx);
+	if (rc <= 0)
+		return FALSE;
+	ov = pcre2_get_ovector_pointer(md);
+	m->label = ru->label;
+	m->priv = ru;
+	m->subject = subject;
+	m->groups = MIN((guint)rc, NDR_RULE_MAX_GROUPS);
+	for (i = 0; i < 2 * m->groups; i++)
+		m->ovector[i] = ov[i];
+	/* \K may put the start after the end: keep start <= end. */
+	m->start = MIN(ov[0], ov[1]);
+	m->end = ov[1];
+	return TRUE;
+}
+
+static gboolean
+search(const ndr_rules *r, const char *cls, const char *subject, size_t len,
+       size_t from, gboolean leftmost, ndr_rule_match *m)
+{
+	rule_class *c = g_hash_table_lookup(r->classes, cls);
+	pcre2_match_data *md;
+	ndr_rule_match try;
+	gboolean found = FALSE;
+	guint i;
+
+	if (c == NULL || subject == NULL || from > len)
+		return FALSE;
+	maybe_jit(c, len - from);
+	md = pcre2_match_data_create(NDR_RULE_MAX_GROUPS, NULL);
+	for (i = 0; i < c->rules->len; i++) {
+		if (!match_rule(r, g_ptr_array_index(c->rules, i), md, subject,
+		                len, from, &try))
+			continue;
+		if (!found || try.start < m->start)
+			*m = try;
+		found = TRUE;
+		if (!leftmost || m->start == from)
+			break; /* nothing can come before it */
+	}
+	pcre2_match_data_free(md);
+	return found;
+}
+
+gboolean
+ndr_rules_match(const ndr_rules *r, const char *cls, const char *subject,
+                size_t len, size_t from, ndr_rule_match *m)
+{
+	return search(r, cls, subject, len, from, FALSE, m);
+}
+
+gboolean
+ndr_rules_find(const ndr_rules *r, const char *cls, const char *subject,
+               size_t len, size_t from, ndr_rule_match *m)
+{
+	return search(r, cls, subject, len, from, TRUE, m);
+}
+
+char *
+ndr_rule_group(const ndr_rule_match *m, const char *name)
+{
+	const rule *ru = m->priv;
+	int n;
+
+	n = pcre2_substring_number_from_name(ru->code, (PCRE2_SPTR)name);
+	if (n < 0 || (unsigned int)n >= m->groups ||
+	    m->ovector[2 * n] == PCRE2_UNSET)
+		return NULL;
+	return g_strndup(m->subject + m->ovector[2 * n],
+	                 m->ovector[2 * n + 1] - m->ovector[2 * n]);
+}

@@ -1,0 +1,155 @@
+/*
+ * textndr.c - read a human-readable non-delivery report with the rules
+ * (see textndr.h and the classes "ndr-text", "recipient", "separator"
+ * and "reporting-mta" in ndrcheck-rules(5)).
+ *
+ * One generic walk serves every mailer: the report is the text before
+ * the first separator; it counts only when an "ndr-text" phrase says
+ * it is one; each "recipient" match names a failed address, with its
+ * diagnostic either captured by the rule or taken from the lines that
+ * follow it; the original is whatever follows the separator.
+ */
+#include <string.h>
+
+#include "ndrlimits.h"
+#include "original.h"
+#include "textndr.h"
+
+/* A rule's group "name" into *field, unless the field is already set. */
+static void
+take(const ndr_rule_match *m, const char *name, char **field)
+{
+	char *v = ndr_rule_group(m, name);
+
+	ndr_set_field(field, v, TRUE);
+	g_free(v);
+}
+
+/* The offset just past the line holding offset at. */
+static size_t
+line_end(const char *text, size_t len, size_t at)
+{
+	const char *nl = at < len ? memchr(text + at, '\n', len - at) : NULL;
+
+	return nl != NULL ? (size_t)(nl - text) + 1 : len;
+}
+
+/*
+ * The diagnostic a recipient rule did not capture: the lines after its
+ * match, up to a blank line, the next recipient or the end of the
+ * report, at most NDR_MAX_FIELD_BYTES of them.
+ */
+static char *
+following_lines(const char *text, size_t from, size_t to)
+{
+	size_t at = from, end;
+
+	while (at < to &&
+	       (text[at] == '\n' || text[at] == ' ' || text[at] == '\t')) {
+		if (text[at] == '\n' && at > from)
+			break;
+		at++;
+	}
+	end = at;
+	while (end < to) {
+		size_t next = line_end(text, to, end), i;
+
+		for (i = end; i < next && g_ascii_isspace(text[i]); i++)
+			;
+		if (i == next || end - at > NDR_MAX_FIELD_BYTES)
+			break; /* a blank line ends the block */
+		end = next;
+	}
+	return end > at ? g_strndup(text + at, end - at) : NULL;
+}
+
+/*
+ * The recipient a match names.  When the report already had recipients
+ * (from a DSN part) the text only completes them: an address the DSN
+ * did not name is the prose's quoting, not another failure.
+ */
+static ndr_recipient *
+recipient_for(ndr_findings *f, const ndr_rule_match *m, gboolean complete)
+{
+	ndr_recipient *r = NULL;
+	char *addr = ndr_rule_group(m, "addr");
+	guint i;
+
+	if (addr == NULL)
+		return NULL;
+	g_strstrip(addr);
+	if (complete) {
+		for (i = 0; i < f->recipients->len && r == NULL; i++) {
+			ndr_recipient *c = g_ptr_array_index(f->recipients, i);
+
+			if (g_ascii_strcasecmp(c->address, addr) == 0)
+				r = c;
+		}
+	} else if (strchr(addr, '@') != NULL) {
+		r = ndr_findings_recipient(f, addr);
+	}
+	g_free(addr);
+	return r;
+}
+
+static void
+read_recipients(const ndr_rules *rules, const char *text, size_t len,
+                ndr_findings *f)
+{
+	gboolean complete = f->recipients->len > 0;
+	ndr_rule_match m, next;
+	ndr_recipient *r;
+	gboolean more;
+	size_t at = 0, stop;
+	char *diag;
+
+	more = ndr_rules_find(rules, "recipient", text, len, at, &m);
+	while (more) {
+		at = MAX(m.end, m.start + 1);
+		more = ndr_rules_find(rules, "recipient", text, len, at, &next);
+		stop = more ? next.start : len;
+		r = recipient_for(f, &m, complete);
+		if (r != NULL) {
+			take(&m, "code", &r->reply_code);
+			take(&m, "status", &r->status);
+			diag = ndr_rule_group(&m, "diag");
+			if (diag == NULL)
+				diag = following_lines(text, m.end, stop);
+			ndr_set_field(&r->diagnostic, diag, TRUE);
+			g_free(diag);
+			if (r->action == NULL)
+				ndr_set_field(&r->action, "failed", FALSE);
+		}
+		m = next;
+	}
+}
+
+void
+ndr_textndr_read(const ndr_rules *rules, const char *text, size_t len,
+                 ndr_findings *f)
+{
+	ndr_rule_match m;
+	size_t report = MIN(len, (size_t)NDR_MAX_TEXT_BYTES), quoted;
+	char *mta;
+
+	if (text == NULL)
+		return;
+	if (ndr_rules_find(rules, "separator", text, report, 0, &m)) {
+		report = m.start;
+		quoted = line_end(text, len, m.end);
+		while (quoted < len &&
+		       (text[quoted] == '\n' || text[quoted] == '\r'))
+			quoted++;
+		if (f->original == NULL || f->original->message_id == NULL)
+			ndr_original_from_text(f, text + quoted, len - quoted);
+	}
+	if (!ndr_rules_find(rules, "ndr-text", text, report, 0, &m))
+		return;
+	if (f->reporting_mta == NULL &&
+	    ndr_rules_find(rules, "reporting-mta", text, report, 0, &m)) {
+		mta = ndr_rule_group(&m, "mta");
+		ndr_set_field(&f->reporting_mta, mta, TRUE);
+		g_free(mta);
+	}
+	read_recipients(rules, text, report, f);
+}

@@ -327,29 +327,48 @@ reply_code_at(const char *s)
 }
 
 /*
- * A diagnostic starts with the reply ("550 5.1.1 ..."), or quotes it
- * after the MTA's own words ("... said: 550 5.1.1 ..."): there, only a
- * code followed by an enhanced status code is trusted to be one.
+ * The last SMTP reply in text that carries an enhanced code ("550
+ * 5.1.1", "550-'5.2.2", "421 #4.4.2"): MTAs that wrap the remote
+ * server's words quote them last.  Returns its start, or NULL; *status
+ * is the offset of its enhanced code.
+ */
+static const char *
+last_reply(const char *text, size_t *status)
+{
+	const char *p, *found = NULL;
+	size_t at;
+
+	for (p = text; *p != '\0'; p++) {
+		if (p > text && (g_ascii_isalnum(p[-1]) || p[-1] == '.'))
+			continue;
+		if (!reply_code_at(p) || p[3] == '\0')
+			continue;
+		at = 4 + (p[4] == '#' || p[4] == '\'' || p[4] == '"');
+		if (status_at(p + at) > 0) {
+			found = p;
+			*status = at;
+		}
+	}
+	return found;
+}
+
+/*
+ * The reply quoted last with an enhanced code, else the code a
+ * diagnostic starts with ("550 Unknown user").
  */
 char *
 ndr_dsn_find_reply_code(const char *text)
 {
 	const char *p;
+	size_t at;
 
 	if (text == NULL)
 		return NULL;
+	if ((p = last_reply(text, &at)) != NULL)
+		return g_strndup(p, 3);
 	for (p = text; g_ascii_isspace(*p); p++)
 		;
-	if (reply_code_at(p))
-		return g_strndup(p, 3);
-	for (p = text; *p != '\0'; p++) {
-		if (p > text && (g_ascii_isalnum(p[-1]) || p[-1] == '.'))
-			continue;
-		if (reply_code_at(p) && p[3] != '\0' &&
-		    status_at(p + 4 + (p[4] == '#')) > 0)
-			return g_strndup(p, 3);
-	}
-	return NULL;
+	return reply_code_at(p) ? g_strndup(p, 3) : NULL;
 }
 
 /* Whitespace runs (left by unfolding) made one space. */
@@ -398,15 +417,24 @@ action_word(const char *value)
 }
 
 /*
- * The Status field, unless it is missing or only says the class
- * ("5.0.0") while the diagnostic names a precise code of the same class.
+ * The remote server's own enhanced code when the diagnostic quotes its
+ * reply: the reporting MTA's Status often only sums it up (4.4.7 for
+ * "450 4.7.1 Access denied").  Else the Status field, unless it is
+ * missing or only says the class ("5.0.0") while the diagnostic names a
+ * precise code of the same class.  Sisimai decides the same way.
  */
 static char *
 pick_status(const char *field, const char *diagnostic)
 {
-	char *s = ndr_dsn_find_status(field);
-	char *d = ndr_dsn_find_status(diagnostic);
+	const char *reply;
+	char *s, *d;
+	size_t at = 0;
 
+	reply = diagnostic != NULL ? last_reply(diagnostic, &at) : NULL;
+	if (reply != NULL)
+		return g_strndup(reply + at, status_at(reply + at));
+	s = ndr_dsn_find_status(field);
+	d = ndr_dsn_find_status(diagnostic);
 	if (s == NULL ||
 	    (d != NULL && d[0] == s[0] && g_str_has_suffix(s, ".0.0") &&
 	     !g_str_has_suffix(d, ".0.0"))) {

@@ -4,6 +4,8 @@
  * Paths follow SPEC section 1: options, then environment, then the
  * GKeyFile config, then XDG defaults, with HOME (else the password file)
  * standing in for XDG_* in the bare environment of delivery agents.
+ * The config file (ndrcheck.conf(5)) has one group, [ndrcheck], with the
+ * keys db, sent, relays, addresses and window.
  */
 #ifndef NDR_CONFIG_H
 #define NDR_CONFIG_H
@@ -14,15 +16,24 @@
 
 typedef struct ndr_config {
 	char *db_path;
-	char **rules_dirs;	 /* NULL-terminated, later overrides earlier */
-	char **sent_folders;	 /* config "sent", NULL-terminated or NULL */
-	char **relays;		 /* config "relays": our own MTAs */
-	char **addresses;	 /* config "addresses": our own addresses */
-	int window_days;	 /* config "window", NDR_DEFAULT_WINDOW_DAYS */
+	char **rules_dirs;   /* NULL-terminated, later overrides earlier */
+	char **sent_folders; /* config "sent", NULL-terminated or NULL */
+	char **relays;       /* config "relays": our own MTAs */
+	char **addresses;    /* config "addresses": our own addresses */
+	int window_days;     /* config "window", NDR_DEFAULT_WINDOW_DAYS */
 } ndr_config;
 
+/*
+ * Fill cfg from opts (which may be NULL), the environment and the config
+ * file.  A missing explicit --config, a malformed file or a bad value is
+ * NDRCHECK_EUSAGE naming the file and line.  cfg is left cleared on
+ * failure.
+ */
 gboolean ndr_config_load(ndr_config *cfg, const ndrcheck_options *opts,
-    GError **err);
+                         GError **err);
 void ndr_config_clear(ndr_config *cfg);
+
+/* "~/x" as a path below the home directory; other paths as they are. */
+char *ndr_config_expand(const char *path);
 
 #endif /* NDR_CONFIG_H */

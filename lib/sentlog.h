@@ -2,10 +2,17 @@
  * sentlog.h - the sent log: what we sent, in SQLite.
  *
  * Tables of messages (Message-ID, date, from, subject) and their
- * recipients, indexed by Message-ID and by address; WAL mode and a busy
- * timeout (NDR_DB_BUSY_TIMEOUT_MS) so that parallel deliveries and
- * recording never fail each other; the schema version in
- * PRAGMA user_version.  Created 0600 in a 0700 directory.
+ * recipients, indexed by Message-ID and by address and date; WAL mode and
+ * a busy timeout (NDR_DB_BUSY_TIMEOUT_MS) so that parallel deliveries and
+ * recording never fail each other, and no lock wait outlasts it; the
+ * schema version in PRAGMA user_version.  Created 0600 in a 0700
+ * directory.  A database locked past the timeout, damaged, or made by a
+ * newer ndrcheck is an NDRCHECK_ETEMP error.
+ *
+ * A message without a Message-ID is recorded under a made-up one,
+ * "HASH@ndrcheck.invalid" (HASH of its date, From, Subject and
+ * recipients), so that recording it again adds nothing; no real
+ * Message-ID ends in the reserved ".invalid" domain (RFC 2606).
  */
 #ifndef NDR_SENTLOG_H
 #define NDR_SENTLOG_H
@@ -16,16 +23,102 @@
 
 typedef struct ndr_sentlog ndr_sentlog;
 
+/*
+ * Open (read-write: creating the file and its directories) or open for
+ * reading only, which never creates anything: a missing file is then an
+ * empty sent log.
+ */
 ndr_sentlog *ndr_sentlog_open(const char *path, gboolean read_only,
-    GError **err);
+                              GError **err);
 void ndr_sentlog_close(ndr_sentlog *log);
+const char *ndr_sentlog_path(const ndr_sentlog *log);
 
 /* Record one outgoing message; *added is FALSE if it was there already. */
 gboolean ndr_sentlog_record(ndr_sentlog *log, GMimeMessage *msg,
-    gboolean *added, GError **err);
+                            gboolean *added, GError **err);
 
-/* Sync the config's "sent" folders: cheap when nothing changed. */
+/*
+ * Sync the config's "sent" folders (import.c): cheap when nothing
+ * changed, bounded in time, skipped while another process writes.
+ */
 gboolean ndr_sentlog_sync(ndr_sentlog *log, const ndr_config *cfg,
-    GError **err);
+                          GError **err);
+
+/* TRUE if the last failure was a lock held past the busy timeout. */
+gboolean ndr_sentlog_was_locked(const ndr_sentlog *log);
+
+/* One sent message, as recorded or as an MTA log tells of it. */
+typedef struct ndr_sent {
+	const char *message_id; /* without <>; NULL: made up from the rest */
+	gint64 date;            /* Unix time; 0: now */
+	const char *from;       /* bare address, or NULL */
+	const char *subject;    /* or NULL */
+	GPtrArray *to;          /* of const char *, bare addresses, or NULL */
+} ndr_sent;
+
+/*
+ * Add a message, or the recipients it lacks to one already there (an MTA
+ * log names them line by line); *added is TRUE only for a new message.
+ */
+gboolean ndr_sentlog_add(ndr_sentlog *log, const ndr_sent *s, gboolean *added,
+                         GError **err);
+
+/*
+ * Transactions for bulk work; they nest (only the outermost commits).
+ * Rollback undoes the outermost transaction whatever the depth.
+ */
+gboolean ndr_sentlog_begin(ndr_sentlog *log, GError **err);
+gboolean ndr_sentlog_commit(ndr_sentlog *log, GError **err);
+void ndr_sentlog_rollback(ndr_sentlog *log);
+
+/* What the sent log knows of a Message-ID. */
+typedef struct ndr_sent_info {
+	gint64 date;    /* when it was sent */
+	char *first_to; /* its first recipient (by address), or NULL */
+	guint n_to;     /* how many recipients it had */
+} ndr_sent_info;
+
+/* *found and, when found, *info (g_free info->first_to). */
+gboolean ndr_sentlog_find_id(ndr_sentlog *log, const char *message_id,
+                             gboolean *found, ndr_sent_info *info,
+                             GError **err);
+
+/*
+ * The latest time from <= t <= to at which address was mailed (compared
+ * without case), or 0 for none.
+ */
+gboolean ndr_sentlog_find_recipient(ndr_sentlog *log, const char *address,
+                                    gint64 from, gint64 to, gint64 *when,
+                                    GError **err);
+
+/* The date of the earliest record: what the log covers; 0 when empty. */
+gboolean ndr_sentlog_earliest(ndr_sentlog *log, gint64 *date, GError **err);
+
+/*
+ * Import state (import.c): per source (a folder, an mbox file, a log
+ * file) what was seen of it, so that an unchanged source costs a stat.
+ */
+typedef struct ndr_import_state {
+	guint64 size;    /* file size */
+	gint64 mtime_ns; /* modification time, nanoseconds */
+	guint64 inode;   /* to notice a file replaced by another */
+	guint64 offset;  /* where to go on reading */
+	char *mark;      /* the bytes expected at offset, or NULL */
+} ndr_import_state;
+
+/* *found and, when found, *st (g_free st->mark). */
+gboolean ndr_sentlog_state_get(ndr_sentlog *log, const char *source,
+                               ndr_import_state *st, gboolean *found,
+                               GError **err);
+gboolean ndr_sentlog_state_put(ndr_sentlog *log, const char *source,
+                               const ndr_import_state *st, GError **err);
+
+/* The message keys seen in a Maildir folder source: a set of strings. */
+GHashTable *ndr_sentlog_keys_get(ndr_sentlog *log, const char *source,
+                                 GError **err);
+gboolean ndr_sentlog_key_put(ndr_sentlog *log, const char *source,
+                             const char *key, GError **err);
+gboolean ndr_sentlog_key_drop(ndr_sentlog *log, const char *source,
+                              const char *key, GError **err);
 
 #endif /* NDR_SENTLOG_H */

@@ -1,0 +1,957 @@
+/*
+ * import.c - bulk-add sent mail from Maildir folders, mbox files and MTA
+ * logs, incrementally (see import.h), and sync the config's "sent"
+ * folders before classification.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "import.h"
+#include "ndrlimits.h"
+#include "lines.h"
+#include "maildir.h"
+#include "mbox.h"
+#include "message.h"
+
+/* Bytes before the resume offset kept to recognise the same file again. */
+#define MARK_BYTES 64
+/* A directory time this close to now may hide a change in the same tick. */
+#define RACY_NS G_GINT64_CONSTANT(1000000000)
+
+typedef struct import {
+	ndr_sentlog *log;
+	gint64 deadline;     /* g_get_monotonic_time() bound, or 0 */
+	unsigned long added; /* new messages */
+	guint batch;         /* messages since the last commit */
+	gboolean stopped;    /* the deadline came: the rest waits */
+} import;
+
+static gint64
+mtime_ns(const struct stat *sb)
+{
+	return (gint64)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
+}
+
+/* Commit every NDR_IMPORT_BATCH messages; notice the deadline. */
+static gboolean
+checkpoint(import *im, GError **err)
+{
+	if (im->deadline != 0 && g_get_monotonic_time() > im->deadline)
+		im->stopped = TRUE;
+	if (++im->batch < NDR_IMPORT_BATCH)
+		return TRUE;
+	im->batch = 0;
+	return ndr_sentlog_commit(im->log, err) &&
+	       ndr_sentlog_begin(im->log, err);
+}
+
+/* The length of the header block of buf, its empty line included. */
+static size_t
+header_len(const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len, *nl;
+
+	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		if (nl == p || (nl == p + 1 && *p == '\r'))
+			return (size_t)(nl + 1 - buf);
+		p = nl + 1;
+	}
+	return len;
+}
+
+/* Record the message in buf: only its header block is parsed. */
+static gboolean
+record(import *im, const char *buf, size_t len, GError **err)
+{
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *msg;
+	gboolean added = FALSE, ok = TRUE;
+
+	len = header_len(buf, MIN(len, NDR_MAX_HEADER_BYTES));
+	ndr_gmime_init();
+	stream = g_mime_stream_mem_new_with_buffer(buf, len);
+	parser = g_mime_parser_new_with_stream(stream);
+	msg = g_mime_parser_construct_message(parser, NULL);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	if (msg != NULL) {
+		ok = ndr_sentlog_record(im->log, msg, &added, err);
+		g_object_unref(msg);
+	}
+	im->added += added;
+	return ok && checkpoint(im, err);
+}
+
+/*
+ * Record a Maildir message file.  One that vanished since the listing
+ * (the mail reader moved it) is left for the next import, under its new
+ * name; *done says whether it was read.
+ */
+static gboolean
+record_file(import *im, const char *path, gboolean *done, GError **err)
+{
+	char *buf = g_malloc(NDR_MAX_HEADER_BYTES);
+	ssize_t n = 0, got;
+	int fd;
+	gboolean ok;
+
+	*done = FALSE;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		g_free(buf);
+		return TRUE;
+	}
+	while (fd >= 0 && n < (ssize_t)NDR_MAX_HEADER_BYTES) {
+		got = read(fd, buf + n, NDR_MAX_HEADER_BYTES - (size_t)n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			n = got < 0 ? -1 : n;
+			break;
+		}
+		n += got;
+	}
+	if (fd < 0 || n < 0) {
+		g_set_error(err, NDR_ERROR, NDRCHECK_ETEMP,
+		            "cannot read the message %s: %s", path,
+		            g_strerror(errno));
+		ok = FALSE;
+	} else {
+		ok = record(im, buf, (size_t)n, err);
+		*done = ok;
+	}
+	if (fd >= 0)
+		close(fd);
+	g_free(buf);
+	return ok;
+}
+
+/* --- Maildir --- */
+
+typedef struct maildir {
+	import *im;
+	const char *source;
+	GHashTable *seen;    /* keys imported before */
+	GHashTable *present; /* keys listed now */
+} maildir;
+
+static gboolean
+maildir_sub(maildir *md, const char *dir, const char *sub, GError **err)
+{
+	char *subdir = g_build_filename(dir, sub, NULL), *path, *key;
+	GPtrArray *names = ndr_maildir_list(subdir, err);
+	gboolean ok = names != NULL, done;
+	guint i;
+
+	for (i = 0; ok && i < names->len && !md->im->stopped; i++) {
+		key = ndr_maildir_key(names->pdata[i]);
+		g_hash_table_add(md->present, key);
+		if (g_hash_table_contains(md->seen, key))
+			continue; /* flags changed, or moved from new/ */
+		path = g_build_filename(subdir, names->pdata[i], NULL);
+		ok = record_file(md->im, path, &done, err);
+		if (ok && done)
+			ok = ndr_sentlog_key_put(md->im->log, md->source, key,
+			                         err);
+		g_free(path);
+	}
+	if (names != NULL)
+		g_ptr_array_unref(names);
+	g_free(subdir);
+	return ok;
+}
+
+/* Forget the keys of messages gone from the folder. */
+static gboolean
+maildir_forget(maildir *md, GError **err)
+{
+	GHashTableIter it;
+	gpointer key;
+	gboolean ok = TRUE;
+
+	g_hash_table_iter_init(&it, md->seen);
+	while (ok && g_hash_table_iter_next(&it, &key, NULL))
+		if (!g_hash_table_contains(md->present, key))
+			ok = ndr_sentlog_key_drop(md->im->log, md->source, key,
+			                          err);
+	return ok;
+}
+
+/*
+ * The times of cur/ and new/ and the sources they are kept under; TRUE
+ * in *changed if either differs from the last import.
+ */
+static gboolean
+maildir_times(import *im, const char *dir, const char *source, gint64 times[2],
+              char *keys[2], gboolean *changed, GError **err)
+{
+	static const char *const subs[] = {"cur", "new"};
+	ndr_import_state st;
+	struct stat sb;
+	gboolean found;
+	char *path;
+	int i;
+
+	*changed = FALSE;
+	for (i = 0; i < 2; i++) {
+		path = g_build_filename(dir, subs[i], NULL);
+		if (stat(path, &sb) != 0) {
+			g_set_error(err, NDR_ERROR, NDRCHECK_ETEMP,
+			            "cannot read the folder %s: %s", path,
+			            g_strerror(errno));
+			g_free(path);
+			return FALSE;
+		}
+		g_free(path);
+		times[i] = mtime_ns(&sb);
+		keys[i] = g_build_filename(source, subs[i], NULL);
+		if (!ndr_sentlog_state_get(im->log, keys[i], &st, &found, err))
+			return FALSE;
+		*changed = *changed || !found || st.mtime_ns != times[i];
+		g_free(st.mark);
+	}
+	return TRUE;
+}
+
+/* Remember the times of cur/ and new/ as they were before the listing. */
+static gboolean
+maildir_save(import *im, gint64 times[2], char *keys[2], GError **err)
+{
+	gint64 now = g_get_real_time() * 1000;
+	ndr_import_state st = {0};
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		/* Too recent a time may not show a file added in its tick. */
+		st.mtime_ns = now - times[i] < RACY_NS ? 0 : times[i];
+		if (!ndr_sentlog_state_put(im->log, keys[i], &st, err))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+import_maildir(import *im, const char *dir, const char *source, GError **err)
+{
+	maildir md = {.im = im, .source = source};
+	char *keys[2] = {NULL, NULL};
+	gint64 times[2];
+	gboolean changed, ok;
+
+	ok = maildir_times(im, dir, source, times, keys, &changed, err);
+	if (ok && changed) {
+		md.seen = ndr_sentlog_keys_get(im->log, source, err);
+		md.present = g_hash_table_new_full(g_str_hash, g_str_equal,
+		                                   g_free, NULL);
+		ok = md.seen != NULL && maildir_sub(&md, dir, "cur", err) &&
+		     maildir_sub(&md, dir, "new", err);
+		/* A listing cut short by the deadline proves nothing gone. */
+		if (ok && !im->stopped)
+			ok = maildir_forget(&md, err) &&
+			     maildir_save(im, times, keys, err);
+		if (md.seen != NULL)
+			g_hash_table_unref(md.seen);
+		g_hash_table_unref(md.present);
+	}
+	g_free(keys[0]);
+	g_free(keys[1]);
+	return ok;
+}
+
+/* --- files read from where the last import stopped --- */
+
+/*
+ * Read path from start; set *resume to where the next import must start
+ * (messages or lines from there on may be incomplete).
+ */
+typedef gboolean (*file_reader)(import *im, const char *path,
+                                const struct stat *sb, guint64 start,
+                                guint64 *resume, GError **err);
+
+/* The hex of the MARK_BYTES before offset, or NULL at the start. */
+static char *
+mark_at(const char *path, guint64 offset)
+{
+	guint8 buf[MARK_BYTES];
+	size_t want = (size_t)MIN(offset, (guint64)MARK_BYTES);
+	GString *hex;
+	ssize_t n;
+	size_t i;
+	int fd;
+
+	if (want == 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	n = pread(fd, buf, want, (off_t)(offset - want));
+	close(fd);
+	if (n != (ssize_t)want)
+		return NULL;
+	hex = g_string_sized_new(2 * want);
+	for (i = 0; i < want; i++)
+		g_string_append_printf(hex, "%02x", buf[i]);
+	return g_string_free(hex, FALSE);
+}
+
+/*
+ * Where to start: the old resume offset if this is the same file grown
+ * (same inode, not shorter, the same bytes before that offset), else
+ * the start: the file was rotated or rewritten.
+ */
+static guint64
+start_at(const char *path, const struct stat *sb, const ndr_import_state *st)
+{
+	char *mark;
+	gboolean same;
+
+	if (st->offset == 0 || st->inode != (guint64)sb->st_ino ||
+	    (guint64)sb->st_size < st->offset)
+		return 0;
+	mark = mark_at(path, st->offset);
+	same = g_strcmp0(mark, st->mark) == 0;
+	g_free(mark);
+	return same ? st->offset : 0;
+}
+
+static gboolean
+import_file(import *im, const char *path, const char *source,
+            const struct stat *sb, file_reader reader, GError **err)
+{
+	ndr_import_state st;
+	guint64 resume = 0;
+	gboolean found, ok;
+
+	if (!ndr_sentlog_state_get(im->log, source, &st, &found, err))
+		return FALSE;
+	if (found && st.size == (guint64)sb->st_size &&
+	    st.mtime_ns == mtime_ns(sb) && st.inode == (guint64)sb->st_ino) {
+		g_free(st.mark);
+		return TRUE; /* unchanged: not one byte read */
+	}
+	ok = reader(im, path, sb, found ? start_at(path, sb, &st) : 0, &resume,
+	            err);
+	g_free(st.mark);
+	if (!ok)
+		return FALSE;
+	/* Stopped early: a size that cannot match makes the next one go on. */
+	st.size = im->stopped ? G_MAXUINT64 : (guint64)sb->st_size;
+	st.mtime_ns = mtime_ns(sb);
+	st.inode = (guint64)sb->st_ino;
+	st.offset = resume;
+	st.mark = mark_at(path, resume);
+	ok = ndr_sentlog_state_put(im->log, source, &st, err);
+	g_free(st.mark);
+	return ok;
+}
+
+/* --- mbox --- */
+
+typedef struct mbox_read {
+	import *im;
+	guint64 last; /* offset of the last message read */
+	GError *err;
+} mbox_read;
+
+static gboolean
+mbox_one(const char *msg, size_t len, guint64 size, guint64 offset, void *arg)
+{
+	mbox_read *r = arg;
+
+	r->last = offset;
+	return record(r->im, msg, len, &r->err) && !r->im->stopped;
+}
+
+/* The last message is read again next time: it may have been growing. */
+static gboolean
+read_mbox(import *im, const char *path, const struct stat *sb, guint64 start,
+          guint64 *resume, GError **err)
+{
+	mbox_read r = {.im = im, .last = start};
+
+	if (!ndr_mbox_each(path, start, mbox_one, &r, err))
+		return FALSE;
+	if (r.err != NULL) {
+		g_propagate_error(err, r.err);
+		return FALSE;
+	}
+	*resume = r.last;
+	return TRUE;
+}
+
+/* --- MTA logs --- */
+
+/* A message an MTA log has told of, until its recipients are seen. */
+typedef struct queued {
+	char *message_id; /* NULL until known */
+	char *from;
+	gint64 date;    /* of its first line */
+	guint64 offset; /* of its first line */
+} queued;
+
+typedef struct mta_log {
+	import *im;
+	GRegex *postfix, *exim, *sendmail;
+	GRegex *exim_id, *exim_host;
+	GHashTable *queue; /* queue id -> queued */
+	gint64 ref;        /* the file's time: syslog dates have no year */
+	guint recognised;  /* lines understood */
+	guint64 offset;    /* of the line being read */
+	GError *err;
+} mta_log;
+
+static void
+queued_free(gpointer p)
+{
+	queued *q = p;
+
+	g_free(q->message_id);
+	g_free(q->from);
+	g_free(q);
+}
+
+static gboolean
+older(gpointer key, gpointer value, gpointer limit)
+{
+	return ((queued *)value)->offset < *(guint64 *)limit;
+}
+
+/*
+ * Keep the queue within NDR_MAX_PENDING_QIDS: drop the messages first
+ * logged more than NDR_LOG_REREAD_BYTES back (their recipients came
+ * long ago: a retry adds none), or all if that is not enough.
+ */
+static void
+queue_bound(mta_log *ml)
+{
+	guint64 limit;
+
+	if (g_hash_table_size(ml->queue) < NDR_MAX_PENDING_QIDS)
+		return;
+	limit = ml->offset > NDR_LOG_REREAD_BYTES
+	            ? ml->offset - NDR_LOG_REREAD_BYTES
+	            : 0;
+	g_hash_table_foreach_remove(ml->queue, older, &limit);
+	if (g_hash_table_size(ml->queue) >= NDR_MAX_PENDING_QIDS)
+		g_hash_table_remove_all(ml->queue);
+}
+
+/* The entry of queue id qid, made at the current line when new. */
+static queued *
+queue_get(mta_log *ml, const char *qid, gint64 date, gboolean create)
+{
+	queued *q = g_hash_table_lookup(ml->queue, qid);
+
+	if (q != NULL || !create)
+		return q;
+	queue_bound(ml);
+	q = g_new0(queued, 1);
+	q->date = date;
+	q->offset = ml->offset;
+	g_hash_table_insert(ml->queue, g_strdup(qid), q);
+	return q;
+}
+
+/* Done with a queue id: the MTA logged its removal. */
+static void
+queue_done(mta_log *ml, const char *qid)
+{
+	g_hash_table_remove(ml->queue, qid);
+}
+
+/* A loopback relay is a content filter on this host, not a send. */
+static gboolean
+is_loopback(const char *host)
+{
+	return g_str_has_prefix(host, "127.") || strcmp(host, "::1") == 0 ||
+	       strcmp(host, "IPv6:::1") == 0 ||
+	       g_ascii_strcasecmp(host, "localhost") == 0;
+}
+
+/* One recipient of a queued message left for a remote host. */
+static gboolean
+sent_to(mta_log *ml, const char *qid, const char *to)
+{
+	queued *q = queue_get(ml, qid, 0, FALSE);
+	GPtrArray *rcpt;
+	ndr_sent s;
+	gboolean added, ok;
+
+	if (q == NULL || q->message_id == NULL || *to == '\0')
+		return TRUE; /* its first lines were before where we began */
+	rcpt = g_ptr_array_new();
+	g_ptr_array_add(rcpt, (gpointer)to);
+	s = (ndr_sent){.message_id = q->message_id,
+	               .date = q->date,
+	               .from = q->from,
+	               .to = rcpt};
+	ok = ndr_sentlog_add(ml->im->log, &s, &added, &ml->err);
+	g_ptr_array_unref(rcpt);
+	ml->im->added += added;
+	return ok && checkpoint(ml->im, &ml->err);
+}
+
+/* The named group of m, or "" when it did not take part. */
+static char *
+group(const GMatchInfo *m, const char *name)
+{
+	char *v = g_match_info_fetch_named(m, name);
+
+	return v != NULL ? v : g_strdup("");
+}
+
+/*
+ * Postfix: cleanup names the Message-ID, qmgr the sender and the end,
+ * the smtp client each recipient with its relay and status.
+ */
+static gboolean
+postfix_line(mta_log *ml, const GMatchInfo *m, gint64 date)
+{
+	char *prog = group(m, "prog"), *qid = group(m, "qid");
+	char *mid = group(m, "mid"), *from = group(m, "from");
+	char *to = group(m, "to"), *relay = group(m, "relayip");
+	char *removed = group(m, "removed");
+	gboolean ok = TRUE;
+	queued *q;
+
+	if (strcmp(prog, "cleanup") == 0 && *mid != '\0') {
+		q = queue_get(ml, qid, date, TRUE);
+		g_free(q->message_id);
+		q->message_id = g_strdup(mid);
+	} else if (*removed != '\0') {
+		queue_done(ml, qid);
+	} else if (strcmp(prog, "qmgr") == 0) {
+		q = queue_get(ml, qid, date, FALSE);
+		if (q != NULL && q->from == NULL && *from != '\0')
+			q->from = g_strdup(from);
+	} else if (*to != '\0' && !is_loopback(relay)) {
+		ok = sent_to(ml, qid, to);
+	}
+	g_free(prog);
+	g_free(qid);
+	g_free(mid);
+	g_free(from);
+	g_free(to);
+	g_free(relay);
+	g_free(removed);
+	return ok;
+}
+
+/* The first group of re in line, or "" when it does not match. */
+static char *
+search(const GRegex *re, const char *line)
+{
+	GMatchInfo *m;
+	char *v = NULL;
+
+	if (g_regex_match(re, line, 0, &m))
+		v = g_match_info_fetch(m, 1);
+	g_match_info_free(m);
+	return v != NULL ? v : g_strdup("");
+}
+
+/*
+ * Exim: "<=" arrival with id=, then "=>" / "->" deliveries, "**"
+ * failures and "==" deferrals, remote ones naming the host H=, and
+ * "Completed".
+ */
+static gboolean
+exim_line(mta_log *ml, const GMatchInfo *m, const char *line, gint64 date)
+{
+	char *qid = group(m, "eid"), *op = group(m, "op");
+	char *addr = group(m, "addr"), *v;
+	gboolean ok = TRUE;
+	queued *q;
+
+	if (strcmp(op, "<=") == 0) {
+		q = queue_get(ml, qid, date, TRUE);
+		if (q->from == NULL && strcmp(addr, "<>") != 0)
+			q->from = g_strdup(addr);
+		v = search(ml->exim_id, line);
+		/* No id=: known by the Exim id, unique on this host. */
+		g_free(q->message_id);
+		q->message_id =
+		    *v != '\0'
+		        ? g_strdup(v)
+		        : g_strdup_printf("%s@exim.ndrcheck.invalid", qid);
+		g_free(v);
+	} else if (strcmp(op, "Completed") == 0) {
+		queue_done(ml, qid);
+	} else {
+		v = search(ml->exim_host, line);
+		if (*v != '\0' && !is_loopback(v))
+			ok = sent_to(ml, qid, addr);
+		g_free(v);
+	}
+	g_free(qid);
+	g_free(op);
+	g_free(addr);
+	return ok;
+}
+
+/* Sendmail: "from=" with msgid=, then "to=" lines of an SMTP mailer. */
+static gboolean
+sendmail_line(mta_log *ml, const GMatchInfo *m, gint64 date)
+{
+	char *qid = group(m, "sqid"), *mid = group(m, "smid");
+	char *from = group(m, "sfrom"), *to = group(m, "sto");
+	char *host = group(m, "sip"), **list;
+	gboolean ok = TRUE;
+	queued *q;
+	size_t i;
+
+	if (*mid != '\0') {
+		q = queue_get(ml, qid, date, TRUE);
+		g_free(q->message_id);
+		q->message_id = g_strdup(mid);
+		if (q->from == NULL && *from != '\0')
+			q->from = g_strdup(from);
+	} else if (*to != '\0' && !is_loopback(host)) {
+		list = g_strsplit(to, ",", -1);
+		for (i = 0; ok && list[i] != NULL; i++)
+			ok = sent_to(
+			    ml, qid,
+			    g_strstrip(g_strdelimit(list[i], "<>", ' ')));
+		g_strfreev(list);
+	}
+	g_free(qid);
+	g_free(mid);
+	g_free(from);
+	g_free(to);
+	g_free(host);
+	return ok;
+}
+
+/* What each MTA writes; see import.h for what is taken. */
+static const char postfix_re[] =
+    "\\bpostfix[-\\w.]*/(?<prog>cleanup|qmgr|smtp)\\[\\d+\\]: "
+    "(?<qid>[0-9A-Za-z]+): (?:message-id=<?(?<mid>[^>\\s]+)>?"
+    "|from=<(?<from>[^>]*)>|(?<removed>removed)"
+    "|to=<(?<to>[^>]+)>,(?: orig_to=<[^>]*>,)? relay=[^\\s,\\[]+"
+    "(?:\\[(?<relayip>[^\\]]*)\\](?::\\d+)?)?,.*"
+    "\\bstatus=(?:sent|bounced|deferred))";
+static const char exim_re[] =
+    "^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?"
+    "(?: [-+]\\d{4})? (?:\\[\\d+\\] )?"
+    "(?<eid>[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4}) "
+    "(?<op><=|=>|->|\\*\\*|==|Completed)(?: (?<addr>\\S+))?";
+static const char exim_id_re[] = " id=(\\S+)";
+static const char exim_host_re[] = " H=\\S+ (?:\\([^)]*\\) )?\\[([^\\]]+)\\]";
+static const char sendmail_re[] =
+    "\\b(?:sendmail|sm-mta)\\[\\d+\\]: (?<sqid>[0-9A-Za-z]+): "
+    "(?:from=<?(?<sfrom>[^>,\\s]*)>?, .*\\bmsgid=<(?<smid>[^>]*)>"
+    "|to=(?<sto>\\S+?), .*\\bmailer=(?:esmtp|smtp|smtp8|dsmtp|relay), "
+    ".*\\brelay=\\S*(?: \\[(?<sip>[^\\]]+)\\])?)";
+
+static GRegex *
+compile(const char *pattern)
+{
+	GRegex *re = g_regex_new(pattern, G_REGEX_OPTIMIZE, 0, NULL);
+
+	g_assert(re != NULL); /* a constant above */
+	return re;
+}
+
+static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+/*
+ * A syslog date "Nov 20 10:00:00" has no year: the year of ref (the
+ * file's time), or the one before if that puts it after ref.
+ */
+static gint64
+syslog_time(const char *line, gint64 ref)
+{
+	int day, h, mi, sec, mon;
+	GDateTime *t, *r = g_date_time_new_from_unix_local(ref);
+	gint64 v = 0;
+	char name[4];
+
+	if (sscanf(line, "%3s %d %d:%d:%d", name, &day, &h, &mi, &sec) != 5)
+		goto out;
+	for (mon = 0; mon < 12 && strcmp(name, months[mon]) != 0; mon++)
+		;
+	if (mon == 12)
+		goto out;
+	t = g_date_time_new_local(g_date_time_get_year(r), mon + 1, day, h, mi,
+	                          sec);
+	if (t == NULL)
+		goto out;
+	v = g_date_time_to_unix(t);
+	g_date_time_unref(t);
+	if (v > ref + 86400) {
+		t = g_date_time_new_local(g_date_time_get_year(r) - 1, mon + 1,
+		                          day, h, mi, sec);
+		v = t != NULL ? g_date_time_to_unix(t) : 0;
+		if (t != NULL)
+			g_date_time_unref(t);
+	}
+out:
+	g_date_time_unref(r);
+	return v;
+}
+
+/*
+ * When a log line was written: RFC 3339 (rsyslog), Exim's
+ * "2026-11-20 10:00:00 [+0100]", or classic syslog; 0 if none of them.
+ */
+static gint64
+log_time(const char *line, gint64 ref)
+{
+	int y, mo, d, h, mi, s;
+	char *iso, *sp, zone[6] = "";
+	GTimeZone *tz;
+	GDateTime *t;
+	gint64 v = 0;
+
+	if (sscanf(line, "%4d-%2d-%2dT", &y, &mo, &d) == 3 && line[10] == 'T') {
+		sp = strchr(line, ' ');
+		iso = sp != NULL ? g_strndup(line, (gsize)(sp - line))
+		                 : g_strdup(line);
+		t = g_date_time_new_from_iso8601(iso, NULL);
+		g_free(iso);
+	} else if (sscanf(line, "%4d-%2d-%2d %2d:%2d:%2d %5[-+0-9]", &y, &mo,
+	                  &d, &h, &mi, &s, zone) >= 6) {
+		tz = zone[0] == '+' || zone[0] == '-'
+		         ? g_time_zone_new_identifier(zone)
+		         : g_time_zone_new_local();
+		t = tz != NULL ? g_date_time_new(tz, y, mo, d, h, mi, s) : NULL;
+		if (tz != NULL)
+			g_time_zone_unref(tz);
+	} else {
+		return syslog_time(line, ref);
+	}
+	if (t != NULL) {
+		v = g_date_time_to_unix(t);
+		g_date_time_unref(t);
+	}
+	return v;
+}
+
+/* One whole line of the log, without its line end. */
+static gboolean
+log_line(mta_log *ml, const char *line)
+{
+	gint64 date = log_time(line, ml->ref);
+	GMatchInfo *m;
+	gboolean ok = TRUE;
+
+	if (g_regex_match(ml->postfix, line, 0, &m))
+		ok = postfix_line(ml, m, date);
+	else if (g_match_info_free(m), g_regex_match(ml->exim, line, 0, &m))
+		ok = exim_line(ml, m, line, date);
+	else if (g_match_info_free(m), g_regex_match(ml->sendmail, line, 0, &m))
+		ok = sendmail_line(ml, m, date);
+	else
+		ml->recognised--;
+	ml->recognised++;
+	g_match_info_free(m);
+	return ok;
+}
+
+static gboolean
+earliest(gpointer key, gpointer value, gpointer min)
+{
+	queued *q = value;
+
+	if (q->offset < *(guint64 *)min)
+		*(guint64 *)min = q->offset;
+	return FALSE;
+}
+
+/*
+ * Where the next import starts: at the first line of the earliest
+ * message still waiting for its recipients, but no more than
+ * NDR_LOG_REREAD_BYTES back.
+ */
+static guint64
+log_resume(mta_log *ml, guint64 end)
+{
+	guint64 min = end;
+
+	g_hash_table_find(ml->queue, earliest, &min);
+	if (end - min > NDR_LOG_REREAD_BYTES)
+		min = end - NDR_LOG_REREAD_BYTES;
+	return min;
+}
+
+static gboolean
+log_lines(mta_log *ml, ndr_lines *r, guint64 *end)
+{
+	const char *p;
+	size_t len;
+	guint64 off;
+	gboolean bol = TRUE, whole, ok = TRUE;
+	char *line;
+
+	while (ok && !ml->im->stopped &&
+	       ndr_lines_next(r, &p, &len, &off, &ml->err)) {
+		whole = bol && p[len - 1] == '\n';
+		bol = p[len - 1] == '\n';
+		/* A longer line is no MTA's; an unended one is being written.
+		 */
+		if (!whole)
+			continue;
+		*end = off + len;
+		ml->offset = off;
+		line =
+		    g_strndup(p, len - (len > 1 && p[len - 2] == '\r' ? 2 : 1));
+		ok = log_line(ml, line);
+		g_free(line);
+	}
+	return ok && ml->err == NULL;
+}
+
+static gboolean
+read_log(import *im, const char *path, const struct stat *sb, guint64 start,
+         guint64 *resume, GError **err)
+{
+	mta_log ml = {.im = im, .ref = sb->st_mtim.tv_sec};
+	guint64 end = start;
+	ndr_lines *r;
+	gboolean ok;
+
+	r = ndr_lines_open(path, start, err);
+	if (r == NULL)
+		return FALSE;
+	ml.postfix = compile(postfix_re);
+	ml.exim = compile(exim_re);
+	ml.exim_id = compile(exim_id_re);
+	ml.exim_host = compile(exim_host_re);
+	ml.sendmail = compile(sendmail_re);
+	ml.queue =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, queued_free);
+	ok = log_lines(&ml, r, &end);
+	*resume = log_resume(&ml, end);
+	if (!ok) {
+		g_propagate_error(err, ml.err);
+	} else if (start == 0 && ml.recognised == 0 && sb->st_size > 0) {
+		g_set_error(
+		    err, NDR_ERROR, NDRCHECK_EUSAGE,
+		    "%s is neither an mbox file (it does not start with a "
+		    "\"From \" line) nor a Postfix, Exim or Sendmail log",
+		    path);
+		ok = FALSE;
+	}
+	g_hash_table_unref(ml.queue);
+	g_regex_unref(ml.postfix);
+	g_regex_unref(ml.exim);
+	g_regex_unref(ml.exim_id);
+	g_regex_unref(ml.exim_host);
+	g_regex_unref(ml.sendmail);
+	ndr_lines_close(r);
+	return ok;
+}
+
+/* --- the entry points --- */
+
+/* The name a source is kept under: its real path. */
+static char *
+source_name(const char *path)
+{
+	char *real = realpath(path, NULL), *name;
+
+	if (real == NULL)
+		return g_canonicalize_filename(path, NULL);
+	name = g_strdup(real);
+	free(real);
+	return name;
+}
+
+static gboolean
+import_one(import *im, const char *path, GError **err)
+{
+	struct stat sb;
+	char *source;
+	gboolean ok;
+
+	if (stat(path, &sb) != 0) {
+		g_set_error(err, NDR_ERROR,
+		            errno == ENOENT || errno == ENOTDIR
+		                ? NDRCHECK_EUSAGE
+		                : NDRCHECK_ETEMP,
+		            "cannot import %s: %s", path, g_strerror(errno));
+		return FALSE;
+	}
+	if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode)) {
+		g_set_error(err, NDR_ERROR, NDRCHECK_EUSAGE,
+		            "cannot import %s: not a folder or a file", path);
+		return FALSE;
+	}
+	if (S_ISDIR(sb.st_mode) && !ndr_maildir_is_maildir(path)) {
+		g_set_error(
+		    err, NDR_ERROR, NDRCHECK_EUSAGE,
+		    "cannot import %s: a folder without cur/ and new/ is no "
+		    "Maildir",
+		    path);
+		return FALSE;
+	}
+	source = source_name(path);
+	if (S_ISDIR(sb.st_mode))
+		ok = import_maildir(im, path, source, err);
+	else if (ndr_mbox_is_mbox(path))
+		ok = import_file(im, path, source, &sb, read_mbox, err);
+	else
+		ok = import_file(im, path, source, &sb, read_log, err);
+	g_free(source);
+	return ok;
+}
+
+/* Import in one transaction (committed in batches). */
+static gboolean
+import_run(import *im, const char *path, GError **err)
+{
+	if (!ndr_sentlog_begin(im->log, err))
+		return FALSE;
+	if (import_one(im, path, err))
+		return ndr_sentlog_commit(im->log, err);
+	ndr_sentlog_rollback(im->log);
+	return FALSE;
+}
+
+gboolean
+ndr_import_path(ndr_sentlog *log, const char *path, unsigned long *added,
+                GError **err)
+{
+import im = {.log = log };
+	gboolean ok = import_run(&im, path, err);
+
+	*added = im.added;
+	return ok;
+}
+
+/*
+ * Declared in sentlog.h: syncing is importing.  Bounded by
+ * NDR_SYNC_BUDGET_MS so that a first sync of a large Sent folder cannot
+ * make a delivery overrun its time: the rest is taken by the next ones
+ * (work is committed as it goes).  A folder that does not exist (yet)
+ * is skipped; a database busy with another writer (most likely syncing
+ * the same folders) leaves the sync to it.
+ */
+gboolean
+ndr_sentlog_sync(ndr_sentlog *log, const ndr_config *cfg, GError **err)
+{
+import im = {.log = log };
+	GError *e = NULL;
+	char **p;
+
+	im.deadline = g_get_monotonic_time() + NDR_SYNC_BUDGET_MS * 1000;
+	for (p = cfg->sent_folders; p != NULL && *p != NULL && !im.stopped;
+	     p++) {
+		if (!g_file_test(*p, G_FILE_TEST_EXISTS))
+			continue;
+		if (import_run(&im, *p, &e))
+			continue;
+		if (ndr_sentlog_was_locked(log)) {
+			g_error_free(e);
+			return TRUE;
+		}
+		g_propagate_error(err, e);
+		return FALSE;
+	}
+	return TRUE;
+}

@@ -1,0 +1,29 @@
+/*
+ * import.h - bulk-add sent mail to the sent log.
+ *
+ * From a Maildir folder (cur/ and new/), an mbox file, or an MTA log
+ * (Postfix, Exim, Sendmail), idempotently (a message is known by its
+ * Message-ID) and incrementally: the sent log keeps, per source, what
+ * was seen of it (for a Maildir the directory times and the message
+ * keys, for a file its size, time and where reading stopped), so that
+ * importing an unchanged source again only stats it and reads no
+ * message.  Work is committed every NDR_IMPORT_BATCH messages.
+ *
+ * From an MTA log only mail that left for a remote host is taken (a
+ * delivery by Postfix's smtp client, an Exim delivery naming a host
+ * H=, a Sendmail delivery by an SMTP mailer), never to a loopback
+ * address (a content filter); incoming mail delivered here is not ours.
+ */
+#ifndef NDR_IMPORT_H
+#define NDR_IMPORT_H
+
+#include "sentlog.h"
+
+/*
+ * Import one Maildir folder, mbox file or MTA log; *added counts the
+ * new messages.  A path that is none of these is NDRCHECK_EUSAGE.
+ */
+gboolean ndr_import_path(ndr_sentlog *log, const char *path,
+                         unsigned long *added, GError **err);
+
+#endif /* NDR_IMPORT_H */

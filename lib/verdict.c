@@ -1,0 +1,388 @@
+/*
+ * verdict.c - SPEC section 3: decide genuine, backscatter or unknown from
+ * the findings and the sent log, and say why in short sentences.
+ */
+#include <string.h>
+
+#include "error.h"
+#include "verdict.h"
+
+/* A report may be dated a little before what it reports (clock skew). */
+#define CLOCK_SKEW (24 * 3600)
+#define DAY        86400
+/* Addresses named in one evidence sentence before "and N more". */
+#define MAX_LISTED 3
+
+/* What the rules are deciding about. */
+typedef struct decision {
+	ndr_sentlog *log;
+	const ndr_config *cfg;
+	const ndr_findings *f;
+	gint64 earliest; /* the sent log's first record; 0: empty */
+	ndrcheck_verdict verdict;
+	GPtrArray *evidence;
+	guint first; /* index of this decision's first sentence */
+} decision;
+
+static void G_GNUC_PRINTF(3, 4)
+    say(decision *d, ndrcheck_verdict v, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	g_ptr_array_add(d->evidence, g_strdup_vprintf(fmt, ap));
+	va_end(ap);
+	d->verdict = v;
+}
+
+/* "2026-11-20" (UTC). */
+static char *
+day(gint64 t)
+{
+	GDateTime *dt = g_date_time_new_from_unix_utc(t);
+	char *s = dt != NULL ? g_date_time_format(dt, "%Y-%m-%d")
+	                     : g_strdup("an unknown day");
+
+	if (dt != NULL)
+		g_date_time_unref(dt);
+	return s;
+}
+
+/* "<a>, <b> and 2 more" or "a, b": at most MAX_LISTED items. */
+static char *
+listing(GPtrArray *items, const char *open, const char *close)
+{
+	GString *s = g_string_new(NULL);
+	guint i;
+
+	for (i = 0; i < items->len && i < MAX_LISTED; i++)
+		g_string_append_printf(s, "%s%s%s%s", i > 0 ? ", " : "", open,
+		                       (const char *)items->pdata[i], close);
+	if (items->len > MAX_LISTED)
+		g_string_append_printf(s, " and %u more",
+		                       items->len - MAX_LISTED);
+	return g_string_free(s, FALSE);
+}
+
+static gboolean
+is_reply_like(ndrcheck_kind k)
+{
+	return k == NDRCHECK_KIND_AUTO_REPLY || k == NDRCHECK_KIND_CHALLENGE ||
+	       k == NDRCHECK_KIND_MDN;
+}
+
+/* Add s to the array unless an equal string (without case) is there. */
+static void
+add_unique(GPtrArray *a, const char *s)
+{
+	guint i;
+
+	if (s == NULL || *s == '\0')
+		return;
+	for (i = 0; i < a->len; i++)
+		if (g_ascii_strcasecmp(a->pdata[i], s) == 0)
+			return;
+	g_ptr_array_add(a, (gpointer)s);
+}
+
+/* The original's Message-ID, and for replies the ids they answer. */
+static GPtrArray *
+message_ids(const ndr_findings *f)
+{
+	GPtrArray *ids = g_ptr_array_new();
+	guint i;
+
+	if (f->original != NULL)
+		add_unique(ids, f->original->message_id);
+	for (i = 0; is_reply_like(f->kind) && f->reply_ids != NULL &&
+	            i < f->reply_ids->len;
+	     i++)
+		add_unique(ids, f->reply_ids->pdata[i]);
+	return ids;
+}
+
+/* The failed recipients, else the returned message's To. */
+static GPtrArray *
+recipients(const ndr_findings *f)
+{
+	GPtrArray *to = g_ptr_array_new();
+	ndr_recipient *r;
+	guint i;
+
+	for (i = 0; f->recipients != NULL && i < f->recipients->len; i++) {
+		r = f->recipients->pdata[i];
+		add_unique(to, r->address);
+		add_unique(to, r->original_recipient);
+	}
+	for (i = 0; to->len == 0 && f->original != NULL &&
+	            f->original->to != NULL && i < f->original->to->len;
+	     i++)
+		add_unique(to, f->original->to->pdata[i]);
+	return to;
+}
+
+static void
+sent_sentence(decision *d, const char *id, const ndr_sent_info *info)
+{
+	char *when = day(info->date);
+
+	if (info->first_to == NULL)
+		say(d, NDRCHECK_GENUINE,
+		    "Message-ID <%s> is in the sent log (sent %s)", id, when);
+	else if (info->n_to > 1)
+		say(d, NDRCHECK_GENUINE,
+		    "Message-ID <%s> is in the sent log (sent %s to %s and %u "
+		    "others)",
+		    id, when, info->first_to, info->n_to - 1);
+	else
+		say(d, NDRCHECK_GENUINE,
+		    "Message-ID <%s> is in the sent log (sent %s to %s)", id,
+		    when, info->first_to);
+	g_free(when);
+}
+
+/* Was the original (or, failing its date, the report) before the log? */
+static gboolean
+predates(decision *d)
+{
+	const ndr_original *o = d->f->original;
+	char *when, *start = day(d->earliest);
+	gboolean before = FALSE;
+
+	if (o != NULL && o->date_unix != 0) {
+		before = o->date_unix < d->earliest;
+		when = day(o->date_unix);
+		if (before)
+			say(d, NDRCHECK_UNKNOWN,
+			    "the original (dated %s) predates the sent log "
+			    "(from %s)",
+			    when, start);
+		g_free(when);
+	} else if (d->f->date_unix != 0 && d->f->date_unix < d->earliest) {
+		before = TRUE;
+		when = day(d->f->date_unix);
+		say(d, NDRCHECK_UNKNOWN,
+		    "the report (dated %s) predates the sent log (from %s)",
+		    when, start);
+		g_free(when);
+	}
+	g_free(start);
+	return before;
+}
+
+/* Rules 1 and 2: FALSE with *decided FALSE when there is no id. */
+static gboolean
+by_message_id(decision *d, gboolean *decided, GError **err)
+{
+	GPtrArray *ids = message_ids(d->f);
+	ndr_sent_info info;
+	gboolean found = FALSE, ok = TRUE;
+	char *list;
+	guint i;
+
+	*decided = ids->len > 0;
+	for (i = 0; ok && !found && i < ids->len; i++) {
+		ok = ndr_sentlog_find_id(d->log, ids->pdata[i], &found, &info,
+		                         err);
+		if (ok && found)
+			sent_sentence(d, ids->pdata[i], &info);
+		if (ok && found)
+			g_free(info.first_to);
+	}
+	if (ok && *decided && !found && !predates(d)) {
+		list = listing(ids, "<", ">");
+		if (ids->len == 1)
+			say(d, NDRCHECK_BACKSCATTER,
+			    "Message-ID %s is not in the sent log", list);
+		else
+			say(d, NDRCHECK_BACKSCATTER,
+			    "none of the Message-IDs %s is in the sent log",
+			    list);
+		g_free(list);
+	}
+	g_ptr_array_unref(ids);
+	return ok;
+}
+
+/* Rule 3: the recipients within the window before the report. */
+static gboolean
+by_recipient(decision *d, GError **err)
+{
+	GPtrArray *to = recipients(d->f);
+	gint64 ref = d->f->date_unix != 0 ? d->f->date_unix
+	                                  : g_get_real_time() / G_USEC_PER_SEC;
+	gint64 from = ref - (gint64)d->cfg->window_days * DAY, when = 0;
+	gboolean ok = TRUE;
+	char *list, *date;
+	guint i;
+
+	for (i = 0; ok && when == 0 && i < to->len; i++) {
+		ok = ndr_sentlog_find_recipient(d->log, to->pdata[i], from,
+		                                ref + CLOCK_SKEW, &when, err);
+		if (ok && when != 0) {
+			date = day(when);
+			say(d, NDRCHECK_GENUINE,
+			    "%s was mailed by us on %s, within %d days before "
+			    "the report",
+			    (const char *)to->pdata[i], date,
+			    d->cfg->window_days);
+			g_free(date);
+		}
+	}
+	if (!ok || when != 0 || to->len == 0) {
+		if (ok && to->len == 0)
+			say(d, NDRCHECK_UNKNOWN,
+			    "nothing in it identifies the original message");
+		g_ptr_array_unref(to);
+		return ok;
+	}
+	list = listing(to, "", "");
+	date = day(d->earliest);
+	if (d->earliest <= from)
+		say(d, NDRCHECK_BACKSCATTER,
+		    "%s%s %s mailed by us in the %d days before the report",
+		    to->len == 1 ? "" : "none of ", list,
+		    to->len == 1 ? "was not" : "was", d->cfg->window_days);
+	else
+		say(d, NDRCHECK_UNKNOWN,
+		    "%s%s %s mailed by us since the sent log starts on %s, "
+		    "within the %d days before the report: cannot tell",
+		    to->len == 1 ? "" : "none of ", list,
+		    to->len == 1 ? "was not" : "was", date,
+		    d->cfg->window_days);
+	g_free(date);
+	g_free(list);
+	g_ptr_array_unref(to);
+	return ok;
+}
+
+static gboolean
+in_list(char **list, const char *s)
+{
+	for (; list != NULL && *list != NULL; list++)
+		if (g_ascii_strcasecmp(*list, s) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/* Does text name host as a whole word (not "mx1.example.org.evil")? */
+static gboolean
+names_host(const char *text, const char *host)
+{
+	size_t n = strlen(host);
+	const char *p = text;
+
+	while (n > 0 && (p = strcasestr(p, host)) != NULL) {
+		if ((p == text || (!g_ascii_isalnum(p[-1]) && p[-1] != '.' &&
+		                   p[-1] != '-')) &&
+		    !g_ascii_isalnum(p[n]) && p[n] != '-' &&
+		    !(p[n] == '.' && g_ascii_isalnum(p[n + 1])))
+			return TRUE;
+		p++;
+	}
+	return FALSE;
+}
+
+/* The first of our relays that the returned Received chain names. */
+static const char *
+our_relay(const ndr_original *o, char **relays)
+{
+	guint i;
+
+	for (; *relays != NULL; relays++)
+		for (i = 0; i < o->received->len; i++)
+			if (names_host(o->received->pdata[i], *relays))
+				return *relays;
+	return NULL;
+}
+
+/*
+ * A sentence of rule 4: first of all when it decides an otherwise
+ * unknown verdict, else after the others.
+ */
+static void
+rule4(decision *d, gboolean decide, ndrcheck_verdict v, char *sentence)
+{
+	if (decide && d->verdict == NDRCHECK_UNKNOWN) {
+		g_ptr_array_insert(d->evidence, (gint)d->first, sentence);
+		d->verdict = v;
+	} else {
+		g_ptr_array_add(d->evidence, sentence);
+	}
+}
+
+/*
+ * Rule 4, when the config names our relays or addresses.  A returned
+ * From that is ours proves nothing (backscatter carries our address:
+ * that is why it came to us); one that is not ours shows the message
+ * was not ours.
+ */
+static void
+by_config(decision *d, gboolean decide)
+{
+	const ndr_original *o = d->f->original;
+	const char *relay;
+
+	if (o == NULL)
+		return;
+	if (d->cfg->relays != NULL && *d->cfg->relays != NULL &&
+	    o->received != NULL && o->received->len > 0) {
+		relay = our_relay(o, d->cfg->relays);
+		if (relay != NULL)
+			rule4(d, decide, NDRCHECK_GENUINE,
+			      g_strdup_printf("the returned message passed our "
+			                      "relay %s",
+			                      relay));
+		else
+			rule4(d, decide, NDRCHECK_BACKSCATTER,
+			      g_strdup("the returned message's Received fields "
+			               "name none of our relays"));
+	}
+	if (d->cfg->addresses != NULL && *d->cfg->addresses != NULL &&
+	    o->from != NULL) {
+		if (in_list(d->cfg->addresses, o->from))
+			rule4(d, FALSE, d->verdict,
+			      g_strdup_printf("the returned From %s is one of "
+			                      "our addresses",
+			                      o->from));
+		else
+			rule4(d, decide, NDRCHECK_BACKSCATTER,
+			      g_strdup_printf("the returned From %s is not one "
+			                      "of our addresses",
+			                      o->from));
+	}
+}
+
+gboolean
+ndr_verdict_decide(ndr_sentlog *log, const ndr_config *cfg,
+                   const ndr_findings *f, ndrcheck_verdict *verdict,
+                   GPtrArray *evidence, GError **err)
+{
+	decision d = {.log = log,
+	              .cfg = cfg,
+	              .f = f,
+	              .evidence = evidence,
+	              .first = evidence->len};
+	gboolean by_id;
+
+	if (f->kind == NDRCHECK_KIND_NONE) {
+		say(&d, NDRCHECK_NOT_BOUNCE,
+		    "nothing in it reports on a message sent earlier");
+		*verdict = d.verdict;
+		return TRUE;
+	}
+	if (!ndr_sentlog_earliest(log, &d.earliest, err))
+		return FALSE;
+	if (d.earliest == 0) {
+		/* SPEC section 3: an empty log knows nothing, never blames. */
+		say(&d, NDRCHECK_UNKNOWN, "the sent log is empty: cannot tell");
+		by_config(&d, FALSE);
+	} else {
+		if (!by_message_id(&d, &by_id, err) ||
+		    (!by_id && !by_recipient(&d, err)))
+			return FALSE;
+		by_config(&d, TRUE);
+	}
+	*verdict = d.verdict;
+	return TRUE;
+}

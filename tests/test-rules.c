@@ -1,0 +1,296 @@
+/*
+ * test-rules.c - the rule engine: the file format and its errors,
+ * overriding by file name, both match orders, named groups, the PCRE2
+ * limits, and matching from many threads while a class is JIT-compiled.
+ */
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "error.h"
+#include "rules.h"
+
+typedef struct tmpdirs {
+	char *a, *b;
+} tmpdirs;
+
+static char *
+write_rules(const char *dir, const char *name, const char *text)
+{
+	char *path = g_build_filename(dir, name, NULL);
+
+	g_assert_true(g_file_set_contents(path, text, -1, NULL));
+	return path;
+}
+
+static ndr_rules *
+load_text(const char *text, GError **err)
+{
+	char *dir = g_dir_make_tmp("test-rules-XXXXXX", NULL);
+	char *path = write_rules(dir, "t.rules", text);
+	const char *dirs[] = { dir, NULL };
+	ndr_rules *r = ndr_rules_load(dirs, err);
+
+	g_unlink(path);
+	g_rmdir(dir);
+	g_free(path);
+	g_free(dir);
+	return r;
+}
+
+/* A broken file is a usage error whose message names file and line. */
+static void
+expect_error(const char *text, const char *where, const char *what)
+{
+	GError *err = NULL;
+	ndr_rules *r = load_text(text, &err);
+
+	g_assert_null(r);
+	g_assert_error(err, NDR_ERROR, NDRCHECK_EUSAGE);
+	g_assert_nonnull(strstr(err->message, where));
+	g_assert_nonnull(strstr(err->message, what));
+	g_error_free(err);
+}
+
+static void
+test_errors(void)
+{
+	expect_error("[nosuchclass]\n", "t.rules:1", "unknown class");
+	expect_error("# c\n\nlabel foo\n", "t.rules:3", "before the first");
+	expect_error("[reason]\nuserunknown (unclosed\n", "t.rules:2",
+	    "missing closing parenthesis");
+	expect_error("[reason]\nnotareason foo\n", "t.rules:2",
+	    "not a reason");
+	expect_error("[ndr-text]\nlabel\n", "t.rules:2", "no pattern");
+	expect_error("[ndr-text]\n\tfoo\n", "t.rules:2", "continuation");
+	expect_error("[ndr-text]\nbad/label foo\n", "t.rules:2", "label");
+	expect_error("[ndr-text]\nmany (a)(b)(c)(d)(e)(f)(g)(h)(i)(j)\n",
+	    "t.rules:2", "capturing groups");
+	/* The error of a continued rule names its first line. */
+	expect_error("[ndr-text]\n\nok one\nbad (a|\n\tb\n", "t.rules:4",
+	    "missing closing parenthesis");
+}
+
+static void
+test_format(void)
+{
+	GError *err = NULL;
+	ndr_rules *r = load_text("# comment\n[ndr-text]\r\n"
+				 "long   first|\n"
+				 "\tsecond|\n"
+				 "    third\n"
+				 "[separator]\n"
+				 "sep\t^--- cut ---$\n"
+				 "[ndr-text]\n"
+				 "again  fourth\n",
+	    &err);
+	ndr_rule_match m;
+	const char *s = "a line with THIRD in it";
+
+	g_assert_no_error(err);
+	g_assert_cmpuint(ndr_rules_count(r, "ndr-text"), ==, 2);
+	g_assert_cmpuint(ndr_rules_count(r, "separator"), ==, 1);
+	g_assert_cmpuint(ndr_rules_count(r, "reason"), ==, 0);
+	/* Continuations join with nothing between; matching ignores case. */
+	g_assert_true(ndr_rules_match(r, "ndr-text", s, strlen(s), 0, &m));
+	g_assert_cmpstr(m.label, ==, "long");
+	g_assert_cmpuint(m.start, ==, 12);
+	g_assert_cmpuint(m.end, ==, 17);
+	g_assert_false(ndr_rules_match(r, "ndr-text", s, strlen(s), 13, &m));
+	/* ^ and $ match at every line. */
+	s = "x\n--- cut ---\ny";
+	g_assert_true(ndr_rules_find(r, "separator", s, strlen(s), 0, &m));
+	g_assert_cmpuint(m.start, ==, 2);
+	g_assert_false(ndr_rules_find(r, "nosuch", s, strlen(s), 0, &m));
+	ndr_rules_free(r);
+}
+
+/* match: the first rule in order; find: the leftmost match. */
+static void
+test_order_and_groups(void)
+{
+	ndr_rules *r = load_text("[reason]\n"
+				 "mailboxfull (?<what>mailbox)\\s+full\n"
+				 "userunknown user\\s+(?<what>unknown)(?<no>X)?\n",
+	    NULL);
+	const char *s = "550 user unknown, mailbox full";
+	ndr_rule_match m;
+	char *g;
+
+	g_assert_nonnull(r);
+	g_assert_true(ndr_rules_match(r, "reason", s, strlen(s), 0, &m));
+	g_assert_cmpstr(m.label, ==, "mailboxfull");
+	g = ndr_rule_group(&m, "what");
+	g_assert_cmpstr(g, ==, "mailbox");
+	g_free(g);
+	g_assert_true(ndr_rules_find(r, "reason", s, strlen(s), 0, &m));
+	g_assert_cmpstr(m.label, ==, "userunknown");
+	g = ndr_rule_group(&m, "what");
+	g_assert_cmpstr(g, ==, "unknown");
+	g_free(g);
+	g_assert_null(ndr_rule_group(&m, "no"));
+	g_assert_null(ndr_rule_group(&m, "nosuchgroup"));
+	ndr_rules_free(r);
+}
+
+/* UTF-8 with Unicode properties: \w and case folding beyond ASCII. */
+static void
+test_utf8(void)
+{
+	ndr_rules *r = load_text("[ndr-text]\n"
+				 "ru недоставлен\\w*\n"
+				 "word ^\\w+$\n",
+	    NULL);
+	const char *s = "ВАШЕ СООБЩЕНИЕ НЕДОСТАВЛЕНО";
+	const char *bad = "abc \xff\xfe недоставлено";
+	ndr_rule_match m;
+
+	g_assert_true(ndr_rules_match(r, "ndr-text", s, strlen(s), 0, &m));
+	g_assert_cmpuint(m.end, ==, strlen(s));
+	s = "Größe";
+	g_assert_true(ndr_rules_find(r, "ndr-text", s, strlen(s), 0, &m));
+	g_assert_cmpstr(m.label, ==, "word");
+	/* Invalid UTF-8 never matches across, but the rest still does. */
+	g_assert_true(ndr_rules_match(r, "ndr-text", bad, strlen(bad), 0,
+	    &m));
+	g_assert_cmpstr(m.label, ==, "ru");
+	ndr_rules_free(r);
+}
+
+/* A catastrophic pattern hits the match limit instead of hanging. */
+static void
+test_limits(void)
+{
+	ndr_rules *r = load_text("[ndr-text]\nslow ^(a+)+$\n", NULL);
+	GString *s = g_string_new(NULL);
+	ndr_rule_match m;
+	int i;
+
+	for (i = 0; i < 40; i++)
+		g_string_append_c(s, 'a');
+	g_string_append_c(s, 'b');
+	g_assert_false(ndr_rules_match(r, "ndr-text", s->str, s->len, 0, &m));
+	g_string_free(s, TRUE);
+	ndr_rules_free(r);
+}
+
+/* Later directories override files of the same name; others add. */
+static void
+test_override(void)
+{
+	char *d1 = g_dir_make_tmp("test-rules-XXXXXX", NULL);
+	char *d2 = g_dir_make_tmp("test-rules-XXXXXX", NULL);
+	char *p[4];
+	const char *dirs[] = { d1, "/nonexistent/rules.d", d2, NULL };
+	const char *s = "alpha beta gamma";
+	ndr_rule_match m;
+	ndr_rules *r;
+	int i;
+
+	p[0] = write_rules(d1, "a.rules", "[ndr-text]\nbuiltin alpha\n");
+	p[1] = write_rules(d1, "b.rules", "[ndr-text]\nkept gamma\n");
+	p[2] = write_rules(d2, "a.rules", "[ndr-text]\nuser beta\n");
+	p[3] = write_rules(d2, "ignored.txt", "[nosuchclass]\n");
+	r = ndr_rules_load(dirs, NULL);
+	g_assert_nonnull(r);
+	g_assert_cmpuint(ndr_rules_count(r, "ndr-text"), ==, 2);
+	g_assert_true(ndr_rules_match(r, "ndr-text", s, strlen(s), 0, &m));
+	g_assert_cmpstr(m.label, ==, "user");
+	ndr_rules_free(r);
+	for (i = 0; i < 4; i++) {
+		g_unlink(p[i]);
+		g_free(p[i]);
+	}
+	g_rmdir(d1);
+	g_rmdir(d2);
+	g_free(d1);
+	g_free(d2);
+}
+
+/* The built-in rules load, and their reason labels are all valid. */
+static void
+test_builtin(void)
+{
+	const char *dirs[] = { NDR_SRCDIR "/rules", NULL };
+	GError *err = NULL;
+	ndr_rules *r = ndr_rules_load(dirs, &err);
+
+	g_assert_no_error(err);
+	g_assert_cmpuint(ndr_rules_count(r, "reason"), >, 0);
+	g_assert_cmpuint(ndr_rules_count(r, "recipient"), >, 0);
+	g_assert_cmpuint(ndr_rules_count(r, "bounce"), >, 0);
+	ndr_rules_free(r);
+}
+
+typedef struct job {
+	const ndr_rules *rules;
+	const GString *text;
+	guint found;
+} job;
+
+static gpointer
+match_many(gpointer p)
+{
+	job *j = p;
+	ndr_rule_match m;
+	size_t at = 0;
+	char *g;
+
+	while (ndr_rules_find(j->rules, "recipient", j->text->str,
+	    j->text->len, at, &m)) {
+		g = ndr_rule_group(&m, "addr");
+		if (g != NULL && g_str_has_prefix(g, "user") &&
+		    g_str_has_suffix(g, "@example.org"))
+			j->found++;
+		g_free(g);
+		at = m.end;
+	}
+	return NULL;
+}
+
+/*
+ * Many threads on one ndr_rules, on enough text to cross the JIT
+ * threshold midway: every thread sees every match.
+ */
+static void
+test_threads(void)
+{
+	ndr_rules *r = load_text("[recipient]\n"
+				 "angle ^<(?<addr>[^>]+)>:$\n",
+	    NULL);
+	GString *text = g_string_new(NULL);
+	GThread *t[8];
+	job jobs[8];
+	int i, round;
+
+	for (i = 0; i < 2000; i++)
+		g_string_append_printf(text, "<user%d@example.org>:\n"
+		    "some diagnostic text\n\n", i);
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < 8; i++) {
+			jobs[i] = (job){ r, text, 0 };
+			t[i] = g_thread_new("match", match_many, &jobs[i]);
+		}
+		for (i = 0; i < 8; i++) {
+			g_thread_join(t[i]);
+			g_assert_cmpuint(jobs[i].found, ==, 2000);
+		}
+	}
+	g_string_free(text, TRUE);
+	ndr_rules_free(r);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/rules/errors", test_errors);
+	g_test_add_func("/rules/format", test_format);
+	g_test_add_func("/rules/order-and-groups", test_order_and_groups);
+	g_test_add_func("/rules/utf8", test_utf8);
+	g_test_add_func("/rules/limits", test_limits);
+	g_test_add_func("/rules/override", test_override);
+	g_test_add_func("/rules/builtin", test_builtin);
+	g_test_add_func("/rules/threads", test_threads);
+	return g_test_run();
+}

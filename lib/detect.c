@@ -20,30 +20,46 @@ static const char *const suspect_classes[] = {
 };
 
 /*
- * The header block as "Name: value\n" lines, values unfolded and
- * decoded by GMime, at most NDR_MAX_HEADERS fields and
- * NDR_MAX_HEADER_BYTES bytes of them.
+ * Append the fields of list as "Name: value\n" lines, values unfolded
+ * and decoded by GMime, while s stays within NDR_MAX_HEADERS lines and
+ * NDR_MAX_HEADER_BYTES bytes.
  */
-static GString *
-header_text(GMimeObject *o)
+static void
+append_fields(GString *s, GMimeHeaderList *list, int *fields)
 {
-	GMimeHeaderList *list = g_mime_object_get_header_list(o);
-	GString *s = g_string_new(NULL);
 	GMimeHeader *h;
-	const char *value;
+	const char *name, *value;
 	int i, n;
 
 	n = list == NULL ? 0 : g_mime_header_list_get_count(list);
-	for (i = 0; i < n && i < NDR_MAX_HEADERS; i++) {
+	for (i = 0; i < n && *fields < NDR_MAX_HEADERS; i++, (*fields)++) {
 		h = g_mime_header_list_get_header_at(list, i);
+		name = g_mime_header_get_name(h);
 		value = g_mime_header_get_value(h);
-		if (s->len + strlen(g_mime_header_get_name(h)) +
-		        (value != NULL ? strlen(value) : 0) + 3 >
+		if (value == NULL)
+			value = "";
+		if (s->len + strlen(name) + strlen(value) + 3 >
 		    NDR_MAX_HEADER_BYTES)
-			break;
-		g_string_append_printf(s, "%s: %s\n", g_mime_header_get_name(h),
-		                       value != NULL ? value : "");
+			return;
+		g_string_append_printf(s, "%s: %s\n", name, value);
 	}
+}
+
+/*
+ * The header block as text.  GMime keeps the Content-* fields with the
+ * top MIME part, not with the message: both lists make the block.
+ */
+static GString *
+header_text(GMimeMessage *msg)
+{
+	GMimeObject *top = g_mime_message_get_mime_part(msg);
+	GString *s = g_string_new(NULL);
+	int fields = 0;
+
+	append_fields(s, g_mime_object_get_header_list(GMIME_OBJECT(msg)),
+	    &fields);
+	if (top != NULL)
+		append_fields(s, g_mime_object_get_header_list(top), &fields);
 	return s;
 }
 
@@ -58,7 +74,7 @@ matches(const ndr_rules *rules, const char *cls, const GString *s)
 gboolean
 ndr_detect_suspect(const ndr_rules *rules, GMimeMessage *headers)
 {
-	GString *s = header_text(GMIME_OBJECT(headers));
+	GString *s = header_text(headers);
 	gboolean found = FALSE;
 	guint i;
 
@@ -125,7 +141,7 @@ means(const ndr_rules *rules, const char *hcls, const char *tcls,
 void
 ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, ndr_findings *f)
 {
-	GString *hdr = header_text(GMIME_OBJECT(msg));
+	GString *hdr = header_text(msg);
 	GString *body = g_string_new(NULL);
 	GMimeObject *top = g_mime_message_get_mime_part(msg);
 	gboolean bounce;

@@ -371,22 +371,6 @@ ndr_dsn_find_reply_code(const char *text)
 	return reply_code_at(p) ? g_strndup(p, 3) : NULL;
 }
 
-/* Whitespace runs (left by unfolding) made one space. */
-static char *
-collapse_spaces(const char *v)
-{
-	GString *out = g_string_sized_new(strlen(v));
-
-	for (; *v != '\0'; v++) {
-		if (g_ascii_isspace(*v)) {
-			if (out->len > 0 && out->str[out->len - 1] != ' ')
-				g_string_append_c(out, ' ');
-		} else
-			g_string_append_c(out, *v);
-	}
-	return g_strstrip(g_string_free(out, FALSE));
-}
-
 char *
 ndr_dsn_mta(const char *value)
 {
@@ -475,7 +459,7 @@ flush_group(char **g, ndr_findings *f)
 		ndr_set_field(&r->status, v, TRUE);
 		g_free(v);
 		if (g[S_DIAGNOSTIC] != NULL) {
-			v = collapse_spaces(skip_type(g[S_DIAGNOSTIC]));
+			v = ndr_collapse_spaces(skip_type(g[S_DIAGNOSTIC]));
 			ndr_set_field(&r->diagnostic, v, TRUE);
 			g_free(v);
 			v = ndr_dsn_find_reply_code(r->diagnostic);

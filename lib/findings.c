@@ -154,3 +154,17 @@ ndr_set_field(char **field, const char *value, gboolean keep_first)
 	g_free(*field);
 	*field = valid;
 }
+
+char *
+ndr_collapse_spaces(const char *s)
+{
+	GString *out = g_string_sized_new(strlen(s));
+
+	for (; *s != '\0'; s++) {
+		if (!g_ascii_isspace(*s))
+			g_string_append_c(out, *s);
+		else if (out->len > 0 && out->str[out->len - 1] != ' ')
+			g_string_append_c(out, ' ');
+	}
+	return g_strstrip(g_string_free(out, FALSE));
+}

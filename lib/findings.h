@@ -16,33 +16,34 @@
 #include "ndrcheck.h"
 
 typedef struct ndr_recipient {
-	char *address;		   /* Final-Recipient or the address an NDR names */
+	char *address; /* Final-Recipient or the address an NDR names */
 	char *original_recipient; /* Original-Recipient, or NULL */
-	char *action;		   /* "failed", "delayed", "delivered", ... or NULL */
-	char *status;		   /* enhanced status "5.1.1", or NULL */
-	char *reply_code;	   /* SMTP reply code "550", or NULL */
-	char *diagnostic;	   /* Diagnostic-Code text (type stripped), or NULL */
-	char *remote_mta;	   /* Remote-MTA, or NULL */
-	char *reason;		   /* Sisimai vocabulary (SPEC section 5), or NULL */
+	char *action;     /* "failed", "delayed", "delivered", ... or NULL */
+	char *status;     /* enhanced status "5.1.1", or NULL */
+	char *reply_code; /* SMTP reply code "550", or NULL */
+	char *diagnostic; /* Diagnostic-Code text (type stripped), or NULL */
+	char *remote_mta; /* Remote-MTA, or NULL */
+	char *reason;     /* Sisimai vocabulary (SPEC section 5), or NULL */
 } ndr_recipient;
 
 typedef struct ndr_original {
-	char *message_id;  /* without angle brackets */
-	char *from;	   /* bare address */
-	GPtrArray *to;	   /* of char *, bare addresses (To and Cc) */
+	char *message_id; /* without angle brackets */
+	char *from;       /* bare address */
+	GPtrArray *to;    /* of char *, bare addresses (To and Cc) */
 	char *subject;
-	char *date;	   /* ISO 8601 UTC "2026-11-20T10:00:00Z", or NULL */
-	gint64 date_unix;  /* 0 when unknown */
-	GPtrArray *received; /* of char *, the returned Received fields, top first */
+	char *date;       /* ISO 8601 UTC "2026-11-20T10:00:00Z", or NULL */
+	gint64 date_unix; /* 0 when unknown */
+	GPtrArray
+	    *received; /* of char *, the returned Received fields, top first */
 } ndr_original;
 
 typedef struct ndr_findings {
 	ndrcheck_kind kind;
-	GPtrArray *recipients;	 /* of ndr_recipient * */
+	GPtrArray *recipients;  /* of ndr_recipient * */
 	ndr_original *original; /* NULL when nothing of it was found */
-	GPtrArray *reply_ids;	 /* In-Reply-To then References ids, no <> */
+	GPtrArray *reply_ids;   /* In-Reply-To then References ids, no <> */
 	char *reporting_mta;
-	gint64 date_unix;	 /* the report's own Date; 0 when unknown */
+	gint64 date_unix; /* the report's own Date; 0 when unknown */
 } ndr_findings;
 
 ndr_findings *ndr_findings_new(void);
@@ -63,5 +64,8 @@ void ndr_findings_add_reply_id(ndr_findings *f, const char *id);
  * any value when keep_first is set and the field is already filled.
  */
 void ndr_set_field(char **field, const char *value, gboolean keep_first);
+
+/* A copy of s with each run of white space (left by unfolding) one space. */
+char *ndr_collapse_spaces(const char *s);
 
 #endif /* NDR_FINDINGS_H */

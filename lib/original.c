@@ -151,7 +151,7 @@ take_received(ndr_original *o, GMimeHeaderList *headers)
 
 		if (g_ascii_strcasecmp(g_mime_header_get_name(h), "Received"))
 			continue;
-		v = g_mime_utils_header_unfold(g_mime_header_get_raw_value(h));
+		v = ndr_collapse_spaces(g_mime_header_get_raw_value(h));
 		ndr_set_field(&field, v, FALSE);
 		g_free(v);
 		if (field != NULL)

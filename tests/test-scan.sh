@@ -1,0 +1,294 @@
+#!/bin/sh
+# test-scan.sh - `ndrcheck scan` (issue 4): every kind of input in a stable
+# order whatever --jobs, --only, --json, unreadable files, --move-to (flags
+# kept, never overwriting, a killed move leaves each message in exactly
+# one place), and the scan's verdicts against the one-message command's
+# on every file of the set-of-emails corpus.
+#
+# Usage: sh tests/test-scan.sh    (TAP on stdout; NDRCHECK names the binary)
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+nd=${NDRCHECK:-$top/bin/ndrcheck}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+HOME=$tmp XDG_CONFIG_HOME=$tmp XDG_DATA_HOME=$tmp
+export HOME XDG_CONFIG_HOME XDG_DATA_HOME
+unset NDRCHECK_DB
+soe=$top/testdata/set-of-emails/maildir
+corpus=$top/../shared/corpora/set-of-emails/maildir
+db=$tmp/sent.db
+n=0 failed=0
+
+ok() {	# ok STATUS NAME [DIAGNOSTIC]
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		[ -n "${3:-}" ] && echo "$3" | sed 's/^/# /'
+		failed=$((failed + 1))
+	fi
+}
+
+skip() {	# skip NAME REASON
+	n=$((n + 1))
+	echo "ok $n - $1 # SKIP $2"
+}
+
+same() {	# same FILE-EXPECTED FILE-GOT NAME
+	cmp -s "$1" "$2"
+	ok $? "$3" "$(diff "$1" "$2" | head -n 20)"
+}
+
+scan() {
+	"$nd" scan --db "$db" -q "$@"
+}
+
+# A sent log that knows one message, sent long before the originals of
+# the corpus's bounces: theirs are not in it, so they are backscatter.
+cat > "$tmp/long-ago.eml" <<'EOF'
+From: Jan <jan@example.org>
+To: friend@example.net
+Subject: long ago
+Date: Mon, 1 Jan 1990 10:00:00 +0000
+Message-ID: <long-ago.1990@example.org>
+
+Hello.
+EOF
+"$nd" record --db "$db" "$tmp/long-ago.eml" ||
+	echo "Bail out! ndrcheck record failed"
+
+# A Maildir++ tree: cur/ and new/, a ".Folder", a plain-named Maildir
+# below (mbsync's verbatim layout), and what is not mail: tmp/, dot
+# files, an IMAP server's keyword folder.
+mktree() {	# mktree DIR
+	mkdir -p "$1/cur" "$1/new" "$1/tmp" "$1/.Lists/cur" "$1/.Lists/new" \
+	    "$1/.Lists/tmp" "$1/Archive/cur" "$1/Archive/new" \
+	    "$1/courierimapkeywords"
+	cp "$soe/bsd/lhost-postfix-01.eml" "$1/cur/1000.A.host:2,RS"
+	cp "$soe/not/is-not-bounce-01.eml" "$1/cur/1001.B.host:2,S"
+	cp "$soe/bsd/lhost-sendmail-01.eml" "$1/new/1002.C.host"
+	cp "$soe/not/is-not-bounce-02.eml" "$1/new/.1003.hidden"
+	cp "$soe/bsd/lhost-exim-02.eml" "$1/tmp/1004.D.host"
+	cp "$soe/not/is-not-bounce-02.eml" "$1/.Lists/cur/1005.E.host:2,"
+	cp "$soe/bsd/rfc3464-01.eml" "$1/.Lists/new/1006.F.host"
+	cp "$soe/bsd/lhost-exim-02.eml" "$1/Archive/cur/1007.G.host:2,FS"
+	echo "1 \$Label1" > "$1/courierimapkeywords/:list"
+}
+md=$tmp/Maildir
+mktree "$md"
+cat > "$tmp/tree.want" <<EOF
+$md/cur/1000.A.host:2,RS
+$md/cur/1001.B.host:2,S
+$md/new/1002.C.host
+$md/.Lists/cur/1005.E.host:2,
+$md/.Lists/new/1006.F.host
+$md/Archive/cur/1007.G.host:2,FS
+EOF
+
+scan "$md" > "$tmp/tree.out" 2> "$tmp/tree.err"
+ok $? "a Maildir++ tree scans with exit 0" "$(cat "$tmp/tree.err")"
+cut -f3 "$tmp/tree.out" > "$tmp/tree.got"
+same "$tmp/tree.want" "$tmp/tree.got" \
+    "Maildir: cur/ then new/, then its Maildirs; no tmp/, dot files or keywords"
+line=$(head -n 1 "$tmp/tree.out")
+[ "$line" = "$(printf 'backscatter\tdsn\t%s' "$md/cur/1000.A.host:2,RS")" ]
+ok $? "a Postfix DSN of mail we did not send is backscatter" "$line"
+line=$(sed -n 2p "$tmp/tree.out")
+[ "$line" = "$(printf 'not-bounce\tnone\t%s' "$md/cur/1001.B.host:2,S")" ]
+ok $? "ordinary mail is not-bounce" "$line"
+
+# A folder of message files, searched below: the paths are the input as
+# given joined with the files' relative paths (corpus-score relies on it).
+(cd "$soe/.." && find maildir -type f | LC_ALL=C sort) > "$tmp/folder.want"
+(cd "$soe/.." && "$nd" scan --db "$db" -q maildir) | cut -f3 \
+    > "$tmp/folder.got"
+same "$tmp/folder.want" "$tmp/folder.got" \
+    "a folder of message files: every file, as input/relative path, sorted"
+
+# An mbox named as an input: each message as PATH:OFFSET of its From line.
+mbox=$tmp/sent.mbox
+for f in "$soe/bsd/lhost-postfix-01.eml" "$soe/not/is-not-bounce-01.eml" \
+    "$soe/bsd/lhost-sendmail-01.eml"; do
+	echo "From MAILER-DAEMON Thu Sep 18 17:54:04 2008"
+	cat "$f"
+	echo
+done > "$mbox"
+grep -b '^From MAILER-DAEMON' "$mbox" | cut -d: -f1 |
+    sed "s|^|$mbox:|" > "$tmp/mbox.want"
+scan "$mbox" > "$tmp/mbox.out"
+cut -f3 "$tmp/mbox.out" > "$tmp/mbox.got"
+same "$tmp/mbox.want" "$tmp/mbox.got" "mbox: one line per message, PATH:OFFSET"
+cut -f1 "$tmp/mbox.out" | tr '\n' ' ' > "$tmp/mbox.verdicts"
+[ "$(cat "$tmp/mbox.verdicts")" = "backscatter not-bounce backscatter " ]
+ok $? "mbox messages classified like the files they came from" \
+    "$(cat "$tmp/mbox.verdicts")"
+
+# A list of paths on stdin, as mlist or find print them.
+grep -v Archive "$tmp/tree.want" | sed '2s/^/  /' > "$tmp/list"
+echo "$md/Archive" >> "$tmp/list"
+scan - < "$tmp/list" | cut -f3 > "$tmp/list.got"
+same "$tmp/tree.want" "$tmp/list.got" \
+    "- reads paths from stdin (files, and folders walked)"
+
+# The same order whatever the number of threads.
+big=$soe
+[ -d "$corpus" ] && big=$corpus
+scan -j 1 "$big" "$mbox" > "$tmp/j1"
+scan -j 4 "$big" "$mbox" > "$tmp/j4"
+same "$tmp/j1" "$tmp/j4" "--jobs 1 and --jobs 4 print the same lines in the same order"
+[ "$(wc -l < "$tmp/j1")" -eq $(($(find "$big" -type f | wc -l) + 3)) ]
+ok $? "one line per message" "$(wc -l < "$tmp/j1") lines"
+
+scan --only backscatter,unknown "$big" "$mbox" > "$tmp/only"
+grep -E '^(backscatter|unknown)	' "$tmp/j1" > "$tmp/only.want"
+same "$tmp/only.want" "$tmp/only" "--only backscatter,unknown prints just those"
+[ -s "$tmp/only" ] && ! grep -q '^not-bounce' "$tmp/only"
+ok $? "--only filtered something real"
+"$nd" scan --db "$db" --only spam "$md" > /dev/null 2>&1
+ok $(($? != 64)) "--only with an unknown verdict is a usage error (64)"
+
+if command -v python3 > /dev/null; then
+	scan --json "$md" | python3 -c '
+import json, sys
+for line in sys.stdin:
+    o = json.loads(line)
+    print("%s\t%s\t%s" % (o["verdict"], o["kind"], o["file"]))
+' > "$tmp/json.got"
+	same "$tmp/tree.out" "$tmp/json.got" \
+	    "--json: one object per line, with file, verdict and kind"
+else
+	skip "--json: one object per line" "no python3"
+fi
+
+# Unreadable or vanished files: one line on stderr each, skipped, exit 1.
+printf '%s\n%s\n%s\n' "$md/cur/1000.A.host:2,RS" "$md/cur/gone" \
+    "$md/new/1002.C.host" > "$tmp/list2"
+scan - < "$tmp/list2" > "$tmp/gone.out" 2> "$tmp/gone.err"
+ok $(($? != 1)) "a vanished file makes the exit status 1"
+[ "$(wc -l < "$tmp/gone.out")" -eq 2 ] &&
+    [ "$(grep -c "$md/cur/gone" "$tmp/gone.err")" -eq 1 ]
+ok $? "the vanished file is said once on stderr, the others are scanned" \
+    "$(cat "$tmp/gone.err")"
+if [ "$(id -u)" -ne 0 ]; then
+	cp "$soe/bsd/lhost-postfix-01.eml" "$tmp/unreadable.eml"
+	chmod 000 "$tmp/unreadable.eml"
+	scan "$tmp/unreadable.eml" "$md/cur" > /dev/null 2> "$tmp/perm.err"
+	ok $(($? != 1)) "an unreadable file is skipped with exit 1" \
+	    "$(cat "$tmp/perm.err")"
+else
+	skip "an unreadable file is skipped with exit 1" "root reads all"
+fi
+
+# --move-to, on a fresh copy of the tree, into a Maildir++ folder of it.
+mv2=$tmp/move
+mktree "$mv2"
+bs=$mv2/.Backscatter
+find "$mv2" | LC_ALL=C sort > "$tmp/before"
+scan --move-to "$bs" --dry-run "$mv2" > "$tmp/dry.out"
+find "$mv2" | LC_ALL=C sort > "$tmp/after"
+same "$tmp/before" "$tmp/after" "--dry-run moves nothing"
+[ ! -e "$bs" ]
+ok $? "--dry-run creates nothing"
+grep -q "$(printf '\t%s$' "$bs/cur/1000.A.host:2,RS")" "$tmp/dry.out"
+ok $? "--dry-run shows where each message would go" "$(cat "$tmp/dry.out")"
+
+scan --move-to "$bs" "$mv2" > "$tmp/move.out" 2> "$tmp/move.err"
+ok $? "--move-to exits 0" "$(cat "$tmp/move.err")"
+[ -f "$bs/cur/1000.A.host:2,RS" ] && [ ! -e "$mv2/cur/1000.A.host:2,RS" ]
+ok $? "backscatter from cur/ is in FOLDER/cur/ with its flags, and gone"
+[ -f "$bs/new/1002.C.host" ] && [ ! -e "$mv2/new/1002.C.host" ]
+ok $? "backscatter from new/ is in FOLDER/new/, unseen"
+[ -f "$mv2/cur/1001.B.host:2,S" ] && [ -f "$mv2/.Lists/cur/1005.E.host:2," ]
+ok $? "other mail stays where it was"
+cmp -s "$bs/cur/1000.A.host:2,RS" "$soe/bsd/lhost-postfix-01.eml"
+ok $? "a moved message is unchanged"
+[ -d "$bs/tmp" ] && [ "$(stat -c %a "$bs" "$bs/cur" "$bs/new" "$bs/tmp" |
+    sort -u)" = 700 ]
+ok $? "FOLDER, cur/, new/ and tmp/ are created mode 0700"
+bsnew=$(grep -c "	$bs/" "$tmp/move.out")
+[ "$bsnew" -eq "$(grep -c '^backscatter' "$tmp/move.out")" ]
+ok $? "every backscatter line says where it went" "$(cat "$tmp/move.out")"
+
+# Never overwrite: a message of the same name is there already.
+mktree "$tmp/again"
+echo "already here" > "$tmp/taken"
+cp "$tmp/taken" "$bs/cur/1000.A.host:2,RS"
+scan --move-to "$bs" "$tmp/again/cur" > /dev/null 2> "$tmp/taken.err"
+ok $(($? != 1)) "a name taken in FOLDER makes the exit status 1"
+cmp -s "$tmp/taken" "$bs/cur/1000.A.host:2,RS" &&
+    [ -f "$tmp/again/cur/1000.A.host:2,RS" ]
+ok $? "... and neither the message there nor the one scanned is lost" \
+    "$(cat "$tmp/taken.err")"
+
+# FOLDER is not scanned: the first run did not list what it had just
+# moved there, and a second run leaves it alone.
+! grep -q "^[a-z-]*	[a-z-]*	$bs/" "$tmp/move.out"
+ok $? "FOLDER inside the tree is not scanned" "$(cat "$tmp/move.out")"
+scan --move-to "$bs" "$mv2" > "$tmp/again.out" 2>&1
+[ $? -eq 0 ] && [ -f "$bs/new/1002.C.host" ] &&
+    [ "$(cut -f3 "$tmp/again.out")" = \
+    "$(grep -v '^backscatter' "$tmp/move.out" | cut -f3)" ]
+ok $? "a second run scans only what is left, and leaves FOLDER alone" \
+    "$(cat "$tmp/again.out")"
+
+cp -r "$bs" "$tmp/bs-before"
+"$nd" scan --db "$db" -q --move-to "$bs" "$mbox" > /dev/null 2> "$tmp/mbox.err"
+ok $(($? != 64)) "--move-to refuses an mbox (64)" "$(cat "$tmp/mbox.err")"
+diff -r "$tmp/bs-before" "$bs" > /dev/null && grep -q mbox "$tmp/mbox.err"
+ok $? "... before moving anything, saying why"
+
+other=/dev/shm
+if [ -d "$other" ] && [ -w "$other" ] &&
+    [ "$(stat -c %d "$other")" != "$(stat -c %d "$tmp")" ]; then
+	"$nd" scan --db "$db" -q --move-to "$other/ndrcheck-test-$$" "$md" \
+	    > /dev/null 2> "$tmp/xdev.err"
+	rc=$?
+	[ $rc -eq 64 ] && [ ! -e "$other/ndrcheck-test-$$" ] &&
+	    grep -q filesystem "$tmp/xdev.err"
+	ok $? "--move-to another filesystem is refused (64), nothing copied" \
+	    "exit $rc: $(cat "$tmp/xdev.err")"
+	rm -rf "$other/ndrcheck-test-$$"
+else
+	skip "--move-to another filesystem is refused" "no second filesystem"
+fi
+
+# Killed while moving many: each message is in exactly one place.
+many=$tmp/many
+mkdir -p "$many/cur" "$many/new" "$many/tmp"
+i=0
+while [ $i -lt 2000 ]; do
+	ln "$soe/bsd/lhost-postfix-01.eml" "$many/new/$i.M$i.host" 2> /dev/null ||
+	    cp "$soe/bsd/lhost-postfix-01.eml" "$many/new/$i.M$i.host"
+	i=$((i + 1))
+done
+ls "$many/new" | LC_ALL=C sort > "$tmp/many.want"
+"$nd" scan --db "$db" -q -j 2 --move-to "$tmp/Killed" "$many" > /dev/null &
+pid=$!
+i=0
+while [ $i -lt 500 ] && [ -z "$(ls "$tmp/Killed/new" 2> /dev/null)" ]; do
+	sleep 0.01
+	i=$((i + 1))
+done
+kill -9 $pid 2> /dev/null
+wait $pid 2> /dev/null
+moved=$(ls "$tmp/Killed/new" 2> /dev/null | wc -l)
+(ls "$many/new"; ls "$tmp/Killed/new" 2> /dev/null) | LC_ALL=C sort \
+    > "$tmp/many.got"
+same "$tmp/many.want" "$tmp/many.got" \
+    "killed during a move of 2000 ($moved moved): each in exactly one place"
+
+# The scan's verdicts equal the one-message command's, file by file.
+: > "$tmp/one.got"
+find "$big" -type f | LC_ALL=C sort > "$tmp/files"
+while read -r f; do
+	v=$("$nd" --db "$db" -v "$f" 2> /dev/null | sed -n \
+	    's/^\([a-z-]*\) (\([a-z-]*\)).*/\1	\2/p')
+	printf '%s\t%s\n' "${v:-error	error}" "$f" >> "$tmp/one.got"
+done < "$tmp/files"
+scan - < "$tmp/files" > "$tmp/scan.got"
+same "$tmp/one.got" "$tmp/scan.got" \
+    "scan's verdict and kind equal ndrcheck FILE's on all $(wc -l < "$tmp/files") files of $big"
+
+echo "1..$n"
+[ "$failed" -eq 0 ]

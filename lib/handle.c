@@ -127,6 +127,15 @@ ndrcheck_open(ndrcheck **out, const ndrcheck_options *opts)
 	ndr_gmime_init();
 	if (!ndr_config_load(&h->cfg, opts, &err))
 		return fail(h, err);
+	if (opts->rules_dir != NULL &&
+	    !g_file_test(h->cfg.rules_dirs[0], G_FILE_TEST_IS_DIR)) {
+		/* The rules skip missing folders: the user's own is optional. */
+		g_set_error(&err, NDR_ERROR, NDRCHECK_EUSAGE,
+		            "--rules %s: no such folder; name the folder of the "
+		            "*.rules files",
+		            opts->rules_dir);
+		return fail(h, err);
+	}
 	h->rules = rules_get(h->cfg.rules_dirs, &err);
 	if (h->rules == NULL)
 		return fail(h, err);

@@ -1,0 +1,344 @@
+/*
+ * test-sentlog.c - the SQLite sent log: creation and modes, recording
+ * real outgoing mail, idempotence, read-only use, and the failures a
+ * delivery must survive (a lock held too long, a damaged file).
+ */
+#include <sys/stat.h>
+
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "error.h"
+#include "message.h"
+#include "sentlog.h"
+
+#define ORIGINAL NDR_SRCDIR "/testdata/sent/lhost-postfix-03-original.eml"
+
+static char *
+tmp_dir(void)
+{
+	GError *err = NULL;
+	char *dir = g_dir_make_tmp("test-sentlog-XXXXXX", &err);
+
+	g_assert_no_error(err);
+	return dir;
+}
+
+static void
+remove_tree(char *dir)
+{
+	char *cmd = g_strdup_printf("rm -rf '%s'", dir);
+
+	g_assert_cmpint(system(cmd), ==, 0);
+	g_free(cmd);
+	g_free(dir);
+}
+
+static GMimeMessage *
+parse(const char *text, gssize len)
+{
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *msg;
+
+	ndr_gmime_init();
+	stream = g_mime_stream_mem_new_with_buffer(text, len < 0 ? strlen(text)
+	                                                         : (size_t)len);
+	parser = g_mime_parser_new_with_stream(stream);
+	msg = g_mime_parser_construct_message(parser, NULL);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	g_assert_nonnull(msg);
+	return msg;
+}
+
+static GMimeMessage *
+parse_file(const char *path)
+{
+	GMimeMessage *msg;
+	char *text;
+	gsize len;
+
+	g_assert_true(g_file_get_contents(path, &text, &len, NULL));
+	msg = parse(text, (gssize)len);
+	g_free(text);
+	return msg;
+}
+
+/* One integer from a query run on the database file directly. */
+static gint64
+query(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	gint64 v = -1;
+
+	g_assert_cmpint(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+	                ==, SQLITE_OK);
+	g_assert_cmpint(sqlite3_prepare_v2(db, sql, -1, &s, NULL), ==,
+	                SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/* Created with its parent folders: file 0600, folders 0700, WAL, v1. */
+static void
+test_create(void)
+{
+	char *dir = tmp_dir();
+	char *db_dir = g_build_filename(dir, "a", "b", NULL);
+	char *path = g_build_filename(db_dir, "sent.db", NULL);
+	GError *err = NULL;
+	ndr_sentlog *log;
+	struct stat sb;
+	mode_t old = umask(0);
+
+	log = ndr_sentlog_open(path, FALSE, &err);
+	umask(old);
+	g_assert_no_error(err);
+	g_assert_nonnull(log);
+	ndr_sentlog_close(log);
+	g_assert_cmpint(stat(path, &sb), ==, 0);
+	g_assert_cmpint(sb.st_mode & 07777, ==, 0600);
+	g_assert_cmpint(stat(db_dir, &sb), ==, 0);
+	g_assert_cmpint(sb.st_mode & 07777, ==, 0700);
+	g_assert_cmpint(query(path, "PRAGMA user_version"), ==, 1);
+	g_assert_cmpint(query(path, "SELECT count(*) FROM pragma_journal_mode "
+	                            "WHERE journal_mode = 'wal'"),
+	                ==, 1);
+	g_free(path);
+	g_free(db_dir);
+	remove_tree(dir);
+}
+
+/* Reading never creates: a missing log is an empty one. */
+static void
+test_read_only_missing(void)
+{
+	char *dir = tmp_dir();
+	char *path = g_build_filename(dir, "none", "sent.db", NULL);
+	GMimeMessage *msg = parse_file(ORIGINAL);
+	GError *err = NULL;
+	ndr_sent_info info;
+	ndr_sentlog *log;
+	gboolean found = TRUE, added;
+	gint64 t = 1;
+
+	log = ndr_sentlog_open(path, TRUE, &err);
+	g_assert_no_error(err);
+	g_assert_true(ndr_sentlog_earliest(log, &t, &err));
+	g_assert_cmpint(t, ==, 0);
+	g_assert_true(ndr_sentlog_find_id(
+	    log, "20140701000000.000000000000@e1.example.ne.jp", &found, &info,
+	    &err));
+	g_assert_false(found);
+	g_assert_false(ndr_sentlog_record(log, msg, &added, &err));
+	g_assert_error(err, NDR_ERROR, NDRCHECK_ETEMP);
+	g_clear_error(&err);
+	ndr_sentlog_close(log);
+	g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+	g_object_unref(msg);
+	g_free(path);
+	remove_tree(dir);
+}
+
+/* The real message's fields, once, however often it is recorded. */
+static void
+test_record_real(void)
+{
+	char *dir = tmp_dir(), *path = g_build_filename(dir, "sent.db", NULL);
+	GMimeMessage *msg = parse_file(ORIGINAL);
+	GError *err = NULL;
+	ndr_sent_info info;
+	ndr_sentlog *log;
+	gboolean found, added;
+	gint64 when;
+
+	log = ndr_sentlog_open(path, FALSE, &err);
+	g_assert_true(ndr_sentlog_record(log, msg, &added, &err));
+	g_assert_no_error(err);
+	g_assert_true(added);
+	g_assert_true(ndr_sentlog_record(log, msg, &added, &err));
+	g_assert_false(added);
+	g_assert_true(ndr_sentlog_find_id(
+	    log, "20140701000000.000000000000@e1.example.ne.jp", &found, &info,
+	    &err));
+	g_assert_true(found);
+	g_assert_cmpint(info.date, ==, 1404225959); /* 23:45:59 +0900 */
+	g_assert_cmpstr(info.first_to, ==, "kijitora@example.net");
+	g_assert_cmpuint(info.n_to, ==, 1);
+	g_free(info.first_to);
+	/* Message-IDs and addresses compare without case. */
+	g_assert_true(ndr_sentlog_find_id(
+	    log, "20140701000000.000000000000@E1.EXAMPLE.NE.JP", &found, &info,
+	    &err));
+	g_assert_true(found);
+	g_free(info.first_to);
+	g_assert_true(ndr_sentlog_find_recipient(log, "KijiTora@example.NET",
+	                                         1404225959 - 10, 1404225959,
+	                                         &when, &err));
+	g_assert_cmpint(when, ==, 1404225959);
+	g_assert_true(ndr_sentlog_find_recipient(log, "kijitora@example.net", 0,
+	                                         1404225958, &when, &err));
+	g_assert_cmpint(when, ==, 0);
+	g_assert_true(ndr_sentlog_earliest(log, &when, &err));
+	g_assert_cmpint(when, ==, 1404225959);
+	ndr_sentlog_close(log);
+	g_assert_cmpint(query(path, "SELECT count(*) FROM messages"), ==, 1);
+	g_assert_cmpint(query(path, "SELECT count(*) FROM messages WHERE "
+	                            "sender = 'shironeko@example.jp' AND "
+	                            "subject = 'Message'"),
+	                ==, 1);
+	g_object_unref(msg);
+	g_free(path);
+	remove_tree(dir);
+}
+
+/* Every recipient field, groups too; no Message-ID still records once. */
+static void
+test_record_fields(void)
+{
+	static const char text[] =
+	    "From: Jan <jan@example.org>\n"
+	    "To: a@example.net, Team: b@example.net, c@example.net;\n"
+	    "Cc: D@Example.NET\n"
+	    "Bcc: e@example.net\n"
+	    "Resent-To: f@example.net\n"
+	    "Resent-Cc: g@example.net\n"
+	    "Resent-Bcc: h@example.net\n"
+	    "Date: Thu, 20 Nov 2026 10:00:00 +0000\n"
+	    "Subject: no id\n\nbody\n";
+	char *dir = tmp_dir(), *path = g_build_filename(dir, "sent.db", NULL);
+	GMimeMessage *msg = parse(text, -1);
+	GError *err = NULL;
+	ndr_sentlog *log;
+	gboolean added;
+	gint64 when;
+
+	log = ndr_sentlog_open(path, FALSE, &err);
+	g_assert_true(ndr_sentlog_record(log, msg, &added, &err));
+	g_assert_true(added);
+	g_assert_true(ndr_sentlog_record(log, msg, &added, &err));
+	g_assert_false(added);
+	g_assert_true(ndr_sentlog_find_recipient(log, "d@example.net", 0,
+	                                         G_MAXINT64, &when, &err));
+	g_assert_cmpint(when, ==, 1795168800);
+	ndr_sentlog_close(log);
+	g_assert_cmpint(query(path, "SELECT count(*) FROM recipients"), ==, 8);
+	g_assert_cmpint(query(path, "SELECT count(*) FROM messages WHERE "
+	                            "message_id LIKE '%@ndrcheck.invalid' AND "
+	                            "sender = 'jan@example.org'"),
+	                ==, 1);
+	g_object_unref(msg);
+	g_free(path);
+	remove_tree(dir);
+}
+
+/*
+ * Another process holding the write lock past the busy timeout: the
+ * record fails with ETEMP (it waits NDR_DB_BUSY_TIMEOUT_MS first).
+ */
+static void
+test_locked(void)
+{
+	char *dir = tmp_dir(), *path = g_build_filename(dir, "sent.db", NULL);
+	GMimeMessage *msg = parse_file(ORIGINAL);
+	GError *err = NULL;
+	ndr_sentlog *log;
+	gboolean added;
+	sqlite3 *other;
+
+	log = ndr_sentlog_open(path, FALSE, &err);
+	g_assert_no_error(err);
+	g_assert_cmpint(sqlite3_open(path, &other), ==, SQLITE_OK);
+	g_assert_cmpint(
+	    sqlite3_exec(other,
+	                 "BEGIN EXCLUSIVE; INSERT INTO messages (message_id, "
+	                 "date) VALUES ('x@example.org', 1)",
+	                 NULL, NULL, NULL),
+	    ==, SQLITE_OK);
+	g_assert_false(ndr_sentlog_record(log, msg, &added, &err));
+	g_assert_error(err, NDR_ERROR, NDRCHECK_ETEMP);
+	g_assert_nonnull(strstr(err->message, "is locked"));
+	g_assert_true(ndr_sentlog_was_locked(log));
+	g_clear_error(&err);
+	ndr_sentlog_close(log);
+
+	/* Exclusive locking mode keeps even readers out. */
+	g_assert_cmpint(
+	    sqlite3_exec(other,
+	                 "COMMIT; PRAGMA locking_mode = EXCLUSIVE; "
+	                 "BEGIN EXCLUSIVE; DELETE FROM messages; COMMIT",
+	                 NULL, NULL, NULL),
+	    ==, SQLITE_OK);
+	log = ndr_sentlog_open(path, TRUE, &err);
+	g_assert_null(log);
+	g_assert_error(err, NDR_ERROR, NDRCHECK_ETEMP);
+	g_clear_error(&err);
+	sqlite3_close(other);
+	g_object_unref(msg);
+	g_free(path);
+	remove_tree(dir);
+}
+
+/* A file that is no database: ETEMP, whichever way it is opened. */
+static void
+test_corrupt(void)
+{
+	char *dir = tmp_dir(), *path = g_build_filename(dir, "sent.db", NULL);
+	char garbage[8192];
+	GError *err = NULL;
+	gboolean ro;
+
+	memset(garbage, 'x', sizeof(garbage));
+	g_assert_true(
+	    g_file_set_contents(path, garbage, sizeof(garbage), NULL));
+	for (ro = FALSE; ro <= TRUE; ro++) {
+		g_assert_null(ndr_sentlog_open(path, ro, &err));
+		g_assert_error(err, NDR_ERROR, NDRCHECK_ETEMP);
+		g_assert_nonnull(strstr(err->message, "damaged"));
+		g_assert_nonnull(strstr(err->message, path));
+		g_clear_error(&err);
+	}
+	g_free(path);
+	remove_tree(dir);
+}
+
+/* A newer schema is not guessed at. */
+static void
+test_newer_schema(void)
+{
+	char *dir = tmp_dir(), *path = g_build_filename(dir, "sent.db", NULL);
+	GError *err = NULL;
+	sqlite3 *db;
+
+	g_assert_cmpint(sqlite3_open(path, &db), ==, SQLITE_OK);
+	g_assert_cmpint(
+	    sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), ==,
+	    SQLITE_OK);
+	sqlite3_close(db);
+	g_assert_null(ndr_sentlog_open(path, FALSE, &err));
+	g_assert_error(err, NDR_ERROR, NDRCHECK_ETEMP);
+	g_assert_nonnull(strstr(err->message, "newer"));
+	g_clear_error(&err);
+	g_free(path);
+	remove_tree(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/sentlog/create-modes", test_create);
+	g_test_add_func("/sentlog/read-only-missing", test_read_only_missing);
+	g_test_add_func("/sentlog/record-real", test_record_real);
+	g_test_add_func("/sentlog/record-fields", test_record_fields);
+	g_test_add_func("/sentlog/locked", test_locked);
+	g_test_add_func("/sentlog/corrupt", test_corrupt);
+	g_test_add_func("/sentlog/newer-schema", test_newer_schema);
+	return g_test_run();
+}

@@ -225,6 +225,82 @@ test_case(gconstpointer data)
 	g_free(path);
 }
 
+struct shape_case {
+	const char *name, *text;
+	ndrcheck_kind kind;
+	const char *recipient, *action, *message_id;
+};
+
+/* The broken and rarer shapes, made up where the corpus has none. */
+static const struct shape_case shapes[] = {
+    {"bare delivery-status body",
+     "From: MAILER-DAEMON@a.example\n"
+     "Content-Type: Message/Delivery-Status\n\n"
+     "Reporting-MTA: dns; a.example\n\n"
+     "Final-Recipient: rfc822; x@b.example\nAction: failed\n"
+     "Status: 5.1.1\n",
+     NDRCHECK_KIND_DSN, "x@b.example", "failed", NULL},
+    {"report nested in mixed, no report-type, odd case",
+     "Content-Type: multipart/mixed; boundary=O\n\n"
+     "--O\nContent-Type: MULTIPART/REPORT; boundary=I\n\n"
+     "--I\nContent-Type: text/plain\n\nFailed.\n"
+     "--I\nContent-Type: message/delivery-status\n\n"
+     "Final-Recipient: rfc822; y@b.example\nAction: delayed\n"
+     "Status: 4.4.1\n"
+     "--I\nContent-Type: text/rfc822-headers\n\n"
+     "Message-ID: <m1@a.example>\n"
+     "--I--\n"
+     "--O\nContent-Type: text/plain\n\nList footer.\n--O--\n",
+     NDRCHECK_KIND_DELAY, "y@b.example", "delayed", "m1@a.example"},
+    {"DSN block labelled text/plain",
+     "Content-Type: text/plain\n\n"
+     "Reporting-MTA: dns; a.example\n\n"
+     "Final-Recipient: rfc822; z@b.example\nAction: failed\n"
+     "Status: 5.2.2\n",
+     NDRCHECK_KIND_DSN, "z@b.example", "failed", NULL},
+    {"RFC 8098 disposition notification",
+     "Content-Type: multipart/report; "
+     "report-type=disposition-notification; boundary=B\n\n"
+     "--B\nContent-Type: text/plain\n\nDisplayed.\n"
+     "--B\nContent-Type: message/disposition-notification\n\n"
+     "Reporting-UA: mua.b.example; Mailer\n"
+     "Final-Recipient: rfc822; w@b.example\n"
+     "Original-Message-ID: <m2@a.example>\n"
+     "Disposition: manual-action/MDN-sent-manually; displayed\n"
+     "--B--\n",
+     NDRCHECK_KIND_MDN, "w@b.example", NULL, "m2@a.example"},
+    {"ordinary mail", "Subject: hi\n\nHello.\n", NDRCHECK_KIND_NONE, NULL, NULL,
+     NULL},
+};
+
+static void
+test_shape(gconstpointer data)
+{
+	const struct shape_case *c = data;
+	ndrcheck_message *m = NULL;
+	GMimeMessage *msg;
+	ndr_findings *f = ndr_findings_new();
+	ndr_recipient *r;
+
+	g_assert_cmpint(
+	    ndrcheck_message_from_buffer(&m, c->text, strlen(c->text)), ==,
+	    NDRCHECK_OK);
+	msg = ndr_message_parse(m);
+	ndr_report_read(NULL, msg, f);
+	g_assert_cmpint(f->kind, ==, c->kind);
+	g_assert_cmpstr(f->original != NULL ? f->original->message_id : NULL,
+	                ==, c->message_id);
+	g_assert_cmpuint(f->recipients->len, ==, c->recipient != NULL);
+	if (c->recipient != NULL) {
+		r = g_ptr_array_index(f->recipients, 0);
+		g_assert_cmpstr(r->address, ==, c->recipient);
+		g_assert_cmpstr(r->action, ==, c->action);
+	}
+	ndr_findings_free(f);
+	g_object_unref(msg);
+	ndrcheck_message_free(m);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -236,6 +312,13 @@ main(int argc, char **argv)
 		char *name = g_strconcat("/report/", cases[i].file, NULL);
 
 		g_test_add_data_func(name, &cases[i], test_case);
+		g_free(name);
+	}
+	for (i = 0; i < G_N_ELEMENTS(shapes); i++) {
+		char *name =
+		    g_strconcat("/report/shape/", shapes[i].name, NULL);
+
+		g_test_add_data_func(name, &shapes[i], test_shape);
 		g_free(name);
 	}
 	return g_test_run();

@@ -28,29 +28,6 @@ typedef struct classify_args {
 	const char *file; /* NULL: stdin */
 } classify_args;
 
-/* --is's list as a bit set; FALSE after saying which name is wrong. */
-static gboolean
-parse_is(classify_args *a)
-{
-	char **names = g_strsplit(a->is, ",", -1);
-	ndrcheck_verdict v;
-	gboolean ok = TRUE;
-	int i;
-
-	for (i = 0; ok && names[i] != NULL; i++) {
-		ok = ndrcheck_verdict_from_name(g_strstrip(names[i]), &v) == 0;
-		if (ok)
-			a->is_set |= 1u << v;
-		else
-			common_error(
-			    "--is: unknown verdict '%s'; use "
-			    "backscatter, genuine, not-bounce or unknown",
-			    names[i]);
-	}
-	g_strfreev(names);
-	return ok;
-}
-
 /* The checks GOption cannot make; FALSE after printing a usage error. */
 static gboolean
 check_args(classify_args *a, int argc, char **argv)
@@ -71,7 +48,8 @@ check_args(classify_args *a, int argc, char **argv)
 		             "the verdict: it cannot go with --is");
 		return FALSE;
 	}
-	return a->is == NULL || parse_is(a);
+	return a->is == NULL ||
+	       common_parse_verdicts("--is", a->is, &a->is_set);
 }
 
 static gboolean

@@ -38,5 +38,12 @@ int common_print(const char *text);
  * so that the delivery agent feeding the message sees it taken.
  */
 void common_drain_stdin(void);
+/*
+ * A comma-separated list of verdict names (--is, --only) as a set of
+ * bits 1 << verdict, added to *set; FALSE after saying which name of
+ * the option is wrong.
+ */
+gboolean common_parse_verdicts(const char *option, const char *list,
+                               guint *set);
 
 #endif /* NDR_COMMANDS_H */

@@ -123,3 +123,29 @@ common_drain_stdin(void)
 	if (ndrcheck_message_read_fd(&m, STDIN_FILENO, 0) == NDRCHECK_OK)
 		ndrcheck_message_free(m);
 }
+
+gboolean
+common_parse_verdicts(const char *option, const char *list, guint *set)
+{
+	char **names = g_strsplit(list, ",", -1);
+	ndrcheck_verdict v;
+	gboolean ok = TRUE;
+	int i;
+
+	for (i = 0; ok && names[i] != NULL; i++) {
+		ok = ndrcheck_verdict_from_name(g_strstrip(names[i]), &v) == 0;
+		if (ok)
+			*set |= 1u << v;
+		else
+			common_error(
+			    "%s: unknown verdict '%s'; use backscatter, "
+			    "genuine, not-bounce or unknown",
+			    option, names[i]);
+	}
+	if (ok && names[0] == NULL) {
+		common_error("%s: name at least one verdict", option);
+		ok = FALSE;
+	}
+	g_strfreev(names);
+	return ok;
+}

@@ -98,6 +98,8 @@ status 1 "--is backscatter on not-bounce" --db "$db" --is backscatter \
     "$mail/not/is-not-bounce-02.eml"
 status 64 "--is with an unknown verdict" --db "$db" --is spam \
     "$mail/bsd/lhost-sendmail-01.eml"
+status 64 "--is with no verdict" --db "$db" --is "" \
+    "$mail/bsd/lhost-sendmail-01.eml"
 status 75 "--is keeps 75 for a failure" --db "$tmp/corrupt.db" \
     --is genuine "$mail/bsd/lhost-sendmail-01.eml"
 
@@ -244,7 +246,7 @@ ok $(($? != 75)) "--json to /dev/full exits 75"
 nd --db "$db" -v "$mail/bsd/lhost-sendmail-01.eml" > /dev/full 2>&1
 ok $(($? != 75)) "-v to /dev/full exits 75"
 # A reader that goes away early: 75, not death by SIGPIPE.
-{ nd --db "$db" -p < "$mail/bsd/lhost-sendmail-01.eml"; echo $? > "$tmp/rc"; } |
+{ nd --db "$db" -p < "$mail/bsd/lhost-sendmail-01.eml" 2> /dev/null; echo $? > "$tmp/rc"; } |
     head -c 10 > /dev/null
 [ "$(cat "$tmp/rc")" -eq 75 ] || [ "$(cat "$tmp/rc")" -eq 0 ]
 ok $? "-p into a closed pipe exits 75 (or 0 if all fitted the pipe)"

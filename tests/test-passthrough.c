@@ -86,6 +86,21 @@ from_string(const char *s)
 	return m;
 }
 
+/* input written with r's fields gives prefix, then rest. */
+static void
+check_string(const char *input, const ndrcheck_result *r, const char *prefix,
+             const char *rest)
+{
+	ndrcheck_message *m = from_string(input);
+	char *want = g_strconcat(prefix, rest, NULL);
+	GBytes *got = written(m, r);
+
+	assert_bytes(got, want, strlen(want));
+	g_bytes_unref(got);
+	g_free(want);
+	ndrcheck_message_free(m);
+}
+
 /*
  * A real message: the fields in its line ending, after its "From " line
  * if it has one (from_line bytes), then the file unchanged.
@@ -181,16 +196,10 @@ test_forged(void)
 	size_t i;
 
 	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
-		ndrcheck_message *m = from_string(cases[i][0]);
 		char *added = fields(i == 0 ? "\n" : i == 1 ? "\r\n" : "\r");
-		char *want = g_strconcat(added, cases[i][1], NULL);
-		GBytes *got = written(m, r);
 
-		assert_bytes(got, want, strlen(want));
-		g_bytes_unref(got);
-		g_free(want);
+		check_string(cases[i][0], r, added, cases[i][1]);
 		g_free(added);
-		ndrcheck_message_free(m);
 	}
 	ndrcheck_result_free(r);
 }
@@ -212,38 +221,25 @@ test_shapes(void)
 	char *added = fields("\n");
 	size_t i;
 
-	for (i = 0; i < G_N_ELEMENTS(inputs); i++) {
-		ndrcheck_message *m = from_string(inputs[i]);
-		char *want = g_strconcat(added, inputs[i], NULL);
-		GBytes *got = written(m, r);
-
-		assert_bytes(got, want, strlen(want));
-		g_bytes_unref(got);
-		g_free(want);
-		ndrcheck_message_free(m);
-	}
+	for (i = 0; i < G_N_ELEMENTS(inputs); i++)
+		check_string(inputs[i], r, added, inputs[i]);
 	g_free(added);
 	ndrcheck_result_free(r);
 }
 
-/* A "From " line that is all the input still gets the fields on their own line.
- */
+/* A "From " line alone still gets the fields on a line of their own. */
 static void
 test_from_line_alone(void)
 {
-	ndrcheck_message *m = from_string("From a@b Thu Nov 20 10:00:00 2026");
+	static const char from[] = "From a@b Thu Nov 20 10:00:00 2026";
 	ndrcheck_result *r = backscatter_result();
 	char *added = fields("\n");
-	char *want =
-	    g_strconcat("From a@b Thu Nov 20 10:00:00 2026\n", added, NULL);
-	GBytes *got = written(m, r);
+	char *want = g_strconcat(from, "\n", added, NULL);
 
-	assert_bytes(got, want, strlen(want));
-	g_bytes_unref(got);
+	check_string(from, r, want, "");
 	g_free(want);
 	g_free(added);
 	ndrcheck_result_free(r);
-	ndrcheck_message_free(m);
 }
 
 /* Without a result (the failure path) the input comes out untouched. */
@@ -252,30 +248,22 @@ test_unchanged(void)
 {
 	static const char input[] = "X-NDR-Verdict: backscatter\n"
 	                            "Subject: kept as it came\n\nbody\n";
-	ndrcheck_message *m = from_string(input);
-	GBytes *got = written(m, NULL);
 
-	assert_bytes(got, input, strlen(input));
-	g_bytes_unref(got);
-	ndrcheck_message_free(m);
+	check_string(input, NULL, "", input);
 }
 
 /* No evidence: two fields only. */
 static void
 test_no_evidence(void)
 {
-	static const char want[] = "X-NDR-Verdict: not-bounce\r\n"
-	                           "X-NDR-Kind: none\r\n"
-	                           "Subject: a\r\n\r\nb\r\n";
-	ndrcheck_message *m = from_string("Subject: a\r\n\r\nb\r\n");
+	static const char input[] = "Subject: a\r\n\r\nb\r\n";
 	ndrcheck_result *r =
 	    result_with(NDRCHECK_NOT_BOUNCE, NDRCHECK_KIND_NONE, NULL);
-	GBytes *got = written(m, r);
 
-	assert_bytes(got, want, strlen(want));
-	g_bytes_unref(got);
+	check_string(input, r,
+	             "X-NDR-Verdict: not-bounce\r\nX-NDR-Kind: none\r\n",
+	             input);
 	ndrcheck_result_free(r);
-	ndrcheck_message_free(m);
 }
 
 /* The lines of the added fields: what comes before the input's header. */

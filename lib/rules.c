@@ -107,6 +107,7 @@ typedef struct reader {
 	char *label;     /* the rule being collected, or NULL */
 	guint label_line;
 	GString *pattern;
+	GHashTable *macros; /* "%define" name -> pattern, this file only */
 } reader;
 
 static gboolean fail(GError **err, const reader *rd, guint line,
@@ -149,6 +150,44 @@ valid_label(const char *s)
 	return TRUE;
 }
 
+/*
+ * Replace each %{NAME} in rd->pattern by the pattern "%define NAME"
+ * gave earlier in the file, so that a shape used by many rules (an
+ * address, say) is written once.
+ */
+static gboolean
+expand_macros(reader *rd, GError **err)
+{
+	GString *out = g_string_sized_new(rd->pattern->len);
+	const char *p = rd->pattern->str, *open, *close, *value;
+	char *name;
+
+	while ((open = strstr(p, "%{")) != NULL) {
+		close = strchr(open, '}');
+		if (close == NULL)
+			break;
+		name = g_strndup(open + 2, close - open - 2);
+		value = g_hash_table_lookup(rd->macros, name);
+		if (value == NULL) {
+			fail(err, rd, rd->label_line,
+			     "rule \"%s\" uses "
+			     "%%{%s}, which no %%define line before it names",
+			     rd->label, name);
+			g_free(name);
+			g_string_free(out, TRUE);
+			return FALSE;
+		}
+		g_free(name);
+		g_string_append_len(out, p, open - p);
+		g_string_append(out, value);
+		p = close + 1;
+	}
+	g_string_append(out, p);
+	g_string_assign(rd->pattern, out->str);
+	g_string_free(out, TRUE);
+	return TRUE;
+}
+
 /* Compile the collected rule and append it to its class. */
 static gboolean
 finish_rule(reader *rd, GError **err)
@@ -161,6 +200,8 @@ finish_rule(reader *rd, GError **err)
 
 	if (rd->label == NULL)
 		return TRUE;
+	if (!expand_macros(rd, err))
+		return FALSE;
 	ru = g_new0(rule, 1);
 	ru->label = rd->label;
 	ru->file = g_strdup(rd->path);
@@ -260,6 +301,31 @@ start_rule(reader *rd, const char *line, GError **err)
 	return TRUE;
 }
 
+/* "%define NAME PATTERN": NAME is capitals, digits and '_'. */
+static gboolean
+define_macro(reader *rd, const char *line, GError **err)
+{
+	const char *name = line, *end;
+
+	while (*name == ' ' || *name == '\t')
+		name++;
+	for (end = name;
+	     g_ascii_isupper(*end) || g_ascii_isdigit(*end) || *end == '_';
+	     end++)
+		;
+	if (end == name || name == line || (*end != ' ' && *end != '\t'))
+		return fail(err, rd, rd->line,
+		            "a macro line must be "
+		            "\"%%define NAME PATTERN\" with NAME in capitals");
+	while (*end == ' ' || *end == '\t')
+		end++;
+	if (*end == '\0')
+		return fail(err, rd, rd->line, "macro line without a pattern");
+	g_hash_table_insert(rd->macros, g_strndup(name, strcspn(name, " \t")),
+	                    g_strdup(end));
+	return TRUE;
+}
+
 static gboolean
 read_line(reader *rd, char *line, GError **err)
 {
@@ -279,6 +345,8 @@ read_line(reader *rd, char *line, GError **err)
 		return TRUE;
 	if (*line == '[')
 		return start_class(rd, line, err);
+	if (g_str_has_prefix(line, "%define"))
+		return define_macro(rd, line + strlen("%define"), err);
 	return start_rule(rd, line, err);
 }
 
@@ -307,6 +375,8 @@ load_file(ndr_rules *r, const char *path, GError **err)
 		            NDR_MAX_RULE_FILE_BYTES);
 	}
 	rd.pattern = g_string_new(NULL);
+	rd.macros =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	g_strdelimit(text, "\r", '\n'); /* CR-only and CRLF files too */
 	lines = g_strsplit(text, "\n", -1);
 	for (i = 0; ok && lines[i] != NULL; i++) {
@@ -317,6 +387,7 @@ load_file(ndr_rules *r, const char *path, GError **err)
 		ok = finish_rule(&rd, err);
 	g_free(rd.label);
 	g_string_free(rd.pattern, TRUE);
+	g_hash_table_unref(rd.macros);
 	g_strfreev(lines);
 	g_free(text);
 	return ok;

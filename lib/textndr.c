@@ -34,30 +34,54 @@ line_end(const char *text, size_t len, size_t at)
 	return nl != NULL ? (size_t)(nl - text) + 1 : len;
 }
 
+/* Whether the line at offset at holds only white space. */
+static gboolean
+blank_line(const char *text, size_t to, size_t at)
+{
+	for (; at < to && text[at] != '\n'; at++)
+		if (!g_ascii_isspace(text[at]))
+			return FALSE;
+	return TRUE;
+}
+
 /*
- * The diagnostic a recipient rule did not capture: the lines after its
- * match, up to a blank line, the next recipient or the end of the
- * report, at most NDR_MAX_FIELD_BYTES of them.
+ * Whether a line continues a diagnostic after blank lines: indented,
+ * or a (multi-line) SMTP reply "550-5.7.26 ..." as mailers copy it.
+ */
+static gboolean
+continues(const char *text, size_t to, size_t at)
+{
+	if (at >= to)
+		return FALSE;
+	if (text[at] == ' ' || text[at] == '\t')
+		return TRUE;
+	return to - at > 4 && (text[at] == '4' || text[at] == '5') &&
+	       g_ascii_isdigit(text[at + 1]) && g_ascii_isdigit(text[at + 2]) &&
+	       (text[at + 3] == '-' || text[at + 3] == ' ');
+}
+
+/*
+ * The diagnostic a recipient rule did not capture: the rest of the
+ * match's line and the lines after it, from the first that is not
+ * blank up to a blank line (unless what follows it continues the
+ * reply), the next recipient or the end of the report.
  */
 static char *
 following_lines(const char *text, size_t from, size_t to)
 {
-	size_t at = from, end;
+	size_t at = from, end, next;
 
-	while (at < to &&
-	       (text[at] == '\n' || text[at] == ' ' || text[at] == '\t')) {
-		if (text[at] == '\n' && at > from)
-			break;
-		at++;
-	}
+	while (at < to && blank_line(text, to, at))
+		at = line_end(text, to, at);
 	end = at;
-	while (end < to) {
-		size_t next = line_end(text, to, end), i;
-
-		for (i = end; i < next && g_ascii_isspace(text[i]); i++)
-			;
-		if (i == next || end - at > NDR_MAX_FIELD_BYTES)
-			break; /* a blank line ends the block */
+	while (end < to && end - at < NDR_MAX_FIELD_BYTES) {
+		next = line_end(text, to, end);
+		if (blank_line(text, to, end)) {
+			while (next < to && blank_line(text, to, next))
+				next = line_end(text, to, next);
+			if (!continues(text, to, next))
+				break;
+		}
 		end = next;
 	}
 	return end > at ? g_strndup(text + at, end - at) : NULL;

@@ -66,6 +66,10 @@ test_errors(void)
 	expect_error("[ndr-text]\nbad/label foo\n", "t.rules:2", "label");
 	expect_error("[ndr-text]\nmany (a)(b)(c)(d)(e)(f)(g)(h)(i)(j)\n",
 	    "t.rules:2", "capturing groups");
+	expect_error("[ndr-text]\n%define lower x\n", "t.rules:2", "capitals");
+	expect_error("[ndr-text]\n%define NAME\n", "t.rules:2",
+	    "without a pattern");
+	expect_error("[ndr-text]\nr %{NOSUCH}\n", "t.rules:2", "%{NOSUCH}");
 	/* The error of a continued rule names its first line. */
 	expect_error("[ndr-text]\n\nok one\nbad (a|\n\tb\n", "t.rules:4",
 	    "missing closing parenthesis");
@@ -82,7 +86,8 @@ test_format(void)
 				 "[separator]\n"
 				 "sep\t^--- cut ---$\n"
 				 "[ndr-text]\n"
-				 "again  fourth\n",
+				 "%define WORD f[aeiou]+rth\n"
+				 "again  %{WORD}|%{WORD}s\n",
 	    &err);
 	ndr_rule_match m;
 	const char *s = "a line with THIRD in it";
@@ -102,6 +107,11 @@ test_format(void)
 	g_assert_true(ndr_rules_find(r, "separator", s, strlen(s), 0, &m));
 	g_assert_cmpuint(m.start, ==, 2);
 	g_assert_false(ndr_rules_find(r, "nosuch", s, strlen(s), 0, &m));
+	/* Macros expand where they are used. */
+	s = "the fourths";
+	g_assert_true(ndr_rules_match(r, "ndr-text", s, strlen(s), 0, &m));
+	g_assert_cmpstr(m.label, ==, "again");
+	g_assert_cmpuint(m.start, ==, 4);
 	ndr_rules_free(r);
 }
 

@@ -313,10 +313,10 @@ define_macro(reader *rd, const char *line, GError **err)
 	     g_ascii_isupper(*end) || g_ascii_isdigit(*end) || *end == '_';
 	     end++)
 		;
-	if (end == name || name == line || (*end != ' ' && *end != '\t'))
-		return fail(err, rd, rd->line,
-		            "a macro line must be "
-		            "\"%%define NAME PATTERN\" with NAME in capitals");
+	if (end == name || name == line || (*end != '\0' && *end != ' ' &&
+	    *end != '\t'))
+		return fail(err, rd, rd->line, "a macro line must be "
+		    "\"%%define NAME PATTERN\" with NAME in capitals");
 	while (*end == ' ' || *end == '\t')
 		end++;
 	if (*end == '\0')

@@ -472,10 +472,21 @@ failed_recipients_header(GMimeMessage *msg)
 	return addr;
 }
 
+/* The one address the returned message was sent To (or Cc), or NULL. */
+static const char *
+returned_recipient(const ndr_findings *f)
+{
+	if (f->original == NULL || f->original->to->len != 1)
+		return NULL;
+	return g_ptr_array_index(f->original->to, 0);
+}
+
 /*
  * One DSN recipient whose address is not one ("@host", a file path)
  * takes the one address the report names elsewhere: the one recipient
- * the text names, or Exim's X-Failed-Recipients.
+ * the text names, Exim's X-Failed-Recipients, or the one address the
+ * returned message was sent to.  A report that names no recipient at
+ * all ("Delivery report unavailable") is about that one address too.
  */
 static void
 repair_unusable(GMimeMessage *msg, ndr_findings *f)
@@ -495,12 +506,20 @@ repair_unusable(GMimeMessage *msg, ndr_findings *f)
 			nbad++;
 		}
 	}
+	if (nbad == 0 && ngood == 0 && f->kind != NDRCHECK_KIND_NONE &&
+	    returned_recipient(f) != NULL) {
+		ndr_findings_recipient(f, returned_recipient(f));
+		return;
+	}
 	if (nbad != 1)
 		return;
 	if (ngood == 1 && good->action == NULL) {
 		merge_recipient(good, bad);
 		g_ptr_array_remove_index(f->recipients, bad_i);
-	} else if (ngood == 0 && (addr = failed_recipients_header(msg))) {
+	} else if (ngood == 0) {
+		addr = failed_recipients_header(msg);
+		if (addr == NULL)
+			addr = g_strdup(returned_recipient(f));
 		if (ndr_dsn_address_usable(addr))
 			ndr_set_field(&bad->address, addr, FALSE);
 		g_free(addr);

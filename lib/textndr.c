@@ -148,6 +148,27 @@ read_recipients(const ndr_rules *rules, const char *text, size_t len,
 	}
 }
 
+/*
+ * Where the quoted original starts: at the separator when its rule
+ * has a group "original" (the separator is the first header line),
+ * else after the separator's line and any blank lines.
+ */
+static size_t
+quoted_start(const char *text, size_t len, const ndr_rule_match *m)
+{
+	char *at = ndr_rule_group(m, "original");
+	size_t quoted;
+
+	if (at != NULL) {
+		g_free(at);
+		return m->start;
+	}
+	quoted = line_end(text, len, m->end);
+	while (quoted < len && (text[quoted] == '\n' || text[quoted] == '\r'))
+		quoted++;
+	return quoted;
+}
+
 void
 ndr_textndr_read(const ndr_rules *rules, const char *text, size_t len,
                  ndr_findings *f)
@@ -160,10 +181,7 @@ ndr_textndr_read(const ndr_rules *rules, const char *text, size_t len,
 		return;
 	if (ndr_rules_find(rules, "separator", text, report, 0, &m)) {
 		report = m.start;
-		quoted = line_end(text, len, m.end);
-		while (quoted < len &&
-		       (text[quoted] == '\n' || text[quoted] == '\r'))
-			quoted++;
+		quoted = quoted_start(text, len, &m);
 		if (f->original == NULL || f->original->message_id == NULL)
 			ndr_original_from_text(f, text + quoted, len - quoted);
 	}

@@ -375,8 +375,13 @@ char *
 ndr_dsn_mta(const char *value)
 {
 	char *nocomment = strip_comments(value);
-	char *name = g_strdup(g_strstrip((char *)skip_type(nocomment)));
+	const char *start = skip_type(nocomment);
+	char *name;
 
+	/* "mx.example.com [192.0.2.1]": the name, not the address beside. */
+	while (g_ascii_isspace(*start))
+		start++;
+	name = g_strndup(start, strcspn(start, " \t"));
 	g_free(nocomment);
 	return name;
 }

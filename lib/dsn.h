@@ -41,7 +41,10 @@ char *ndr_dsn_address(const char *value);
  */
 gboolean ndr_dsn_address_usable(const char *addr);
 
-/* An MTA field's name: "dns; mx.example.net (comment)" -> "mx.example.net". */
+/*
+ * An MTA field's host name: "dns; mx.example.net [192.0.2.1] (comment)"
+ * -> "mx.example.net".  Empty for an empty field.
+ */
 char *ndr_dsn_mta(const char *value);
 
 /*

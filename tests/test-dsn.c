@@ -205,6 +205,21 @@ test_addresses(void)
 	g_assert_false(ndr_dsn_address_usable(NULL));
 }
 
+static void
+test_mta(void)
+{
+	char *m = ndr_dsn_mta(" dns; mx.example.com [192.0.2.225] (comment)");
+
+	g_assert_cmpstr(m, ==, "mx.example.com");
+	g_free(m);
+	m = ndr_dsn_mta("DNS;relay2.example.org");
+	g_assert_cmpstr(m, ==, "relay2.example.org");
+	g_free(m);
+	m = ndr_dsn_mta("mail.example.net");
+	g_assert_cmpstr(m, ==, "mail.example.net");
+	g_free(m);
+}
+
 /* Oracle's routed Final-Recipient: Original-Recipient is the address. */
 static void
 test_routed_recipient(void)
@@ -312,6 +327,7 @@ main(int argc, char **argv)
 	g_test_add_func("/dsn/delayed-and-actions", test_delayed_and_actions);
 	g_test_add_func("/dsn/status-choice", test_status_choice);
 	g_test_add_func("/dsn/addresses", test_addresses);
+	g_test_add_func("/dsn/mta", test_mta);
 	g_test_add_func("/dsn/routed-recipient", test_routed_recipient);
 	g_test_add_func("/dsn/duplicates-and-empty", test_duplicates_and_empty);
 	g_test_add_func("/dsn/original-message-id", test_original_message_id);

@@ -109,6 +109,13 @@ static const struct report_case cases[] = {
     {"bsd/lhost-postfix-32.eml", NDRCHECK_KIND_DSN,
      "20180312025937.5A59CC6DD0E@sijo.libsisimai.org",
      "\"neko....nyaan....\"@libsisimai.org", "failed", "5.1.1"},
+    /* "Delivery report unavailable": the returned message's one To. */
+    {"bsd/lhost-postfix-64.eml", NDRCHECK_KIND_DSN, "1576501935.xxxx@xxxx.fr",
+     "xxxx@wanadoo.fr", "-", "-"},
+    /* Final-Recipient "@mx.example.org": the returned To mends it. */
+    {"bsd/lhost-sendmail-15.eml", NDRCHECK_KIND_DSN,
+     "00000000000000000000000000@example.or.jp", "kijitora@example.org",
+     "failed", "5.1.2"},
     {"bsd/lhost-postfix-79.eml", NDRCHECK_KIND_DSN,
      "cwLHKS2rB9zDX8SS@relaying1.smtp.example.org", "kijitora@mailhub0",
      "failed", "5.2.0"},

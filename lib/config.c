@@ -278,24 +278,26 @@ get_list(const conf_file *cf, const char *key, gboolean paths)
 	return (char **)g_ptr_array_free(out, FALSE);
 }
 
+/* GKeyFile would take "3 days" for 3: parse strictly. */
 static gboolean
 get_window(const conf_file *cf, int *days, GError **err)
 {
-	GError *e = NULL;
-	int v;
+	char *v = g_key_file_get_string(cf->kf, GROUP, "window", NULL);
+	gint64 n = 0;
+	gboolean ok;
 
-	if (!g_key_file_has_key(cf->kf, GROUP, "window", NULL))
+	if (v == NULL)
 		return TRUE;
-	v = g_key_file_get_integer(cf->kf, GROUP, "window", &e);
-	if (e != NULL || v < 1 || v > NDR_MAX_WINDOW_DAYS) {
+	ok = g_ascii_string_to_signed(g_strstrip(v), 10, 1, NDR_MAX_WINDOW_DAYS,
+	                              &n, NULL);
+	g_free(v);
+	if (!ok)
 		conf_error(cf, "window", err,
 		           "window must be a number of days from 1 to %d",
 		           NDR_MAX_WINDOW_DAYS);
-		g_clear_error(&e);
-		return FALSE;
-	}
-	*days = v;
-	return TRUE;
+	else
+		*days = (int)n;
+	return ok;
 }
 
 static gboolean

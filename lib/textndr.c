@@ -1,13 +1,15 @@
 /*
  * textndr.c - read a human-readable non-delivery report with the rules
- * (see textndr.h and the classes "ndr-text", "recipient", "separator"
- * and "reporting-mta" in ndrcheck-rules(5)).
+ * (see textndr.h and the classes "recipient", "separator" and
+ * "reporting-mta" in ndrcheck-rules(5)).
  *
  * One generic walk serves every mailer: the report is the text before
- * the first separator; it counts only when an "ndr-text" phrase says
- * it is one; each "recipient" match names a failed address, with its
- * diagnostic either captured by the rule or taken from the lines that
- * follow it; the original is whatever follows the separator.
+ * the first separator; each "recipient" match names a failed address,
+ * with its diagnostic either captured by the rule or taken from the
+ * lines that follow it; the original is whatever follows the separator.
+ * Whether the text really is a report is not decided here but by
+ * ndr_detect_kind(), from the headers and the "ndr-text" phrases: what
+ * is read from ordinary mail is thrown away with its kind "none".
  */
 #include <string.h>
 
@@ -185,8 +187,6 @@ ndr_textndr_read(const ndr_rules *rules, const char *text, size_t len,
 		if (f->original == NULL || f->original->message_id == NULL)
 			ndr_original_from_text(f, text + quoted, len - quoted);
 	}
-	if (!ndr_rules_find(rules, "ndr-text", text, report, 0, &m))
-		return;
 	if (f->reporting_mta == NULL &&
 	    ndr_rules_find(rules, "reporting-mta", text, report, 0, &m)) {
 		mta = ndr_rule_group(&m, "mta");

@@ -139,12 +139,33 @@ passthrough(const ndrcheck_message *m, const ndrcheck_result *r,
 	return NDRCHECK_OK;
 }
 
+/*
+ * The -v line, with its newline.  Evidence may quote mail (a Message-ID with a
+ * line break in it): the line stays one line, as scripts and Sieve's :output
+ * read it.
+ */
+static char *
+verbose_line(const ndrcheck_result *r)
+{
+	const char *evidence = ndrcheck_result_evidence(r, 0);
+	char *line, *p;
+
+	line = g_strdup_printf(
+	    "%s (%s)%s%s\n", ndrcheck_verdict_name(ndrcheck_result_verdict(r)),
+	    ndrcheck_kind_name(ndrcheck_result_kind(r)),
+	    evidence != NULL ? ": " : "", evidence != NULL ? evidence : "");
+	for (p = line; p[1] != '\0'; p++) {
+		if (g_ascii_iscntrl(*p))
+			*p = ' ';
+	}
+	return line;
+}
+
 /* Print what -v or --json asked for, and turn the verdict into the status. */
 static int
 answer(const classify_args *a, const ndrcheck_result *r)
 {
 	ndrcheck_verdict v = ndrcheck_result_verdict(r);
-	const char *evidence = ndrcheck_result_evidence(r, 0);
 	char *out = NULL, *json;
 	int rc = NDRCHECK_OK;
 
@@ -153,11 +174,7 @@ answer(const classify_args *a, const ndrcheck_result *r)
 		out = g_strconcat(json, "\n", NULL);
 		free(json);
 	} else if (a->verbose) {
-		out =
-		    g_strdup_printf("%s (%s)%s%s\n", ndrcheck_verdict_name(v),
-		                    ndrcheck_kind_name(ndrcheck_result_kind(r)),
-		                    evidence != NULL ? ": " : "",
-		                    evidence != NULL ? evidence : "");
+		out = verbose_line(r);
 	}
 	if (out != NULL)
 		rc = common_print(out);

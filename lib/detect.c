@@ -57,7 +57,7 @@ header_text(GMimeMessage *msg)
 	int fields = 0;
 
 	append_fields(s, g_mime_object_get_header_list(GMIME_OBJECT(msg)),
-	    &fields);
+	              &fields);
 	if (top != NULL)
 		append_fields(s, g_mime_object_get_header_list(top), &fields);
 	return s;
@@ -132,11 +132,44 @@ means(const ndr_rules *rules, const char *hcls, const char *tcls,
 }
 
 /*
+ * Exim and others name the failed recipients in X-Failed-Recipients:
+ * the recipients of a report whose prose names none.
+ */
+static void
+failed_recipients(GMimeMessage *msg, ndr_findings *f)
+{
+	const char *v =
+	    g_mime_object_get_header(GMIME_OBJECT(msg), "X-Failed-Recipients");
+	InternetAddressList *list;
+	InternetAddress *a;
+	ndr_recipient *r;
+	int i;
+
+	if (v == NULL || f->recipients->len > 0)
+		return;
+	list = internet_address_list_parse(NULL, v);
+	for (i = 0; list != NULL && i < internet_address_list_length(list);
+	     i++) {
+		a = internet_address_list_get_address(list, i);
+		if (!INTERNET_ADDRESS_IS_MAILBOX(a))
+			continue;
+		r = ndr_findings_recipient(f, internet_address_mailbox_get_addr(
+		                                  INTERNET_ADDRESS_MAILBOX(a)));
+		if (r != NULL)
+			ndr_set_field(&r->action, "failed", TRUE);
+	}
+	if (list != NULL)
+		g_object_unref(list);
+}
+
+/*
  * Meaning before wrapping (SPEC section 2): a challenge or virus
  * notice is one even inside a DSN; then the structure the walker found
- * (dsn, delay, mdn, feedback) stands; then prose that a bounce signal
- * in the headers backs is an NDR; only then is an automatic reply one,
- * since bounces often say "Auto-Submitted: auto-replied" too.
+ * (dsn, delay, mdn, feedback) stands; then a feedback report sent as
+ * plain mail; then a bounce signal in the headers with recipients or
+ * report prose, or recipients with report prose, make an NDR; only
+ * then is an automatic reply one, since bounces often say
+ * "Auto-Submitted: auto-replied" too.
  */
 void
 ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, ndr_findings *f)
@@ -144,22 +177,28 @@ ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, ndr_findings *f)
 	GString *hdr = header_text(msg);
 	GString *body = g_string_new(NULL);
 	GMimeObject *top = g_mime_message_get_mime_part(msg);
-	gboolean bounce;
+	gboolean bounce, prose;
 
 	if (top != NULL)
 		body_text(top, body, 0);
 	bounce = matches(rules, "bounce", hdr);
+	prose = matches(rules, "ndr-text", body);
 	if (means(rules, "challenge", "challenge-text", hdr, body, f))
 		f->kind = NDRCHECK_KIND_CHALLENGE;
 	else if (means(rules, "virus-notice", "virus-text", hdr, body, f))
 		f->kind = NDRCHECK_KIND_VIRUS_NOTICE;
 	else if (f->kind != NDRCHECK_KIND_NONE)
 		; /* the structure the walker found names it */
-	else if ((bounce || f->recipients->len > 0) &&
-	         matches(rules, "ndr-text", body))
+	else if (matches(rules, "feedback", hdr))
+		f->kind = NDRCHECK_KIND_FEEDBACK;
+	else if (bounce && (prose || f->recipients->len > 0))
+		f->kind = NDRCHECK_KIND_NDR;
+	else if (prose && f->recipients->len > 0)
 		f->kind = NDRCHECK_KIND_NDR;
 	else if (matches(rules, "auto-reply", hdr))
 		f->kind = NDRCHECK_KIND_AUTO_REPLY;
+	if (f->kind == NDRCHECK_KIND_NDR)
+		failed_recipients(msg, f);
 	g_string_free(hdr, TRUE);
 	g_string_free(body, TRUE);
 }

@@ -15,6 +15,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "budget.h"
 #include "error.h"
 #include "ndrlimits.h"
 #include "reason.h"
@@ -36,6 +37,7 @@ static const char *const known_classes[] = {
     "challenge-text", /* text: challenge-response */
     "virus-notice",   /* header lines: the sender's message was infected */
     "virus-text",     /* text: the sender's message was infected */
+    "feedback",       /* header lines: an abuse or unsubscribe report */
     "ndr-text",       /* text: the prose of a non-delivery report */
     "recipient",      /* text: a failed recipient (addr, code, ...) */
     "separator",      /* text: the original follows */
@@ -313,10 +315,11 @@ define_macro(reader *rd, const char *line, GError **err)
 	     g_ascii_isupper(*end) || g_ascii_isdigit(*end) || *end == '_';
 	     end++)
 		;
-	if (end == name || name == line || (*end != '\0' && *end != ' ' &&
-	    *end != '\t'))
-		return fail(err, rd, rd->line, "a macro line must be "
-		    "\"%%define NAME PATTERN\" with NAME in capitals");
+	if (end == name || name == line ||
+	    (*end != '\0' && *end != ' ' && *end != '\t'))
+		return fail(err, rd, rd->line,
+		            "a macro line must be "
+		            "\"%%define NAME PATTERN\" with NAME in capitals");
 	while (*end == ' ' || *end == '\t')
 		end++;
 	if (*end == '\0')
@@ -526,8 +529,9 @@ search(const ndr_rules *r, const char *cls, const char *subject, size_t len,
 	gboolean found = FALSE;
 	guint i;
 
-	if (c == NULL || subject == NULL || from > len)
-		return FALSE;
+	if (c == NULL || subject == NULL || from > len || ndr_budget_expired())
+		return FALSE; /* over time: the message is read on what we have
+		               */
 	maybe_jit(c, len - from);
 	md = pcre2_match_data_create(NDR_RULE_MAX_GROUPS, NULL);
 	for (i = 0; i < c->rules->len; i++) {

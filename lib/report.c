@@ -215,6 +215,7 @@ walk(parts *p, GMimeObject *o, int depth)
 {
 	GMimeMultipart *mp;
 	const char *prologue;
+	char *text;
 	leaf *l;
 	int i, n;
 
@@ -225,10 +226,10 @@ walk(parts *p, GMimeObject *o, int depth)
 		mp = GMIME_MULTIPART(o);
 		n = g_mime_multipart_get_count(mp);
 		prologue = g_mime_multipart_get_prologue(mp);
-		if (n == 0 && prologue != NULL)
-			add_leaf(p, p->text, NULL,
-			         g_utf8_make_valid(prologue, -1),
-			         strlen(prologue), depth);
+		if (n == 0 && prologue != NULL) {
+			text = g_utf8_make_valid(prologue, -1);
+			add_leaf(p, p->text, NULL, text, strlen(text), depth);
+		}
 		for (i = 0; i < n; i++)
 			walk(p, g_mime_multipart_get_part(mp, i), depth + 1);
 	} else if (GMIME_IS_MESSAGE_PART(o)) {

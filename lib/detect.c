@@ -16,7 +16,8 @@
 
 /* The classes of header rules any of which makes a message suspect. */
 static const char *const suspect_classes[] = {
-    "bounce", "auto-reply", "challenge", "virus-notice", "suspect", NULL,
+    "bounce",   "auto-reply", "challenge", "virus-notice",
+    "feedback", "suspect",    NULL,
 };
 
 /*

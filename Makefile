@@ -83,8 +83,9 @@ $(BUILD)/bin/ndrcheck: $(BIN_OBJ) $(STATIC)
 
 # Copied whenever it differs, so that switching between the normal and the
 # sanitizer build never leaves the other one's binary in place.
+# Replaced by rename: a running ndrcheck (a test, a delivery) keeps its file.
 bin/ndrcheck: $(BUILD)/bin/ndrcheck FORCE
-	@cmp -s $< $@ || cp $< $@
+	@cmp -s $< $@ || { cp $< $@.new && mv -f $@.new $@; }
 FORCE:
 
 $(BUILD)/tests/%: tests/%.c $(STATIC) $(wildcard tests/*.h)

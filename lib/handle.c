@@ -12,12 +12,14 @@
  */
 #include <string.h>
 
+#include "budget.h"
 #include "config.h"
 #include "detect.h"
 #include "error.h"
 #include "import.h"
 #include "input.h"
 #include "message.h"
+#include "ndrlimits.h"
 #include "reason.h"
 #include "report.h"
 #include "result.h"
@@ -212,17 +214,24 @@ not_bounce(ndrcheck_result *r, const char *why)
 	g_ptr_array_add(r->evidence, g_strdup(why));
 }
 
-/* Parse the whole message into r's findings; FALSE if it is no bounce. */
+/*
+ * Parse the whole message into r's findings, within NDR_MAX_MESSAGE_MS
+ * (*late is set if reading stopped there); FALSE if it is no bounce.
+ */
 static gboolean
 read_findings(const ndr_rules *rules, const ndrcheck_message *m,
-              ndrcheck_result *r)
+              ndrcheck_result *r, gboolean *late)
 {
-	GMimeMessage *msg = ndr_message_parse(m);
+	GMimeMessage *msg;
 
+	ndr_budget_start();
+	msg = ndr_message_parse(m);
 	ndr_report_read(rules, msg, r->findings);
 	ndr_detect_kind(rules, msg, r->findings);
 	ndr_reason_fill(rules, r->findings);
 	g_object_unref(msg);
+	*late = ndr_budget_expired();
+	ndr_budget_stop();
 	return r->findings->kind != NDRCHECK_KIND_NONE;
 }
 
@@ -231,7 +240,7 @@ ndrcheck_classify(ndrcheck *h, const ndrcheck_message *m, ndrcheck_result **out)
 {
 	ndrcheck_result *r;
 	GMimeMessage *headers;
-	gboolean suspect;
+	gboolean suspect, late;
 	ndr_sentlog *log;
 	GError *err = NULL;
 
@@ -250,15 +259,22 @@ ndrcheck_classify(ndrcheck *h, const ndrcheck_message *m, ndrcheck_result **out)
 		              "auto-reply or notice");
 		return NDRCHECK_OK;
 	}
-	if (!read_findings(h->rules->rules, m, r)) {
+	if (!read_findings(h->rules->rules, m, r, &late)) {
 		not_bounce(r, "nothing in it reports on a message sent "
 		              "earlier");
 		return NDRCHECK_OK;
 	}
 	log = sentlog_for_verdict(h, &err);
 	if (log != NULL && ndr_verdict_decide(log, &h->cfg, r->findings,
-	                                      &r->verdict, r->evidence, &err))
+	                                      &r->verdict, r->evidence, &err)) {
+		if (late)
+			g_ptr_array_add(r->evidence,
+			                g_strdup_printf("reading stopped after "
+			                                "%d ms: the rest of the "
+			                                "message was not read",
+			                                NDR_MAX_MESSAGE_MS));
 		return NDRCHECK_OK;
+	}
 	*out = NULL;
 	ndrcheck_result_free(r);
 	return fail(h, err);

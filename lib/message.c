@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "budget.h"
 #include "ndrlimits.h"
 #include "message.h"
 
@@ -83,12 +84,16 @@ parse_stream(GMimeStream *s)
 	return msg != NULL ? msg : g_mime_message_new(FALSE);
 }
 
+/* The bytes from the From line to end, cut to what GMime may build. */
 static GMimeMessage *
 parse_range(const ndrcheck_message *m, size_t end)
 {
+	size_t start = m->from_line;
+
+	end = start + ndr_budget_extent((const char *)m->head->data + start,
+	                                MAX(end, start) - start);
 	ndr_gmime_init();
-	return parse_stream(
-	    stream_over(m, m->from_line, MAX(end, m->from_line)));
+	return parse_stream(stream_over(m, start, end));
 }
 
 GMimeMessage *
@@ -110,7 +115,8 @@ GMimeMessage *
 ndr_message_from_text(const char *text, size_t len)
 {
 	ndr_gmime_init();
-	return parse_stream(g_mime_stream_mem_new_with_buffer(text, len));
+	return parse_stream(g_mime_stream_mem_new_with_buffer(
+	    text, ndr_budget_extent(text, len)));
 }
 
 /*

@@ -11,6 +11,18 @@
 
 /* Bytes of a message kept in memory and parsed; the rest is only copied. */
 #define NDR_MAX_PARSE_BYTES (8u * 1024 * 1024)
+/*
+ * Header fields, MIME parts and addresses GMime may build from one
+ * message, counted as budget.h says: GMime spends a few hundred bytes on
+ * each, so this bounds its memory to tens of megabytes and its time to a
+ * fraction of a second whatever the input.  A MIME delimiter line counts
+ * NDR_PARSE_PART_ITEMS (a part costs GMime more than a header field).
+ */
+#define NDR_MAX_PARSE_ITEMS 65536
+#define NDR_PARSE_PART_ITEMS 64
+/* Time the parse stages may spend on one message (SPEC: well within 10 s,
+ * of which the sent log's busy timeout and sync take their share). */
+#define NDR_MAX_MESSAGE_MS 2000
 /* Bytes of the header block looked at by the header-only fast path. */
 #define NDR_MAX_HEADER_BYTES (256u * 1024)
 /* MIME nesting depth walked (a bounce of a bounce of a bounce...). */

@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "budget.h"
 #include "dsn.h"
 #include "ndrlimits.h"
 #include "message.h"
@@ -220,7 +221,7 @@ walk(parts *p, GMimeObject *o, int depth)
 	int i, n;
 
 	if (o == NULL || depth > NDR_MAX_MIME_DEPTH ||
-	    ++p->seen > NDR_MAX_MIME_PARTS)
+	    ++p->seen > NDR_MAX_MIME_PARTS || ndr_budget_expired())
 		return;
 	if (GMIME_IS_MULTIPART(o)) {
 		mp = GMIME_MULTIPART(o);

@@ -65,16 +65,23 @@ classify(scan *s, item *it)
 	g_async_queue_push(s->handles, h);
 }
 
-/* A worker thread's task; after a stop it only frees what it was given. */
+/* Classify it, unless stopped; either way free the message it holds. */
+static void
+run(scan *s, item *it)
+{
+	if (!g_atomic_int_get(&s->stop))
+		classify(s, it);
+	g_clear_pointer(&it->msg, ndrcheck_message_free);
+}
+
+/* A worker thread's task. */
 static void
 work(gpointer data, gpointer user_data)
 {
 	item *it = data;
 	scan *s = user_data;
 
-	if (!g_atomic_int_get(&s->stop))
-		classify(s, it);
-	g_clear_pointer(&it->msg, ndrcheck_message_free);
+	run(s, it);
 	g_mutex_lock(&s->lock);
 	it->done = TRUE;
 	s->queued -= it->bytes;
@@ -179,7 +186,8 @@ add(scan *s, char *file, ndrcheck_message *msg, const char *error)
 		it->error = g_strdup(error);
 		it->done = TRUE;
 	} else if (s->pool == NULL) {
-		work(it, s);
+		run(s, it);
+		it->done = TRUE;
 	} else {
 		it->bytes = msg != NULL ? msg->head->len : 0;
 		g_mutex_lock(&s->lock);

@@ -208,8 +208,12 @@ typedef struct conf_file {
 	GKeyFile *kf;
 } conf_file;
 
-static void G_GNUC_PRINTF(4, 5) conf_error(const conf_file *cf, const char *key,
-                                           GError **err, const char *fmt, ...)
+static void conf_error(const conf_file *cf, const char *key, GError **err,
+                       const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+
+static void
+conf_error(const conf_file *cf, const char *key, GError **err, const char *fmt,
+           ...)
 {
 	va_list ap;
 	char *what;

@@ -24,8 +24,11 @@ typedef struct decision {
 	guint first; /* index of this decision's first sentence */
 } decision;
 
-static void G_GNUC_PRINTF(3, 4)
-    say(decision *d, ndrcheck_verdict v, const char *fmt, ...)
+static void say(decision *d, ndrcheck_verdict v, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+
+static void
+say(decision *d, ndrcheck_verdict v, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "tmptree.h"
 
 typedef struct fixture {
 	char *home;
@@ -22,10 +23,7 @@ typedef struct fixture {
 static void
 setup(fixture *fx)
 {
-	GError *err = NULL;
-
-	fx->home = g_dir_make_tmp("test-config-XXXXXX", &err);
-	g_assert_no_error(err);
+	fx->home = tmptree_new();
 	g_setenv("HOME", fx->home, TRUE);
 	g_unsetenv("XDG_DATA_HOME");
 	g_unsetenv("XDG_CONFIG_HOME");
@@ -36,12 +34,8 @@ setup(fixture *fx)
 static void
 teardown(fixture *fx)
 {
-	char *cmd = g_strdup_printf("rm -rf '%s'", fx->home);
-
 	ndr_config_clear(&fx->cfg);
-	g_assert_cmpint(system(cmd), ==, 0);
-	g_free(cmd);
-	g_free(fx->home);
+	tmptree_free(fx->home);
 }
 
 static void

@@ -17,6 +17,7 @@
 
 #include "error.h"
 #include "import.h"
+#include "tmptree.h"
 
 #define BSD  NDR_SRCDIR "/testdata/set-of-emails/maildir/bsd/"
 #define LOGS NDR_SRCDIR "/testdata/mta-logs/"
@@ -41,8 +42,7 @@ setup(fixture *fx)
 {
 	GError *err = NULL;
 
-	fx->dir = g_dir_make_tmp("test-import-XXXXXX", &err);
-	g_assert_no_error(err);
+	fx->dir = tmptree_new();
 	fx->db = g_build_filename(fx->dir, "sent.db", NULL);
 	fx->log = ndr_sentlog_open(fx->db, FALSE, &err);
 	g_assert_no_error(err);
@@ -51,13 +51,9 @@ setup(fixture *fx)
 static void
 teardown(fixture *fx)
 {
-	char *cmd = g_strdup_printf("rm -rf '%s'", fx->dir);
-
 	ndr_sentlog_close(fx->log);
-	g_assert_cmpint(system(cmd), ==, 0);
-	g_free(cmd);
 	g_free(fx->db);
-	g_free(fx->dir);
+	tmptree_free(fx->dir);
 }
 
 static char *

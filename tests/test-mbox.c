@@ -10,6 +10,7 @@
 #include "ndrlimits.h"
 #include "maildir.h"
 #include "mbox.h"
+#include "tmptree.h"
 
 #define SOE NDR_SRCDIR "/testdata/set-of-emails/maildir/bsd/"
 
@@ -54,16 +55,6 @@ seen_clear(seen *s)
 	g_array_unref(s->sizes);
 }
 
-static char *
-tmp_dir(void)
-{
-	GError *err = NULL;
-	char *dir = g_dir_make_tmp("test-mbox-XXXXXX", &err);
-
-	g_assert_no_error(err);
-	return dir;
-}
-
 static void
 write_file(const char *path, const char *data, gssize len)
 {
@@ -71,15 +62,6 @@ write_file(const char *path, const char *data, gssize len)
 
 	g_file_set_contents(path, data, len, &err);
 	g_assert_no_error(err);
-}
-
-static void
-remove_tree(const char *path)
-{
-	char *cmd = g_strdup_printf("rm -rf '%s'", path);
-
-	g_assert_cmpint(system(cmd), ==, 0);
-	g_free(cmd);
 }
 
 /* An mbox of the real messages, with their "From " line offsets. */
@@ -113,7 +95,7 @@ test_split_real(void)
 {
 	GBytes *msgs[G_N_ELEMENTS(real)];
 	guint64 offsets[G_N_ELEMENTS(real)];
-	char *dir = tmp_dir(), *path;
+	char *dir = tmptree_new(), *path;
 	GError *err = NULL;
 	seen s;
 	size_t i;
@@ -151,9 +133,8 @@ test_split_real(void)
 	for (i = 0; i < G_N_ELEMENTS(real); i++)
 		g_bytes_unref(msgs[i]);
 	g_assert_false(ndr_mbox_is_mbox(real[0]));
-	remove_tree(dir);
 	g_free(path);
-	g_free(dir);
+	tmptree_free(dir);
 }
 
 /* A body line "From " without a time, after an empty line, is body. */
@@ -169,7 +150,7 @@ test_from_in_body(void)
 	static const char one[] =
 	    "Subject: one\r\n\r\nHello\r\n\r\n"
 	    "From the desk of Jan\r\n>From 10:00 quoted\r\n\r\n";
-	char *dir = tmp_dir(), *path = g_build_filename(dir, "m", NULL);
+	char *dir = tmptree_new(), *path = g_build_filename(dir, "m", NULL);
 	GError *err = NULL;
 	GBytes *want;
 	seen s;
@@ -188,9 +169,8 @@ test_from_in_body(void)
 	g_assert_cmpuint(g_array_index(s.offsets, guint64, 1), ==,
 	                 strstr(mbox, "From b@") - mbox);
 	seen_clear(&s);
-	remove_tree(dir);
 	g_free(path);
-	g_free(dir);
+	tmptree_free(dir);
 }
 
 /*
@@ -200,7 +180,7 @@ test_from_in_body(void)
 static void
 test_long(void)
 {
-	char *dir = tmp_dir(), *path = g_build_filename(dir, "m", NULL);
+	char *dir = tmptree_new(), *path = g_build_filename(dir, "m", NULL);
 	size_t big = NDR_MAX_PARSE_BYTES + NDR_LINE_BUFFER * 3 + 7;
 	GString *mbox = g_string_new("From x  Mon Jan  1 00:00:00 1990\n");
 	GError *err = NULL;
@@ -227,9 +207,8 @@ test_long(void)
 	    mbox->len - strlen("From y  Mon Jan  1 00:00:00 1990\nS: 2\n"));
 	seen_clear(&s);
 	g_string_free(mbox, TRUE);
-	remove_tree(dir);
 	g_free(path);
-	g_free(dir);
+	tmptree_free(dir);
 }
 
 static void
@@ -258,7 +237,7 @@ test_maildir(void)
 {
 	static const char *const files[] = {
 	    "cur/2.b:2,S", "cur/1.a:2,RS", "cur/.hidden", "new/0.c", "tmp/9.t"};
-	char *dir = tmp_dir(), *p, *key;
+	char *dir = tmptree_new(), *p, *key;
 	GPtrArray *got = g_ptr_array_new_with_free_func(g_free);
 	GError *err = NULL;
 	size_t i;
@@ -289,8 +268,7 @@ test_maildir(void)
 	g_assert_cmpstr(key, ==, "0.c");
 	g_free(key);
 	g_ptr_array_unref(got);
-	remove_tree(dir);
-	g_free(dir);
+	tmptree_free(dir);
 
 	g_assert_null(ndr_maildir_list("/nonexistent/cur", &err));
 	g_assert_error(err, NDR_ERROR, NDRCHECK_ETEMP);

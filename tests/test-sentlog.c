@@ -12,28 +12,9 @@
 #include "error.h"
 #include "message.h"
 #include "sentlog.h"
+#include "tmptree.h"
 
 #define ORIGINAL NDR_SRCDIR "/testdata/sent/lhost-postfix-03-original.eml"
-
-static char *
-tmp_dir(void)
-{
-	GError *err = NULL;
-	char *dir = g_dir_make_tmp("test-sentlog-XXXXXX", &err);
-
-	g_assert_no_error(err);
-	return dir;
-}
-
-static void
-remove_tree(char *dir)
-{
-	char *cmd = g_strdup_printf("rm -rf '%s'", dir);
-
-	g_assert_cmpint(system(cmd), ==, 0);
-	g_free(cmd);
-	g_free(dir);
-}
 
 static GMimeMessage *
 parse(const char *text, gssize len)
@@ -89,7 +70,7 @@ query(const char *path, const char *sql)
 static void
 test_create(void)
 {
-	char *dir = tmp_dir();
+	char *dir = tmptree_new();
 	char *db_dir = g_build_filename(dir, "a", "b", NULL);
 	char *path = g_build_filename(db_dir, "sent.db", NULL);
 	GError *err = NULL;
@@ -112,14 +93,14 @@ test_create(void)
 	                ==, 1);
 	g_free(path);
 	g_free(db_dir);
-	remove_tree(dir);
+	tmptree_free(dir);
 }
 
 /* Reading never creates: a missing log is an empty one. */
 static void
 test_read_only_missing(void)
 {
-	char *dir = tmp_dir();
+	char *dir = tmptree_new();
 	char *path = g_build_filename(dir, "none", "sent.db", NULL);
 	GMimeMessage *msg = parse_file(ORIGINAL);
 	GError *err = NULL;
@@ -143,14 +124,15 @@ test_read_only_missing(void)
 	g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
 	g_object_unref(msg);
 	g_free(path);
-	remove_tree(dir);
+	tmptree_free(dir);
 }
 
 /* The real message's fields, once, however often it is recorded. */
 static void
 test_record_real(void)
 {
-	char *dir = tmp_dir(), *path = g_build_filename(dir, "sent.db", NULL);
+	char *dir = tmptree_new(),
+	     *path = g_build_filename(dir, "sent.db", NULL);
 	GMimeMessage *msg = parse_file(ORIGINAL);
 	GError *err = NULL;
 	ndr_sent_info info;
@@ -195,7 +177,7 @@ test_record_real(void)
 	                ==, 1);
 	g_object_unref(msg);
 	g_free(path);
-	remove_tree(dir);
+	tmptree_free(dir);
 }
 
 /* Every recipient field, groups too; no Message-ID still records once. */
@@ -212,7 +194,8 @@ test_record_fields(void)
 	    "Resent-Bcc: h@example.net\n"
 	    "Date: Thu, 20 Nov 2026 10:00:00 +0000\n"
 	    "Subject: no id\n\nbody\n";
-	char *dir = tmp_dir(), *path = g_build_filename(dir, "sent.db", NULL);
+	char *dir = tmptree_new(),
+	     *path = g_build_filename(dir, "sent.db", NULL);
 	GMimeMessage *msg = parse(text, -1);
 	GError *err = NULL;
 	ndr_sentlog *log;
@@ -235,7 +218,7 @@ test_record_fields(void)
 	                ==, 1);
 	g_object_unref(msg);
 	g_free(path);
-	remove_tree(dir);
+	tmptree_free(dir);
 }
 
 /*
@@ -245,7 +228,8 @@ test_record_fields(void)
 static void
 test_locked(void)
 {
-	char *dir = tmp_dir(), *path = g_build_filename(dir, "sent.db", NULL);
+	char *dir = tmptree_new(),
+	     *path = g_build_filename(dir, "sent.db", NULL);
 	GMimeMessage *msg = parse_file(ORIGINAL);
 	GError *err = NULL;
 	ndr_sentlog *log;
@@ -282,14 +266,15 @@ test_locked(void)
 	sqlite3_close(other);
 	g_object_unref(msg);
 	g_free(path);
-	remove_tree(dir);
+	tmptree_free(dir);
 }
 
 /* A file that is no database: ETEMP, whichever way it is opened. */
 static void
 test_corrupt(void)
 {
-	char *dir = tmp_dir(), *path = g_build_filename(dir, "sent.db", NULL);
+	char *dir = tmptree_new(),
+	     *path = g_build_filename(dir, "sent.db", NULL);
 	char garbage[8192];
 	GError *err = NULL;
 	gboolean ro;
@@ -305,14 +290,15 @@ test_corrupt(void)
 		g_clear_error(&err);
 	}
 	g_free(path);
-	remove_tree(dir);
+	tmptree_free(dir);
 }
 
 /* A newer schema is not guessed at. */
 static void
 test_newer_schema(void)
 {
-	char *dir = tmp_dir(), *path = g_build_filename(dir, "sent.db", NULL);
+	char *dir = tmptree_new(),
+	     *path = g_build_filename(dir, "sent.db", NULL);
 	GError *err = NULL;
 	sqlite3 *db;
 
@@ -326,7 +312,7 @@ test_newer_schema(void)
 	g_assert_nonnull(strstr(err->message, "newer"));
 	g_clear_error(&err);
 	g_free(path);
-	remove_tree(dir);
+	tmptree_free(dir);
 }
 
 int

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "tmptree.h"
 #include "verdict.h"
 
 /* lhost-postfix-03.eml: the returned message and the report. */
@@ -52,8 +53,7 @@ setup(fixture *fx, gint64 start)
 	GError *err = NULL;
 	char *path;
 
-	fx->dir = g_dir_make_tmp("test-verdict-XXXXXX", &err);
-	g_assert_no_error(err);
+	fx->dir = tmptree_new();
 	path = g_build_filename(fx->dir, "sent.db", NULL);
 	fx->log = ndr_sentlog_open(path, FALSE, &err);
 	g_assert_no_error(err);
@@ -69,12 +69,8 @@ setup(fixture *fx, gint64 start)
 static void
 teardown(fixture *fx)
 {
-	char *cmd = g_strdup_printf("rm -rf '%s'", fx->dir);
-
 	ndr_sentlog_close(fx->log);
-	g_assert_cmpint(system(cmd), ==, 0);
-	g_free(cmd);
-	g_free(fx->dir);
+	tmptree_free(fx->dir);
 	g_strfreev(fx->cfg.relays);
 	g_strfreev(fx->cfg.addresses);
 	g_ptr_array_unref(fx->evidence);

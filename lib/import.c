@@ -21,6 +21,8 @@
 
 /* Bytes before the resume offset kept to recognise the same file again. */
 #define MARK_BYTES 64
+/* Bytes of a message file read at a time, looking for its header's end. */
+#define HEADER_CHUNK 16384
 /* A directory time this close to now may hide a change in the same tick. */
 #define RACY_NS G_GINT64_CONSTANT(1000000000)
 
@@ -90,6 +92,32 @@ record(import *im, const char *buf, size_t len, GError **err)
 }
 
 /*
+ * Read fd up to the end of its header block (at most NDR_MAX_HEADER_BYTES)
+ * into buf: most messages are mostly body, which is never read.
+ */
+static ssize_t
+read_header(int fd, char *buf)
+{
+	size_t n = 0;
+	ssize_t got;
+
+	while (n < NDR_MAX_HEADER_BYTES) {
+		got = read(fd, buf + n,
+		           MIN(HEADER_CHUNK, NDR_MAX_HEADER_BYTES - n));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -1;
+		if (got == 0)
+			break;
+		n += (size_t)got;
+		if (header_len(buf, n) < n)
+			break;
+	}
+	return (ssize_t)n;
+}
+
+/*
  * Record a Maildir message file.  One that vanished since the listing
  * (the mail reader moved it) is left for the next import, under its new
  * name; *done says whether it was read.
@@ -97,28 +125,24 @@ record(import *im, const char *buf, size_t len, GError **err)
 static gboolean
 record_file(import *im, const char *path, gboolean *done, GError **err)
 {
-	char *buf = g_malloc(NDR_MAX_HEADER_BYTES);
-	ssize_t n = 0, got;
+	char *buf;
+	ssize_t n;
 	int fd;
 	gboolean ok;
 
 	*done = FALSE;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT) {
-		g_free(buf);
+	if (fd < 0 && errno == ENOENT)
 		return TRUE;
+	if (fd < 0) {
+		g_set_error(err, NDR_ERROR, NDRCHECK_ETEMP,
+		            "cannot open the message %s: %s", path,
+		            g_strerror(errno));
+		return FALSE;
 	}
-	while (fd >= 0 && n < (ssize_t)NDR_MAX_HEADER_BYTES) {
-		got = read(fd, buf + n, NDR_MAX_HEADER_BYTES - (size_t)n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			n = got < 0 ? -1 : n;
-			break;
-		}
-		n += got;
-	}
-	if (fd < 0 || n < 0) {
+	buf = g_malloc(NDR_MAX_HEADER_BYTES);
+	n = read_header(fd, buf);
+	if (n < 0) {
 		g_set_error(err, NDR_ERROR, NDRCHECK_ETEMP,
 		            "cannot read the message %s: %s", path,
 		            g_strerror(errno));
@@ -127,8 +151,7 @@ record_file(import *im, const char *path, gboolean *done, GError **err)
 		ok = record(im, buf, (size_t)n, err);
 		*done = ok;
 	}
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	g_free(buf);
 	return ok;
 }

@@ -114,6 +114,25 @@ fail(ndrcheck *h, GError *err)
 	return code;
 }
 
+/*
+ * A rules folder named in the options must exist: the loader skips
+ * missing folders (the user's rules.d is optional), which would leave
+ * a mistyped --rules with no rules at all and all mail "not-bounce".
+ */
+static gboolean
+rules_dir_named_exists(const ndrcheck_options *opts, const ndr_config *cfg,
+                       GError **err)
+{
+	if (opts->rules_dir == NULL ||
+	    g_file_test(cfg->rules_dirs[0], G_FILE_TEST_IS_DIR))
+		return TRUE;
+	g_set_error(err, NDR_ERROR, NDRCHECK_EUSAGE,
+	            "--rules %s: no such folder; name the folder of the "
+	            "*.rules files",
+	            opts->rules_dir);
+	return FALSE;
+}
+
 int
 ndrcheck_open(ndrcheck **out, const ndrcheck_options *opts)
 {
@@ -129,15 +148,8 @@ ndrcheck_open(ndrcheck **out, const ndrcheck_options *opts)
 	ndr_gmime_init();
 	if (!ndr_config_load(&h->cfg, opts, &err))
 		return fail(h, err);
-	if (opts->rules_dir != NULL &&
-	    !g_file_test(h->cfg.rules_dirs[0], G_FILE_TEST_IS_DIR)) {
-		/* The rules skip missing folders: the user's own is optional. */
-		g_set_error(&err, NDR_ERROR, NDRCHECK_EUSAGE,
-		            "--rules %s: no such folder; name the folder of the "
-		            "*.rules files",
-		            opts->rules_dir);
+	if (!rules_dir_named_exists(opts, &h->cfg, &err))
 		return fail(h, err);
-	}
 	h->rules = rules_get(h->cfg.rules_dirs, &err);
 	if (h->rules == NULL)
 		return fail(h, err);
@@ -268,11 +280,12 @@ ndrcheck_classify(ndrcheck *h, const ndrcheck_message *m, ndrcheck_result **out)
 	if (log != NULL && ndr_verdict_decide(log, &h->cfg, r->findings,
 	                                      &r->verdict, r->evidence, &err)) {
 		if (late)
-			g_ptr_array_add(r->evidence,
-			                g_strdup_printf("reading stopped after "
-			                                "%d ms: the rest of the "
-			                                "message was not read",
-			                                NDR_MAX_MESSAGE_MS));
+			g_ptr_array_add(
+			    r->evidence,
+			    g_strdup_printf("reading stopped after "
+			                    "%d ms: the rest of the "
+			                    "message was not read",
+			                    NDR_MAX_MESSAGE_MS));
 		return NDRCHECK_OK;
 	}
 	*out = NULL;

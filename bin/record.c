@@ -76,8 +76,7 @@ record_one(ndrcheck *h, const char *path, gboolean copy, failures *f)
 		failed(f, copy ? NDRCHECK_OK : rc, name, ndrcheck_error(h));
 	if (copy &&
 	    ndrcheck_message_write(m, NULL, STDOUT_FILENO) != NDRCHECK_OK) {
-		/* Losing output outweighs any failure to record: say this one.
-		 */
+		/* Lost output outweighs a failure to record: say this. */
 		g_clear_pointer(&f->first, g_free);
 		failed(f, NDRCHECK_ETEMP, "cannot write the message to stdout",
 		       g_strerror(errno));

@@ -187,10 +187,10 @@ by_message_id(decision *d, gboolean *decided, GError **err)
 	for (i = 0; ok && !found && i < ids->len; i++) {
 		ok = ndr_sentlog_find_id(d->log, ids->pdata[i], &found, &info,
 		                         err);
-		if (ok && found)
+		if (ok && found) {
 			sent_sentence(d, ids->pdata[i], &info);
-		if (ok && found)
 			g_free(info.first_to);
+		}
 	}
 	if (ok && *decided && !found && !predates(d)) {
 		list = listing(ids, "<", ">");
@@ -207,6 +207,28 @@ by_message_id(decision *d, gboolean *decided, GError **err)
 	return ok;
 }
 
+/* Rule 3, no recipient mailed since from: does the log go back so far? */
+ */
+static void
+none_mailed(decision *d, GPtrArray *to, gint64 from)
+{
+	char *list = listing(to, "", ""), *start = day(d->earliest);
+	const char *none = to->len == 1 ? "" : "none of ";
+	const char *was = to->len == 1 ? "was not" : "was";
+
+	if (d->earliest <= from)
+		say(d, NDRCHECK_BACKSCATTER,
+		    "%s%s %s mailed by us in the %d days before the report",
+		    none, list, was, d->cfg->window_days);
+	else
+		say(d, NDRCHECK_UNKNOWN,
+		    "%s%s %s mailed by us since the sent log starts on %s, "
+		    "within the %d days before the report: cannot tell",
+		    none, list, was, start, d->cfg->window_days);
+	g_free(start);
+	g_free(list);
+}
+
 /* Rule 3: the recipients within the window before the report. */
 static gboolean
 by_recipient(decision *d, GError **err)
@@ -216,7 +238,7 @@ by_recipient(decision *d, GError **err)
 	                                  : g_get_real_time() / G_USEC_PER_SEC;
 	gint64 from = ref - (gint64)d->cfg->window_days * DAY, when = 0;
 	gboolean ok = TRUE;
-	char *list, *date;
+	char *date;
 	guint i;
 
 	for (i = 0; ok && when == 0 && i < to->len; i++) {
@@ -232,29 +254,11 @@ by_recipient(decision *d, GError **err)
 			g_free(date);
 		}
 	}
-	if (!ok || when != 0 || to->len == 0) {
-		if (ok && to->len == 0)
-			say(d, NDRCHECK_UNKNOWN,
-			    "nothing in it identifies the original message");
-		g_ptr_array_unref(to);
-		return ok;
-	}
-	list = listing(to, "", "");
-	date = day(d->earliest);
-	if (d->earliest <= from)
-		say(d, NDRCHECK_BACKSCATTER,
-		    "%s%s %s mailed by us in the %d days before the report",
-		    to->len == 1 ? "" : "none of ", list,
-		    to->len == 1 ? "was not" : "was", d->cfg->window_days);
-	else
+	if (ok && to->len == 0)
 		say(d, NDRCHECK_UNKNOWN,
-		    "%s%s %s mailed by us since the sent log starts on %s, "
-		    "within the %d days before the report: cannot tell",
-		    to->len == 1 ? "" : "none of ", list,
-		    to->len == 1 ? "was not" : "was", date,
-		    d->cfg->window_days);
-	g_free(date);
-	g_free(list);
+		    "nothing in it identifies the original message");
+	else if (ok && when == 0)
+		none_mailed(d, to, from);
 	g_ptr_array_unref(to);
 	return ok;
 }

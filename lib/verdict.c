@@ -208,7 +208,6 @@ by_message_id(decision *d, gboolean *decided, GError **err)
 }
 
 /* Rule 3, no recipient mailed since from: does the log go back so far? */
- */
 static void
 none_mailed(decision *d, GPtrArray *to, gint64 from)
 {

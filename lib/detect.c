@@ -16,8 +16,8 @@
 
 /* The classes of header rules any of which makes a message suspect. */
 static const char *const suspect_classes[] = {
-    "bounce",   "auto-reply", "challenge", "virus-notice",
-    "feedback", "suspect",    NULL,
+    "bounce",       "bounce-subject", "auto-reply", "challenge",
+    "virus-notice", "feedback",       "suspect",    NULL,
 };
 
 /*
@@ -167,10 +167,13 @@ failed_recipients(GMimeMessage *msg, ndr_findings *f)
  * Meaning before wrapping (SPEC section 2): a challenge or virus
  * notice is one even inside a DSN; then the structure the walker found
  * (dsn, delay, mdn, feedback) stands; then a feedback report sent as
- * plain mail; then a bounce signal in the headers with recipients or
- * report prose, or recipients with report prose, make an NDR; only
- * then is an automatic reply one, since bounces often say
- * "Auto-Submitted: auto-replied" too.
+ * plain mail; then a strong bounce signal in the headers (the mailer
+ * daemon as sender, X-Failed-Recipients) with recipients or report
+ * prose makes an NDR.  Ordinary mail that merely looks automated
+ * (ticket systems, lists) is nothing more; else a bounce subject with
+ * recipients or prose, or recipients with prose, make an NDR; only then
+ * is an automatic reply one, since bounces often say "Auto-Submitted:
+ * auto-replied" too.
  */
 void
 ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, ndr_findings *f)
@@ -178,12 +181,12 @@ ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, ndr_findings *f)
 	GString *hdr = header_text(msg);
 	GString *body = g_string_new(NULL);
 	GMimeObject *top = g_mime_message_get_mime_part(msg);
-	gboolean bounce, prose;
+	gboolean prose, found;
 
 	if (top != NULL)
 		body_text(top, body, 0);
-	bounce = matches(rules, "bounce", hdr);
 	prose = matches(rules, "ndr-text", body);
+	found = f->recipients->len > 0;
 	if (means(rules, "challenge", "challenge-text", hdr, body, f))
 		f->kind = NDRCHECK_KIND_CHALLENGE;
 	else if (means(rules, "virus-notice", "virus-text", hdr, body, f))
@@ -192,9 +195,13 @@ ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, ndr_findings *f)
 		; /* the structure the walker found names it */
 	else if (matches(rules, "feedback", hdr))
 		f->kind = NDRCHECK_KIND_FEEDBACK;
-	else if (bounce && (prose || f->recipients->len > 0))
+	else if ((prose || found) && matches(rules, "bounce", hdr))
 		f->kind = NDRCHECK_KIND_NDR;
-	else if (prose && f->recipients->len > 0)
+	else if (matches(rules, "ordinary", hdr))
+		; /* a ticket system's or a list's: kind none */
+	else if ((prose || found) && matches(rules, "bounce-subject", hdr))
+		f->kind = NDRCHECK_KIND_NDR;
+	else if (prose && found)
 		f->kind = NDRCHECK_KIND_NDR;
 	else if (matches(rules, "auto-reply", hdr))
 		f->kind = NDRCHECK_KIND_AUTO_REPLY;

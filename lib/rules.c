@@ -32,12 +32,14 @@
 static const char *const known_classes[] = {
     "suspect",        /* header lines: worth a full parse */
     "bounce",         /* header lines: a delivery failure report */
+    "bounce-subject", /* header lines: a subject of such a report */
     "auto-reply",     /* header lines: an automatic reply */
     "challenge",      /* header lines: challenge-response */
     "challenge-text", /* text: challenge-response */
     "virus-notice",   /* header lines: the sender's message was infected */
     "virus-text",     /* text: the sender's message was infected */
     "feedback",       /* header lines: an abuse or unsubscribe report */
+    "ordinary",       /* header lines: automated but ordinary mail */
     "ndr-text",       /* text: the prose of a non-delivery report */
     "recipient",      /* text: a failed recipient (addr, code, ...) */
     "separator",      /* text: the original follows */

@@ -435,6 +435,38 @@ test_sync(void)
 	teardown(&fx);
 }
 
+/*
+ * Another process writing past the busy timeout (most likely syncing the
+ * same folders): the sync leaves it the work, and classification goes on.
+ */
+static void
+test_sync_locked(void)
+{
+	ndr_config cfg = {.window_days = 30};
+	GError *err = NULL;
+	sqlite3 *other;
+	fixture fx;
+	char *md;
+
+	setup(&fx);
+	md = make_maildir(&fx);
+	maildir_put(md, "cur/1.host:2,S", SM01);
+	cfg.sent_folders = g_new0(char *, 2);
+	cfg.sent_folders[0] = md;
+	g_assert_cmpint(sqlite3_open(fx.db, &other), ==, SQLITE_OK);
+	g_assert_cmpint(
+	    sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==,
+	    SQLITE_OK);
+	g_assert_true(ndr_sentlog_sync(fx.log, &cfg, &err));
+	g_assert_no_error(err);
+	g_assert_false(has_id(&fx, SM01_ID));
+	sqlite3_close(other);
+	g_assert_true(ndr_sentlog_sync(fx.log, &cfg, &err));
+	g_assert_true(has_id(&fx, SM01_ID));
+	g_strfreev(cfg.sent_folders);
+	teardown(&fx);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -448,5 +480,6 @@ main(int argc, char **argv)
 	g_test_add_func("/import/sendmail", test_sendmail);
 	g_test_add_func("/import/errors", test_errors);
 	g_test_add_func("/import/sync", test_sync);
+	g_test_add_func("/import/sync-locked", test_sync_locked);
 	return g_test_run();
 }

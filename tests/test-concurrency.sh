@@ -1,0 +1,217 @@
+#!/bin/sh
+# test-concurrency.sh - many deliveries and recordings on one sent log.
+#
+# Usage: sh tests/test-concurrency.sh [-n ROUNDS]     (TAP on stdout)
+#
+# Each round: 32 `ndrcheck record` processes (each adding a new message)
+# and 32 classifying processes (half on bounces of messages recorded
+# before, which must come out genuine; half on bounces of messages never
+# sent, which must come out backscatter) start at once on one sent log.
+# Afterwards every recorded message must be in the log (its bounce comes
+# out genuine), no process may have crashed, and no classification may
+# have given up on the lock (exit 75): readers must not wait for writers
+# (WAL).  A second part starts 32 `record` processes at once on a sent
+# log that does not exist yet: creating it must not race.  The slowest
+# classification is reported (not asserted: CI machines vary).
+# -n 20 runs 20 rounds, one TAP line each, for the measurement.
+set -u
+rounds=1
+[ "${1:-}" = -n ] && rounds=${2:?usage: test-concurrency.sh [-n ROUNDS]}
+top=$(cd "$(dirname "$0")/.." && pwd)
+nd=${NDRCHECK:-$top/bin/ndrcheck}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+HOME=$tmp XDG_CONFIG_HOME=$tmp XDG_DATA_HOME=$tmp
+export HOME XDG_CONFIG_HOME XDG_DATA_HOME
+unset NDRCHECK_DB
+N=32
+n=0 failed=0
+
+# stderr: the first thing any process of the round said on stderr.
+stderr() {
+	cat "$tmp"/e-* 2> /dev/null | head -n 1
+}
+
+ok() {	# ok CONDITION-STATUS NAME [DIAGNOSTIC]
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		[ -n "${3:-}" ] && echo "# $3"
+		failed=$((failed + 1))
+	fi
+}
+
+# sent ID DAY: an outgoing message with Message-ID <ID@example.org>.
+sent() {
+	cat <<EOF
+From: Jan <jan@example.org>
+To: x-$1@example.net
+Subject: message $1
+Date: $2 Nov 2026 10:00:00 +0000
+Message-ID: <$1@example.org>
+
+Hello.
+EOF
+}
+
+# bounce ID: a DSN returning the headers of <ID@example.org>.
+bounce() {
+	cat <<EOF
+From: Mail Delivery System <MAILER-DAEMON@mx.example.net>
+To: jan@example.org
+Subject: Undelivered Mail Returned to Sender
+Date: Fri, 21 Nov 2026 10:00:00 +0000
+Message-ID: <bounce-$1@mx.example.net>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+--B
+Content-Type: text/plain
+
+Your message could not be delivered.
+
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.net
+
+Final-Recipient: rfc822; x-$1@example.net
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 user unknown
+
+--B
+Content-Type: text/rfc822-headers
+
+From: Jan <jan@example.org>
+To: x-$1@example.net
+Subject: message $1
+Date: Thu, 20 Nov 2026 10:00:00 +0000
+Message-ID: <$1@example.org>
+
+--B--
+EOF
+}
+
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# classify ID EXPECTED: classify the bounce of ID in the background,
+# noting exit status and milliseconds in $tmp/c-ID.
+classify() {
+	(
+		start=$(now_ms)
+		"$nd" --db "$db" --rules "$top/rules" < "$tmp/b-$1.eml" \
+		    2> "$tmp/e-c-$1"
+		rc=$?
+		echo "$rc $2 $(($(now_ms) - start))" > "$tmp/c-$1"
+	) &
+}
+
+# round R: one round of the concurrent test on a fresh sent log.
+round() {
+	db=$tmp/r$1/sent.db
+	mkdir -p "$tmp/r$1"
+	rm -f "$tmp"/c-* "$tmp"/r-* "$tmp"/e-*
+	i=0
+	while [ $i -lt $N ]; do
+		sent "old-$1-$i" 01 > "$tmp/old.eml"
+		"$nd" record --db "$db" "$tmp/old.eml" 2> "$tmp/e-old" ||
+		    return 1
+		sent "new-$1-$i" 20 > "$tmp/s-new-$1-$i.eml"
+		for id in "old-$1-$i" "new-$1-$i" "forged-$1-$i"; do
+			bounce "$id" > "$tmp/b-$id.eml"
+		done
+		i=$((i + 1))
+	done
+	# Everything at once: the records and the classifications interleaved.
+	i=0
+	while [ $i -lt $N ]; do
+		("$nd" record --db "$db" < "$tmp/s-new-$1-$i.eml" \
+		    2> "$tmp/e-r-$i"; echo $? > "$tmp/r-$i") &
+		if [ $((i % 2)) -eq 0 ]; then
+			classify "old-$1-$i" 1
+		else
+			classify "forged-$1-$i" 0
+		fi
+		i=$((i + 1))
+	done
+	wait
+	bad=
+	for f in "$tmp"/r-*; do
+		read -r rc < "$f"
+		[ "$rc" -eq 0 ] || bad="$bad record:$rc"
+	done
+	slowest=0
+	for f in "$tmp"/c-*; do
+		read -r rc want ms < "$f"
+		[ "$rc" -eq "$want" ] ||
+		    bad="$bad ${f##*/c-}:exit-$rc-not-$want"
+		[ "$ms" -gt "$slowest" ] && slowest=$ms
+	done
+	# Every message recorded during the storm is in the log now.
+	i=0
+	while [ $i -lt $N ]; do
+		"$nd" --db "$db" --rules "$top/rules" \
+		    < "$tmp/b-new-$1-$i.eml" 2> "$tmp/e-after"
+		rc=$?
+		[ "$rc" -eq 1 ] || bad="$bad new-$1-$i:exit-$rc-not-1"
+		i=$((i + 1))
+	done
+	[ -z "$bad" ]
+	ok $? "round $1: $N record + $N classify at once; slowest classify ${slowest} ms" \
+	    "wrong:$bad; $(stderr)"
+}
+
+# creation: 32 records at once on a sent log that does not exist yet.
+creation() {
+	db=$tmp/c$1/sent.db
+	rm -f "$tmp"/r-* "$tmp"/e-*
+	i=0
+	while [ $i -lt $N ]; do
+		sent "first-$1-$i" 20 > "$tmp/f-$i.eml"
+		bounce "first-$1-$i" > "$tmp/fb-$i.eml"
+		i=$((i + 1))
+	done
+	i=0
+	while [ $i -lt $N ]; do
+		("$nd" record --db "$db" < "$tmp/f-$i.eml" 2> "$tmp/e-r-$i"
+		    echo $? > "$tmp/r-$i") &
+		i=$((i + 1))
+	done
+	wait
+	bad=
+	for f in "$tmp"/r-*; do
+		read -r rc < "$f"
+		[ "$rc" -eq 0 ] || bad="$bad record:$rc"
+	done
+	i=0
+	while [ $i -lt $N ]; do
+		"$nd" --db "$db" --rules "$top/rules" < "$tmp/fb-$i.eml" \
+		    2> "$tmp/e-after"
+		rc=$?
+		[ "$rc" -eq 1 ] || bad="$bad first-$1-$i:exit-$rc-not-1"
+		i=$((i + 1))
+	done
+	mode=$(stat -c %a "$db" 2>/dev/null)
+	[ "$mode" = 600 ] || bad="$bad mode-$mode"
+	[ -z "$bad" ]
+	ok $? "round $1: $N records at once create a new sent log (mode 0600)" \
+	    "wrong:$bad; $(stderr)"
+}
+
+if [ ! -x "$nd" ]; then
+	echo "1..0 # SKIP $nd not built"
+	exit 0
+fi
+r=1
+while [ $r -le "$rounds" ]; do
+	round $r || ok 1 "round $r: set-up (sequential record)" "$(stderr)"
+	creation $r
+	r=$((r + 1))
+done
+echo "1..$n"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,883 @@
+/*
+ * test-property.c - mail is never lost, whatever the bytes.
+ *
+ * Every file of testdata/ and thousands of variants of them, mutated
+ * with fixed seeds (truncated, bits flipped, line endings changed or
+ * mixed, NUL bytes, 1 MB lines, broken MIME boundaries, wrong charsets,
+ * forged X-NDR-* headers), go through classification and passthrough.
+ * For each one the passthrough output must be the input byte for byte,
+ * with X-NDR-Verdict, X-NDR-Kind and X-NDR-Evidence added at the top
+ * (after an mbox "From " line) in the input's line-ending style, and the
+ * X-NDR-* fields of the input's header block removed (SPEC section 4).
+ * The library is checked on every case; bin/ndrcheck on a sample of them
+ * (through a pipe, as delivery agents run it: exit status, output, the
+ * whole input read, at most one line on stderr).
+ *
+ * Then the ways delivery goes wrong around the command: stdout closed
+ * early (SIGPIPE), stdout on a full disk (/dev/full), and a sent log that
+ * is unreadable, locked past its busy timeout, or corrupt.  Passthrough
+ * must still deliver the message (exit 0) or report a temporary failure
+ * (exit 75); it must never exit 0 without the whole message written.
+ *
+ * A failing case's input is kept under $TMPDIR/ndrcheck-property/ and
+ * named in the failure message.  Under VALGRIND=1 (tests/run) fewer
+ * variants are made: the point there is memory errors, not coverage.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "ndrcheck.h"
+
+/* Variants made of each testdata file (with VALGRIND set: VALGRIND_VARIANTS).
+ */
+#define VARIANTS          40
+#define VALGRIND_VARIANTS 2
+/* One case in CLI_EVERY also goes through bin/ndrcheck. */
+#define CLI_EVERY 12
+/* The length of the long lines some variants get. */
+#define LONG_LINE (1024 * 1024)
+
+static struct {
+	char *dir; /* HOME, XDG_* and the sent log */
+	char *db;
+	char *rules;
+	const char *bin;
+	ndrcheck *h;
+	GPtrArray *files; /* of char *, every file of testdata/ */
+	guint cases, cli_cases;
+} t;
+
+/* --- the property ------------------------------------------------------ */
+
+/* The length of the line ending at p (LF, CRLF or a lone CR), 0 if none. */
+static size_t
+eol_len(const guint8 *p, const guint8 *end)
+{
+	if (p < end && *p == '\n')
+		return 1;
+	if (p < end && *p == '\r')
+		return (p + 1 < end && p[1] == '\n') ? 2 : 1;
+	return 0;
+}
+
+/* The end of the line starting at p, its line ending included. */
+static const guint8 *
+line_end(const guint8 *p, const guint8 *end)
+{
+	while (p < end && eol_len(p, end) == 0)
+		p++;
+	return p + eol_len(p, end);
+}
+
+/* The length of the line ending that closes the line p..e (from line_end). */
+static size_t
+closing_eol(const guint8 *p, const guint8 *e)
+{
+	if (e > p && e[-1] == '\n')
+		return (e - 1 > p && e[-2] == '\r') ? 2 : 1;
+	return (e > p && e[-1] == '\r') ? 1 : 0;
+}
+
+/* The length of a leading mbox "From " line, line ending included. */
+static size_t
+from_line_len(const guint8 *in, size_t len)
+{
+	if (len < 5 || memcmp(in, "From ", 5) != 0)
+		return 0;
+	return line_end(in, in + len) - in;
+}
+
+/* The line ending the output must use: that of the input's first line. */
+static const char *
+input_eol(const guint8 *in, size_t len)
+{
+	const guint8 *p = in, *end = in + len;
+
+	while (p < end && eol_len(p, end) == 0)
+		p++;
+	if (eol_len(p, end) == 2)
+		return "\r\n";
+	return (p < end && *p == '\r') ? "\r" : "\n";
+}
+
+static gboolean
+is_xndr(const guint8 *p, const guint8 *end)
+{
+	return end - p >= 6 &&
+	       g_ascii_strncasecmp((const char *)p, "X-NDR-", 6) == 0;
+}
+
+/*
+ * The input without its "From " line and without the X-NDR-* fields
+ * (with their continuation lines) of its header block, which ends at
+ * the first empty line.
+ */
+static GByteArray *
+strip_forged(const guint8 *in, size_t len, size_t from)
+{
+	GByteArray *out = g_byte_array_new();
+	const guint8 *p = in + from, *end = in + len;
+	gboolean skipping = FALSE;
+
+	while (p < end) {
+		const guint8 *next = line_end(p, end);
+
+		if (eol_len(p, end) >
+		    0) { /* the empty line: the body follows */
+			g_byte_array_append(out, p, end - p);
+			break;
+		}
+		if (*p != ' ' && *p != '\t')
+			skipping = is_xndr(p, end);
+		if (!skipping)
+			g_byte_array_append(out, p, next - p);
+		p = next;
+	}
+	return out;
+}
+
+/*
+ * Check that out[pos, end) is exactly the block ndrcheck adds: Verdict,
+ * Kind, then at most one Evidence field, each line ended by eol.  Fills
+ * *verdict and *kind with the values found.
+ */
+static const char *
+added_headers(const guint8 *out, size_t pos, size_t end, const char *eol,
+              char **verdict, char **kind)
+{
+	static const char *const names[] = {
+	    "X-NDR-Verdict: ", "X-NDR-Kind: ", "X-NDR-Evidence: "};
+	const guint8 *p = out + pos, *e, *stop = out + end;
+	size_t el = strlen(eol);
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS(names) && p < stop; i++) {
+		size_t nl = strlen(names[i]);
+
+		if ((size_t)(stop - p) < nl || memcmp(p, names[i], nl) != 0)
+			return "the added block is not X-NDR-Verdict, "
+			       "X-NDR-Kind and X-NDR-Evidence";
+		do { /* the field and its continuation lines */
+			e = line_end(p, stop);
+			if (closing_eol(p, e) != el ||
+			    memcmp(e - el, eol, el) != 0)
+				return "an added header line does not end in "
+				       "the input's line ending";
+			if (i < 2 && *p != ' ' && *p != '\t')
+				*(i == 0 ? verdict : kind) = g_strndup(
+				    (const char *)p + nl, e - el - p - nl);
+			p = e;
+		} while (i == 2 && p < stop && (*p == ' ' || *p == '\t'));
+	}
+	if (i < 2)
+		return "X-NDR-Verdict or X-NDR-Kind missing";
+	return p == stop ? NULL : "more than the X-NDR-* block was added";
+}
+
+/*
+ * NULL if out is a faithful passthrough of in, else what is wrong: the
+ * From line, the added block, then the input less its From line and its
+ * forged X-NDR-* fields.  (A From line without a line end gets one.)  The
+ * added verdict and kind are returned in *verdict and *kind.
+ */
+static const char *
+passthrough_fault(const guint8 *in, size_t len, const guint8 *out,
+                  size_t outlen, char **verdict, char **kind)
+{
+	size_t from = from_line_len(in, len), pos = from;
+	const char *eol = input_eol(in, len), *fault = NULL;
+	GByteArray *rest = strip_forged(in, len, from);
+
+	*verdict = *kind = NULL;
+	if (outlen < from + rest->len)
+		fault = "the output is shorter than the input";
+	else if (memcmp(in, out, from) != 0)
+		fault = "the mbox From line is not first";
+	else if (memcmp(rest->data, out + outlen - rest->len, rest->len) != 0)
+		fault = "the message after the added headers is not the input "
+		        "less its X-NDR-* fields";
+	if (fault == NULL && from > 0 && closing_eol(in, in + from) == 0 &&
+	    outlen - rest->len - pos >= strlen(eol) &&
+	    memcmp(out + pos, eol, strlen(eol)) == 0)
+		pos += strlen(eol);
+	if (fault == NULL)
+		fault = added_headers(out, pos, outlen - rest->len, eol,
+		                      verdict, kind);
+	g_byte_array_unref(rest);
+	return fault;
+}
+
+/* --- mutations --------------------------------------------------------- */
+
+/* Offsets of the starts of lines in b (0 included). */
+static GArray *
+line_starts(const GByteArray *b)
+{
+	GArray *a = g_array_new(FALSE, FALSE, sizeof(guint));
+	const guint8 *p = b->data, *end = b->data + b->len;
+	guint o = 0;
+
+	while (p < end) {
+		g_array_append_val(a, o);
+		p = line_end(p, end);
+		o = p - b->data;
+	}
+	if (a->len == 0)
+		g_array_append_val(a, o);
+	return a;
+}
+
+static guint
+random_line_start(GRand *r, const GByteArray *b)
+{
+	GArray *a = line_starts(b);
+	guint o = g_array_index(a, guint, g_rand_int_range(r, 0, a->len));
+
+	g_array_unref(a);
+	return o;
+}
+
+static void
+insert(GByteArray *b, guint at, const void *data, guint len)
+{
+	g_byte_array_set_size(b, b->len + len);
+	memmove(b->data + at + len, b->data + at, b->len - len - at);
+	memcpy(b->data + at, data, len);
+}
+
+static void
+mutate_truncate(GRand *r, GByteArray *b)
+{
+	g_byte_array_set_size(b, g_rand_int_range(r, 0, b->len + 1));
+}
+
+static void
+mutate_bitflip(GRand *r, GByteArray *b)
+{
+	int i, n = g_rand_int_range(r, 1, 17);
+
+	for (i = 0; i < n && b->len > 0; i++)
+		b->data[g_rand_int_range(r, 0, b->len)] ^=
+		    1u << g_rand_int_range(r, 0, 8);
+}
+
+/* Rewrite every line ending as LF, CRLF, CR, or a random mix of them. */
+static void
+mutate_eol(GRand *r, GByteArray *b)
+{
+	static const char *const eols[] = {"\n", "\r\n", "\r"};
+	GByteArray *out = g_byte_array_sized_new(b->len + b->len / 16);
+	const guint8 *p = b->data, *end = b->data + b->len;
+	int style = g_rand_int_range(r, 0, 4); /* 3: mixed */
+
+	while (p < end) {
+		const guint8 *next = line_end(p, end);
+		size_t el = closing_eol(p, next);
+		const char *eol;
+
+		g_byte_array_append(out, p, next - p - el);
+		if (el > 0) {
+			eol = eols[style < 3 ? style
+			                     : g_rand_int_range(r, 0, 10) / 4];
+			g_byte_array_append(out, (const guint8 *)eol,
+			                    strlen(eol));
+		}
+		p = next;
+	}
+	g_byte_array_set_size(b, 0);
+	g_byte_array_append(b, out->data, out->len);
+	g_byte_array_unref(out);
+}
+
+static void
+mutate_nul(GRand *r, GByteArray *b)
+{
+	int i, n = g_rand_int_range(r, 1, 9);
+
+	for (i = 0; i < n; i++) {
+		guint at = g_rand_int_range(r, 0, b->len + 1);
+
+		if (g_rand_boolean(r) && at < b->len)
+			b->data[at] = '\0';
+		else
+			insert(b, at, "", 1);
+	}
+}
+
+/* A 1 MB line: a header field, a continuation line or a body line. */
+static void
+mutate_long_line(GRand *r, GByteArray *b)
+{
+	static const char *const starts[] = {"X-Long: ", "\t", "", "Subject: "};
+	const char *s = starts[g_rand_int_range(r, 0, 4)];
+	size_t sl = strlen(s);
+	guint8 *line = g_malloc(LONG_LINE + 1);
+
+	memcpy(line, s, sl);
+	memset(line + sl, g_rand_boolean(r) ? 'a' : '<', LONG_LINE - sl);
+	line[LONG_LINE] = '\n';
+	insert(b, random_line_start(r, b), line, LONG_LINE + 1);
+	g_free(line);
+}
+
+/* The first MIME boundary declared in b, or NULL. */
+static char *
+find_boundary(const GByteArray *b)
+{
+	const char *key = "boundary=";
+	const guint8 *p = b->data, *end = b->data + b->len, *v, *e;
+
+	for (; (size_t)(end - p) > strlen(key); p++)
+		if (g_ascii_strncasecmp((const char *)p, key, strlen(key)) == 0)
+			break;
+	if ((size_t)(end - p) <= strlen(key))
+		return NULL;
+	v = p + strlen(key);
+	if (*v == '"')
+		v++;
+	for (e = v; e < end && *e != '"' && *e != ';' && *e != '\r' &&
+	            *e != '\n' && *e != ' ';
+	     e++)
+		;
+	return e > v ? g_strndup((const char *)v, e - v) : NULL;
+}
+
+/*
+ * Break one use of the first boundary: drop a delimiter line, change a
+ * byte of it, cut off its closing "--", or repeat it.
+ */
+static void
+mutate_boundary(GRand *r, GByteArray *b)
+{
+	char *bnd = find_boundary(b), *delim;
+	GPtrArray *hits = g_ptr_array_new();
+	guint8 *p, *hit;
+	size_t dl;
+
+	if (bnd == NULL) {
+		mutate_bitflip(r, b);
+		g_ptr_array_unref(hits);
+		return;
+	}
+	delim = g_strconcat("--", bnd, NULL);
+	dl = strlen(delim);
+	for (p = b->data; p + dl <= b->data + b->len; p++)
+		if (memcmp(p, delim, dl) == 0)
+			g_ptr_array_add(hits, p);
+	if (hits->len > 0) {
+		hit =
+		    g_ptr_array_index(hits, g_rand_int_range(r, 0, hits->len));
+		switch (g_rand_int_range(r, 0, 4)) {
+		case 0: /* gone */
+			g_byte_array_remove_range(b, hit - b->data, dl);
+			break;
+		case 1: /* one byte off */
+			hit[g_rand_int_range(r, 2, dl)] ^= 0x20;
+			break;
+		case 2: /* closing "--" cut, or the delimiter cut short */
+			g_byte_array_set_size(b, hit - b->data + dl - 1);
+			break;
+		default: /* twice */
+			insert(b, hit - b->data, (const guint8 *)delim, dl);
+			break;
+		}
+	}
+	g_ptr_array_unref(hits);
+	g_free(delim);
+	g_free(bnd);
+}
+
+/*
+ * Wrong charsets: a charset parameter replaced by one that lies or does
+ * not exist, or raw 8-bit bytes and a bogus encoded-word in a header.
+ */
+static void
+mutate_charset(GRand *r, GByteArray *b)
+{
+	static const char *const charsets[] = {
+	    "utf-16",    "utf-32",   "iso-2022-jp", "x-no-such-charset",
+	    "utf-7",     "\"\"",     "ucs-4",       "gb18030",
+	    "ebcdic-us", "shift_jis"};
+	static const guint8 raw[] = "Subject: \x8e\xa1\xff\xfe =?x-bogus?B?"
+	                            "////?= =?utf-8?Q?=FF=C3?=\n";
+	const char *key = "charset=";
+	guint8 *p;
+
+	for (p = b->data; p + strlen(key) < b->data + b->len; p++) {
+		const char *cs;
+
+		if (g_ascii_strncasecmp((const char *)p, key, strlen(key)) != 0)
+			continue;
+		cs = charsets[g_rand_int_range(r, 0, G_N_ELEMENTS(charsets))];
+		insert(b, p - b->data + strlen(key), (const guint8 *)cs,
+		       strlen(cs));
+		insert(b, p - b->data + strlen(key), (const guint8 *)"\"", 1);
+		p += strlen(key);
+	}
+	insert(b, 0, raw, sizeof(raw) - 1);
+}
+
+/* Forged X-NDR-* fields anywhere in the header block, in any case. */
+static void
+mutate_forge(GRand *r, GByteArray *b)
+{
+	static const char *const forged[] = {
+	    "X-NDR-Verdict: backscatter\n", "x-ndr-kind: dsn\n",
+	    "X-NDR-Evidence: forged\n\tand folded\n", "X-NDR-Verdict:genuine\n",
+	    "X-Ndr-Something: else\n"};
+	int i, n = g_rand_int_range(r, 1, 4);
+
+	for (i = 0; i < n; i++) {
+		const char *f =
+		    forged[g_rand_int_range(r, 0, G_N_ELEMENTS(forged))];
+		GArray *a = line_starts(b);
+		guint at = g_array_index(
+		    a, guint, g_rand_int_range(r, 0, MIN(a->len, 12)));
+
+		g_array_unref(a);
+		if (at == 0 && b->len >= 5 && memcmp(b->data, "From ", 5) == 0)
+			continue; /* before a From line it would be body */
+		insert(b, at, (const guint8 *)f, strlen(f));
+	}
+}
+
+typedef void (*mutator)(GRand *, GByteArray *);
+
+static const struct {
+	const char *name;
+	mutator fn;
+} mutators[] = {
+    {"truncate", mutate_truncate},
+    {"bitflip", mutate_bitflip},
+    {"eol", mutate_eol},
+    {"nul", mutate_nul},
+    {"longline", mutate_long_line},
+    {"boundary", mutate_boundary},
+    {"charset", mutate_charset},
+    {"forge", mutate_forge},
+};
+
+/* Variant k of file number i: one to three mutations, named in *desc. */
+static GByteArray *
+make_variant(const GBytes *orig, guint i, guint k, GString *desc)
+{
+	GRand *r = g_rand_new_with_seed(0x6e6472u + i * 1000u + k);
+	GByteArray *b = g_byte_array_new();
+	gsize len;
+	const guint8 *data = g_bytes_get_data((GBytes *)orig, &len);
+	int m, n = g_rand_int_range(r, 1, 4);
+
+	g_byte_array_append(b, data, len);
+	g_string_printf(desc, "variant %u (seed %u):", k,
+	                0x6e6472u + i * 1000u + k);
+	for (m = 0; m < n; m++) {
+		guint which = g_rand_int_range(r, 0, G_N_ELEMENTS(mutators));
+
+		/* long lines are costly: at most one variant in four has one */
+		if (which == 4 && k % 4 != 0)
+			which = 0;
+		mutators[which].fn(r, b);
+		g_string_append_printf(desc, " %s", mutators[which].name);
+	}
+	g_rand_free(r);
+	return b;
+}
+
+/* --- running a case ---------------------------------------------------- */
+
+/* Keep a failing input where a developer can find it; return its path. */
+static char *
+keep_failure(const guint8 *data, size_t len)
+{
+	char *dir =
+	    g_build_filename(g_get_tmp_dir(), "ndrcheck-property", NULL);
+	char *sum = g_compute_checksum_for_data(G_CHECKSUM_SHA1, data, len);
+	char *path = g_build_filename(dir, sum, NULL);
+
+	g_mkdir_with_parents(dir, 0700);
+	g_file_set_contents(path, (const char *)data, len, NULL);
+	g_free(dir);
+	g_free(sum);
+	return path;
+}
+
+static void
+case_failed(const char *what, const char *name, const char *desc,
+            const guint8 *data, size_t len)
+{
+	char *kept = keep_failure(data, len);
+
+	g_test_message("%s: %s: %s (input kept in %s)", name, desc, what, kept);
+	g_test_fail();
+	g_free(kept);
+}
+
+/* Passthrough through the library into a memory file; the output bytes. */
+static GBytes *
+write_to_memory(const ndrcheck_message *m, const ndrcheck_result *r)
+{
+	int fd = memfd_create("ndrcheck-property", MFD_CLOEXEC);
+	struct stat st;
+	guint8 *buf;
+
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(ndrcheck_message_write(m, r, fd), ==, NDRCHECK_OK);
+	g_assert_cmpint(fstat(fd, &st), ==, 0);
+	buf = g_malloc(st.st_size + 1);
+	g_assert_cmpint(pread(fd, buf, st.st_size, 0), ==, st.st_size);
+	close(fd);
+	return g_bytes_new_take(buf, st.st_size);
+}
+
+/* The library's verdict on one input, with its passthrough checked. */
+static ndrcheck_verdict
+check_library(const char *name, const char *desc, const guint8 *data,
+              size_t len)
+{
+	ndrcheck_message *m;
+	ndrcheck_result *r;
+	ndrcheck_verdict v;
+	GBytes *out;
+	gsize outlen;
+	const guint8 *o;
+	char *verdict, *kind;
+	const char *fault;
+
+	g_assert_cmpint(ndrcheck_message_from_buffer(&m, data, len), ==, 0);
+	g_assert_cmpint(ndrcheck_classify(t.h, m, &r), ==, NDRCHECK_OK);
+	v = ndrcheck_result_verdict(r);
+	g_assert_cmpuint(v, <=, NDRCHECK_UNKNOWN);
+	out = write_to_memory(m, r);
+	o = g_bytes_get_data(out, &outlen);
+	fault = passthrough_fault(data, len, o, outlen, &verdict, &kind);
+	if (fault == NULL &&
+	    (g_strcmp0(verdict, ndrcheck_verdict_name(v)) != 0 ||
+	     g_strcmp0(kind, ndrcheck_kind_name(ndrcheck_result_kind(r))) != 0))
+		fault = "X-NDR-Verdict or X-NDR-Kind is not the result's";
+	if (fault != NULL)
+		case_failed(fault, name, desc, data, len);
+	g_free(verdict);
+	g_free(kind);
+	g_bytes_unref(out);
+	ndrcheck_result_free(r);
+	ndrcheck_message_free(m);
+	t.cases++;
+	return v;
+}
+
+/* Restore SIGPIPE for the child: this test ignores it, ndrcheck must not. */
+static void
+child_setup(gpointer unused)
+{
+	signal(SIGPIPE, SIG_DFL);
+}
+
+/* A launcher for bin/ndrcheck in the test's private environment. */
+static GSubprocessLauncher *
+launcher(GSubprocessFlags flags)
+{
+	GSubprocessLauncher *l = g_subprocess_launcher_new(flags);
+	const char *const env[] = {"HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME"};
+	guint i;
+
+	g_subprocess_launcher_set_environ(l, (char *[]){NULL});
+	for (i = 0; i < G_N_ELEMENTS(env); i++)
+		g_subprocess_launcher_setenv(l, env[i], t.dir, TRUE);
+	g_subprocess_launcher_set_child_setup(l, child_setup, NULL, NULL);
+	return l;
+}
+
+struct run {
+	int status;        /* exit status, or -signal */
+	GBytes *out;       /* stdout, when captured */
+	GBytes *err;       /* stderr */
+	gboolean read_all; /* stdin was read to its end */
+};
+
+static void
+run_clear(struct run *res)
+{
+	g_clear_pointer(&res->out, g_bytes_unref);
+	g_clear_pointer(&res->err, g_bytes_unref);
+}
+
+/*
+ * Run bin/ndrcheck with options opt (NULL-terminated) and the sent log
+ * db, feeding input on a pipe; l says where stdout goes.
+ */
+static void
+run_ndrcheck(GSubprocessLauncher *l, const char *db, const char *const *opt,
+             GBytes *input, struct run *res)
+{
+	GPtrArray *argv = g_ptr_array_new();
+	GSubprocess *p;
+	GError *err = NULL;
+	char *dbopt = g_strconcat("--db=", db, NULL);
+	char *rulesopt = g_strconcat("--rules=", t.rules, NULL);
+
+	g_ptr_array_add(argv, (char *)t.bin);
+	g_ptr_array_add(argv, dbopt);
+	g_ptr_array_add(argv, rulesopt);
+	for (; *opt != NULL; opt++)
+		g_ptr_array_add(argv, (char *)*opt);
+	g_ptr_array_add(argv, NULL);
+	p = g_subprocess_launcher_spawnv(l, (const char *const *)argv->pdata,
+	                                 &err);
+	g_assert_no_error(err);
+	res->out = res->err = NULL;
+	res->read_all = g_subprocess_communicate(p, input, NULL, &res->out,
+	                                         &res->err, &err);
+	if (!res->read_all) { /* ndrcheck left input unread: still reap it */
+		g_test_message("communicate: %s", err->message);
+		g_clear_error(&err);
+		g_subprocess_wait(p, NULL, NULL);
+	}
+	res->status = g_subprocess_get_if_signaled(p)
+	                  ? -g_subprocess_get_term_sig(p)
+	                  : g_subprocess_get_exit_status(p);
+	g_object_unref(p);
+	g_ptr_array_unref(argv);
+	g_free(dbopt);
+	g_free(rulesopt);
+}
+
+/* The faults every run of the command is checked for. */
+static const char *
+run_fault(const struct run *res)
+{
+	gsize len;
+	const char *e =
+	    res->err != NULL ? g_bytes_get_data(res->err, &len) : NULL;
+
+	if (res->status < 0)
+		return "killed by a signal";
+	if (!res->read_all)
+		return "exited without reading all of its input";
+	if (e != NULL && len > 0 &&
+	    (memchr(e, '\n', len) != e + len - 1 || len > 400))
+		return "more than one short line on stderr";
+	return NULL;
+}
+
+/* bin/ndrcheck on one input: same verdict as the library, same output. */
+static void
+check_cli(const char *name, const char *desc, GBytes *input,
+          ndrcheck_verdict expected)
+{
+	GSubprocessLauncher *l = launcher(G_SUBPROCESS_FLAGS_STDIN_PIPE |
+	                                  G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+	                                  G_SUBPROCESS_FLAGS_STDERR_PIPE);
+	const char *const pass[] = {"-p", NULL}, *const plain[] = {NULL};
+	struct run res;
+	const char *fault;
+	char *verdict, *kind;
+	gsize inlen, outlen;
+	const guint8 *in = g_bytes_get_data(input, &inlen), *out;
+
+	run_ndrcheck(l, t.db, plain, input, &res);
+	fault = run_fault(&res);
+	if (fault == NULL && res.status != (int)expected)
+		fault =
+		    "the command's exit status is not the library's verdict";
+	run_clear(&res);
+	if (fault == NULL) {
+		run_ndrcheck(l, t.db, pass, input, &res);
+		fault = run_fault(&res);
+		if (fault == NULL && res.status != 0)
+			fault = "passthrough did not exit 0";
+		out = g_bytes_get_data(res.out, &outlen);
+		if (fault == NULL)
+			fault = passthrough_fault(in, inlen, out, outlen,
+			                          &verdict, &kind);
+		if (fault == NULL &&
+		    g_strcmp0(verdict, ndrcheck_verdict_name(expected)) != 0)
+			fault = "passthrough's X-NDR-Verdict is not the "
+			        "library's";
+		if (fault == NULL) {
+			g_free(verdict);
+			g_free(kind);
+		}
+		run_clear(&res);
+	}
+	if (fault != NULL)
+		case_failed(fault, name, desc, in, inlen);
+	t.cli_cases++;
+	g_object_unref(l);
+}
+
+/* --- set-up ------------------------------------------------------------ */
+
+static void
+collect_files(const char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+
+	g_assert_nonnull(d);
+	while ((name = g_dir_read_name(d)) != NULL) {
+		char *path = g_build_filename(dir, name, NULL);
+
+		if (g_file_test(path, G_FILE_TEST_IS_DIR))
+			collect_files(path);
+		else if (strcmp(name, "LICENSE") != 0 &&
+		         strcmp(name, "README") != 0 &&
+		         !g_str_has_suffix(name, ".md"))
+			g_ptr_array_add(t.files, g_steal_pointer(&path));
+		g_free(path);
+	}
+	g_dir_close(d);
+}
+
+/* A sent log that knows the originals of some testdata bounces. */
+static void
+setup_sentlog(void)
+{
+	static const char sent[] = "From: Jan <jan@example.org>\n"
+	                           "To: x@example.net\n"
+	                           "Subject: property\n"
+	                           "Date: Thu, 20 Nov 2026 10:00:00 +0000\n"
+	                           "Message-ID: <property.1@example.org>\n"
+	                           "\n"
+	                           "hello\n";
+	ndrcheck_options opts = {0};
+	ndrcheck_message *m;
+
+	opts.db_path = t.db;
+	opts.rules_dir = t.rules;
+	opts.no_sync = 1;
+	g_assert_cmpint(ndrcheck_open(&t.h, &opts), ==, NDRCHECK_OK);
+	g_assert_cmpint(
+	    ndrcheck_message_from_buffer(&m, sent, sizeof(sent) - 1), ==, 0);
+	g_assert_cmpint(ndrcheck_record(t.h, m), ==, NDRCHECK_OK);
+	ndrcheck_message_free(m);
+}
+
+static void
+setup(void)
+{
+	GError *err = NULL;
+
+	t.dir = g_dir_make_tmp("test-property-XXXXXX", &err);
+	g_assert_no_error(err);
+	g_setenv("HOME", t.dir, TRUE);
+	g_setenv("XDG_CONFIG_HOME", t.dir, TRUE);
+	g_setenv("XDG_DATA_HOME", t.dir, TRUE);
+	g_unsetenv("NDRCHECK_DB");
+	t.db = g_build_filename(t.dir, "sent.db", NULL);
+	t.rules = g_build_filename(NDR_SRCDIR, "rules", NULL);
+	t.bin = g_getenv("NDRCHECK");
+	if (t.bin == NULL)
+		t.bin = NDR_SRCDIR "/bin/ndrcheck";
+	t.files = g_ptr_array_new_with_free_func(g_free);
+	collect_files(NDR_SRCDIR "/testdata");
+	g_ptr_array_sort(t.files, (GCompareFunc)g_strcmp0);
+	setup_sentlog();
+	signal(SIGPIPE, SIG_IGN); /* a child that stops reading is a result */
+}
+
+static void
+remove_tree(const char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+
+	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+		char *path = g_build_filename(dir, name, NULL);
+
+		if (g_file_test(path, G_FILE_TEST_IS_DIR) &&
+		    !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
+			remove_tree(path);
+		else
+			g_unlink(path);
+		g_free(path);
+	}
+	if (d != NULL)
+		g_dir_close(d);
+	g_rmdir(dir);
+}
+
+/* --- the tests --------------------------------------------------------- */
+
+static GBytes *
+read_file(const char *path)
+{
+	GError *err = NULL;
+	char *data;
+	gsize len;
+
+	g_file_get_contents(path, &data, &len, &err);
+	g_assert_no_error(err);
+	return g_bytes_new_take(data, len);
+}
+
+/* Every testdata file and its variants, through library and command. */
+static void
+test_mutations(void)
+{
+	guint variants =
+	    g_getenv("VALGRIND") != NULL ? VALGRIND_VARIANTS : VARIANTS;
+	gboolean cli = g_file_test(t.bin, G_FILE_TEST_IS_EXECUTABLE) &&
+	               g_getenv("VALGRIND") == NULL;
+	GString *desc = g_string_new(NULL);
+	guint i, k;
+
+	g_assert_cmpuint(t.files->len, >, 0);
+	for (i = 0; i < t.files->len; i++) {
+		const char *name = g_ptr_array_index(t.files, i);
+		GBytes *orig = read_file(name);
+
+		for (k = 0; k <= variants; k++) {
+			GByteArray *b;
+			GBytes *input;
+			ndrcheck_verdict v;
+
+			if (k == 0) {
+				g_string_assign(desc, "as it is");
+				b = g_byte_array_new();
+				g_byte_array_append(
+				    b, g_bytes_get_data(orig, NULL),
+				    g_bytes_get_size(orig));
+			} else {
+				b = make_variant(orig, i, k, desc);
+			}
+			input = g_byte_array_free_to_bytes(b);
+			v = check_library(name, desc->str,
+			                  g_bytes_get_data(input, NULL),
+			                  g_bytes_get_size(input));
+			if (cli && (t.cases % CLI_EVERY == 0 || k == 0))
+				check_cli(name, desc->str, input, v);
+			g_bytes_unref(input);
+		}
+		g_bytes_unref(orig);
+	}
+	g_test_message("%u cases through the library, %u through %s", t.cases,
+	               t.cli_cases, t.bin);
+	g_string_free(desc, TRUE);
+}
+
+int
+main(int argc, char **argv)
+{
+	int rc;
+
+	g_test_init(&argc, &argv, NULL);
+	setup();
+	g_test_add_func("/property/mutations", test_mutations);
+	rc = g_test_run();
+	ndrcheck_close(t.h);
+	remove_tree(t.dir);
+	g_free(t.dir);
+	g_free(t.db);
+	g_free(t.rules);
+	g_ptr_array_unref(t.files);
+	return rc;
+}

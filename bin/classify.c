@@ -135,7 +135,7 @@ passthrough(const ndrcheck_message *m, const ndrcheck_result *r,
 		return NDRCHECK_ETEMP;
 	}
 	if (why != NULL)
-		common_error("%s; message passed on unchanged", why);
+		common_error("%s; message passed on unclassified", why);
 	return NDRCHECK_OK;
 }
 

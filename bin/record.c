@@ -75,7 +75,7 @@ record_one(ndrcheck *h, const char *path, gboolean copy, failures *f)
 	if (h != NULL && (rc = ndrcheck_record(h, m)) != NDRCHECK_OK)
 		failed(f, copy ? NDRCHECK_OK : rc, name, ndrcheck_error(h));
 	if (copy &&
-	    ndrcheck_message_write(m, NULL, STDOUT_FILENO) != NDRCHECK_OK) {
+	    ndrcheck_message_copy(m, STDOUT_FILENO) != NDRCHECK_OK) {
 		/* Lost output outweighs a failure to record: say this. */
 		g_clear_pointer(&f->first, g_free);
 		failed(f, NDRCHECK_ETEMP, "cannot write the message to stdout",

@@ -105,11 +105,15 @@ int ndrcheck_classify_file(ndrcheck *h, const char *path,
 /*
  * Passthrough: write the message to fd with X-NDR-Verdict, X-NDR-Kind
  * and X-NDR-Evidence added and any X-NDR-* of the input removed (SPEC
- * section 4).  r NULL writes the input unchanged.  Returns NDRCHECK_OK
- * only once every byte is written, NDRCHECK_ETEMP otherwise.
+ * section 4).  r NULL, for a message that could not be classified,
+ * adds nothing but still removes forged X-NDR-* fields: recipes trust
+ * X-NDR-Verdict whenever the filter exits 0.  Returns NDRCHECK_OK only
+ * once every byte is written, NDRCHECK_ETEMP otherwise.
  */
 int ndrcheck_message_write(const ndrcheck_message *m,
     const ndrcheck_result *r, int fd);
+/* Write the message to fd exactly as it was read. */
+int ndrcheck_message_copy(const ndrcheck_message *m, int fd);
 
 ndrcheck_verdict ndrcheck_result_verdict(const ndrcheck_result *r);
 ndrcheck_kind ndrcheck_result_kind(const ndrcheck_result *r);

@@ -15,6 +15,7 @@
  * error; 75 when the sent log or the output failed.  The verdicts are in
  * the output, not in the status.
  */
+#include <errno.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@ typedef struct printer {
 	guint64 verdicts[N_VERDICTS];
 	guint64 kinds[N_KINDS];
 	gint64 start, last; /* monotonic time, microseconds */
+	int write_errno;    /* why stdout failed, or 0 */
 } printer;
 
 static double
@@ -139,7 +141,9 @@ print_entry(const ndr_scan_entry *e, void *arg)
 			print_text(e);
 	}
 	progress(pr);
-	return !ferror(stdout);
+	if (ferror(stdout) && pr->write_errno == 0)
+		pr->write_errno = errno;
+	return pr->write_errno == 0;
 }
 
 /* "name count, ..." for the non-zero counts. */
@@ -308,8 +312,12 @@ cmd_scan(int argc, char **argv)
 	pr.progress = !a.quiet && isatty(STDERR_FILENO);
 	pr.start = g_get_monotonic_time();
 	rc = ndr_scan_run(&p, argv + 1, &err);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		warn(&pr, "cannot write the output; is the disk full?");
+	if ((fflush(stdout) != 0 || ferror(stdout)) && pr.write_errno == 0)
+		pr.write_errno = errno;
+	if (pr.write_errno != 0) {
+		progress_clear(&pr);
+		fprintf(stderr, "ndrcheck: scan: cannot write the output: %s\n",
+		        g_strerror(pr.write_errno));
 		rc = NDRCHECK_ETEMP;
 	} else if (rc != NDRCHECK_OK) {
 		warn(&pr, err->message);

@@ -186,6 +186,8 @@ ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, ndr_findings *f)
 	if (top != NULL)
 		body_text(top, body, 0);
 	prose = matches(rules, "ndr-text", body);
+	if (f->kind == NDRCHECK_KIND_NONE)
+		failed_recipients(msg, f);
 	found = f->recipients->len > 0;
 	if (means(rules, "challenge", "challenge-text", hdr, body, f))
 		f->kind = NDRCHECK_KIND_CHALLENGE;
@@ -205,8 +207,6 @@ ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, ndr_findings *f)
 		f->kind = NDRCHECK_KIND_NDR;
 	else if (matches(rules, "auto-reply", hdr))
 		f->kind = NDRCHECK_KIND_AUTO_REPLY;
-	if (f->kind == NDRCHECK_KIND_NDR)
-		failed_recipients(msg, f);
 	g_string_free(hdr, TRUE);
 	g_string_free(body, TRUE);
 }

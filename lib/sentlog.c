@@ -57,6 +57,7 @@ enum {
 	ST_INSERT_RCPT,
 	ST_FIRST_RCPT,
 	ST_FIND_RCPT,
+	ST_FIND_RCPT_NO_ID,
 	ST_EARLIEST,
 	ST_STATE_GET,
 	ST_STATE_PUT,
@@ -79,6 +80,10 @@ static const char *const sql[ST_COUNT] = {
                       "WHERE message = ?1",
     [ST_FIND_RCPT] = "SELECT max(date) FROM recipients WHERE address = ?1 "
                      "AND date BETWEEN ?2 AND ?3",
+    [ST_FIND_RCPT_NO_ID] =
+        "SELECT max(r.date) FROM recipients r JOIN messages m "
+        "ON m.id = r.message WHERE r.address = ?1 AND r.date BETWEEN ?2 "
+        "AND ?3 AND m.message_id LIKE '%ndrcheck.invalid'",
     [ST_EARLIEST] = "SELECT min(date) FROM messages",
     [ST_STATE_GET] = "SELECT size, mtime_ns, inode, offset, mark FROM "
                      "import_state WHERE source = ?1",
@@ -689,7 +694,8 @@ aggregate(ndr_sentlog *log, sqlite3_stmt *s, gint64 *value, GError **err)
 
 gboolean
 ndr_sentlog_find_recipient(ndr_sentlog *log, const char *address, gint64 from,
-                           gint64 to, gint64 *when, GError **err)
+                           gint64 to, gboolean without_id, gint64 *when,
+                           GError **err)
 {
 	sqlite3_stmt *s;
 	char *addr;
@@ -698,7 +704,7 @@ ndr_sentlog_find_recipient(ndr_sentlog *log, const char *address, gint64 from,
 	*when = 0;
 	if (log == NULL || log->db == NULL)
 		return TRUE;
-	s = stmt(log, ST_FIND_RCPT, err);
+	s = stmt(log, without_id ? ST_FIND_RCPT_NO_ID : ST_FIND_RCPT, err);
 	if (s == NULL)
 		return FALSE;
 	addr = lower_address(address);

@@ -85,10 +85,12 @@ gboolean ndr_sentlog_find_id(ndr_sentlog *log, const char *message_id,
 
 /*
  * The latest time from <= t <= to at which address was mailed (compared
- * without case), or 0 for none.
+ * without case), or 0 for none.  without_id counts only messages
+ * recorded without their Message-ID (made-up ".invalid" ones).
  */
 gboolean ndr_sentlog_find_recipient(ndr_sentlog *log, const char *address,
-                                    gint64 from, gint64 to, gint64 *when,
+                                    gint64 from, gint64 to,
+                                    gboolean without_id, gint64 *when,
                                     GError **err);
 
 /* The date of the earliest record: what the log covers; 0 when empty. */

@@ -173,6 +173,52 @@ predates(decision *d)
 	return before;
 }
 
+/* The window of rule 3: from window_days before the report to just after. */
+static void
+window(const decision *d, gint64 *from, gint64 *to)
+{
+	gint64 ref = d->f->date_unix != 0 ? d->f->date_unix
+	                                  : g_get_real_time() / G_USEC_PER_SEC;
+
+	*from = ref - (gint64)d->cfg->window_days * DAY;
+	*to = ref + CLOCK_SKEW;
+}
+
+/*
+ * Rule 2 holds only if we know the Message-IDs of what we sent.  Mail
+ * submitted without one gets it from the MTA, so the copy in the Sent
+ * folder (and the sent log) lacks the id the bounce quotes: when a
+ * failed recipient was mailed in such a message within the window, the
+ * missing id proves nothing and the recipient decides (genuine).
+ */
+static gboolean
+mailed_without_id(decision *d, GPtrArray *ids, gboolean *found, GError **err)
+{
+	GPtrArray *to = recipients(d->f);
+	gint64 from, until, when = 0;
+	gboolean ok = TRUE;
+	char *date, *list;
+	guint i;
+
+	window(d, &from, &until);
+	for (i = 0; ok && when == 0 && i < to->len; i++)
+		ok = ndr_sentlog_find_recipient(d->log, to->pdata[i], from,
+		                                until, TRUE, &when, err);
+	if (ok && when != 0) {
+		date = day(when);
+		list = listing(ids, "<", ">");
+		say(d, NDRCHECK_GENUINE,
+		    "%s was mailed by us on %s in a message recorded without "
+		    "its Message-ID, so %s may well be ours",
+		    (const char *)to->pdata[i - 1], date, list);
+		g_free(list);
+		g_free(date);
+	}
+	*found = when != 0;
+	g_ptr_array_unref(to);
+	return ok;
+}
+
 /* Rules 1 and 2: FALSE with *decided FALSE when there is no id. */
 static gboolean
 by_message_id(decision *d, gboolean *decided, GError **err)
@@ -192,7 +238,8 @@ by_message_id(decision *d, gboolean *decided, GError **err)
 			g_free(info.first_to);
 		}
 	}
-	if (ok && *decided && !found && !predates(d)) {
+	if (ok && *decided && !found && !predates(d) &&
+	    (ok = mailed_without_id(d, ids, &found, err)) && !found) {
 		list = listing(ids, "<", ">");
 		if (ids->len == 1)
 			say(d, NDRCHECK_BACKSCATTER,
@@ -233,16 +280,15 @@ static gboolean
 by_recipient(decision *d, GError **err)
 {
 	GPtrArray *to = recipients(d->f);
-	gint64 ref = d->f->date_unix != 0 ? d->f->date_unix
-	                                  : g_get_real_time() / G_USEC_PER_SEC;
-	gint64 from = ref - (gint64)d->cfg->window_days * DAY, when = 0;
+	gint64 from, until, when = 0;
 	gboolean ok = TRUE;
 	char *date;
 	guint i;
 
+	window(d, &from, &until);
 	for (i = 0; ok && when == 0 && i < to->len; i++) {
 		ok = ndr_sentlog_find_recipient(d->log, to->pdata[i], from,
-		                                ref + CLOCK_SKEW, &when, err);
+		                                until, FALSE, &when, err);
 		if (ok && when != 0) {
 			date = day(when);
 			say(d, NDRCHECK_GENUINE,

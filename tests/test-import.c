@@ -109,7 +109,7 @@ mailed(fixture *fx, const char *address)
 	gint64 when;
 
 	g_assert_true(ndr_sentlog_find_recipient(fx->log, address, 0,
-	                                         G_MAXINT64, &when, &err));
+	                                         G_MAXINT64, FALSE, &when, &err));
 	return when != 0;
 }
 

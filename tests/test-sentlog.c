@@ -162,10 +162,10 @@ test_record_real(void)
 	g_free(info.first_to);
 	g_assert_true(ndr_sentlog_find_recipient(log, "KijiTora@example.NET",
 	                                         1404225959 - 10, 1404225959,
-	                                         &when, &err));
+	                                         FALSE, &when, &err));
 	g_assert_cmpint(when, ==, 1404225959);
 	g_assert_true(ndr_sentlog_find_recipient(log, "kijitora@example.net", 0,
-	                                         1404225958, &when, &err));
+	                                         1404225958, FALSE, &when, &err));
 	g_assert_cmpint(when, ==, 0);
 	g_assert_true(ndr_sentlog_earliest(log, &when, &err));
 	g_assert_cmpint(when, ==, 1404225959);
@@ -208,7 +208,11 @@ test_record_fields(void)
 	g_assert_true(ndr_sentlog_record(log, msg, &added, &err));
 	g_assert_false(added);
 	g_assert_true(ndr_sentlog_find_recipient(log, "d@example.net", 0,
-	                                         G_MAXINT64, &when, &err));
+	                                         G_MAXINT64, FALSE, &when, &err));
+	g_assert_cmpint(when, ==, 1795168800);
+	/* It was recorded without its Message-ID, and is found as such. */
+	g_assert_true(ndr_sentlog_find_recipient(log, "d@example.net", 0,
+	                                         G_MAXINT64, TRUE, &when, &err));
 	g_assert_cmpint(when, ==, 1795168800);
 	ndr_sentlog_close(log);
 	g_assert_cmpint(query(path, "SELECT count(*) FROM recipients"), ==, 8);

@@ -143,6 +143,28 @@ test_rule2_backscatter(void)
 	teardown(&fx);
 }
 
+/*
+ * Rule 2 needs the ids of what we sent: a failed recipient mailed in a
+ * message recorded without its Message-ID (the MTA added one) makes the
+ * unknown id no proof of forgery, and the recipient decides.
+ */
+static void
+test_rule2_sent_without_id(void)
+{
+	fixture fx;
+	ndr_findings *f = pf03(PF03_ID);
+
+	setup(&fx, PF03_ORIG_DATE - 400 * DAY);
+	add_sent(&fx, "0123abcd@ndrcheck.invalid", PF03_ORIG_DATE, PF03_TO);
+	g_assert_cmpint(decide(&fx, fx.log, f), ==, NDRCHECK_GENUINE);
+	g_assert_cmpstr(FIRST(&fx), ==,
+	                PF03_TO " was mailed by us on 2014-07-01 in a message "
+	                        "recorded without its Message-ID, so <" PF03_ID
+	                        "> may well be ours");
+	ndr_findings_free(f);
+	teardown(&fx);
+}
+
 /* Rule 2: but the original is older than the log's earliest record. */
 static void
 test_rule2_predates(void)
@@ -363,6 +385,8 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/verdict/rule1-in-log", test_rule1);
 	g_test_add_func("/verdict/rule2-not-in-log", test_rule2_backscatter);
+	g_test_add_func("/verdict/rule2-sent-without-id",
+	                test_rule2_sent_without_id);
 	g_test_add_func("/verdict/rule2-predates", test_rule2_predates);
 	g_test_add_func("/verdict/rule3-recipient-mailed", test_rule3_genuine);
 	g_test_add_func("/verdict/rule3-none-mailed", test_rule3_backscatter);

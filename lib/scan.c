@@ -266,11 +266,18 @@ open_handles(scan *s, GError **err)
 	ndrcheck_options o = s->p->open;
 	ndrcheck *h;
 	unsigned i;
+	int rc;
 
 	if (!o.read_only && !o.no_sync) {
 		if (!open_one(&o, &h, err))
 			return FALSE;
+		rc = ndrcheck_sync(h);
+		if (rc != NDRCHECK_OK)
+			g_set_error_literal(err, NDR_ERROR, rc,
+			                    ndrcheck_error(h));
 		ndrcheck_close(h);
+		if (rc != NDRCHECK_OK)
+			return FALSE;
 	}
 	o.read_only = o.no_sync = 1;
 	s->handles = g_async_queue_new_full((GDestroyNotify)ndrcheck_close);

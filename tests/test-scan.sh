@@ -131,6 +131,25 @@ scan - < "$tmp/list" | cut -f3 > "$tmp/list.got"
 same "$tmp/tree.want" "$tmp/list.got" \
     "- reads paths from stdin (files, and folders walked)"
 
+# The config's sent folders are synced once before the read-only workers
+# start: the bounce of a message found there is genuine.
+mkdir -p "$tmp/Sent/cur" "$tmp/Sent/new" "$tmp/Sent/tmp"
+cat > "$tmp/Sent/cur/1.sent.host:2,S" <<'EOF'
+From: Jan <jan@example.org>
+To: neko@example.co.jp
+Subject: sent
+Date: Mon, 1 Jan 2001 10:00:00 +0000
+Message-ID: <Qdmail.0.0.0e_8ed60e1eb3e559f02254e3437c3110b1@example.net>
+
+Hello.
+EOF
+printf '[ndrcheck]\ndb = %s\nsent = %s\n' "$tmp/synced.db" "$tmp/Sent" \
+    > "$tmp/config"
+line=$("$nd" scan -q -j 2 --config "$tmp/config" \
+    "$soe/bsd/lhost-amavis-01.eml" "$soe/bsd/lhost-postfix-01.eml")
+[ "$(echo "$line" | cut -f1 | tr '\n' ' ')" = "genuine backscatter " ]
+ok $? "the config's sent folders are synced before the scan" "$line"
+
 # The same order whatever the number of threads.
 big=$soe
 [ -d "$corpus" ] && big=$corpus

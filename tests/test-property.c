@@ -54,6 +54,7 @@ static struct {
 	ndrcheck *h;
 	GPtrArray *files; /* of char *, every file of testdata/ */
 	guint cases, cli_cases;
+	guint verdicts[NDRCHECK_UNKNOWN + 1]; /* cases per verdict */
 } t;
 
 /* --- the property ------------------------------------------------------ */
@@ -556,6 +557,7 @@ check_library(const char *name, const char *desc, const guint8 *data,
 	g_assert_cmpint(ndrcheck_classify(t.h, m, &r), ==, NDRCHECK_OK);
 	v = ndrcheck_result_verdict(r);
 	g_assert_cmpuint(v, <=, NDRCHECK_UNKNOWN);
+	t.verdicts[v]++;
 	out = write_to_memory(m, r);
 	o = g_bytes_get_data(out, &outlen);
 	fault = passthrough_fault(data, len, o, outlen, &verdict, &kind);
@@ -737,28 +739,61 @@ collect_files(const char *dir)
 	g_dir_close(d);
 }
 
-/* A sent log that knows the originals of some testdata bounces. */
 static void
-setup_sentlog(void)
+open_handle(void)
 {
-	static const char sent[] = "From: Jan <jan@example.org>\n"
-	                           "To: x@example.net\n"
-	                           "Subject: property\n"
-	                           "Date: Thu, 20 Nov 2026 10:00:00 +0000\n"
-	                           "Message-ID: <property.1@example.org>\n"
-	                           "\n"
-	                           "hello\n";
 	ndrcheck_options opts = {0};
-	ndrcheck_message *m;
 
 	opts.db_path = t.db;
 	opts.rules_dir = t.rules;
 	opts.no_sync = 1;
 	g_assert_cmpint(ndrcheck_open(&t.h, &opts), ==, NDRCHECK_OK);
-	g_assert_cmpint(
-	    ndrcheck_message_from_buffer(&m, sent, sizeof(sent) - 1), ==, 0);
+}
+
+static void
+record(const char *data, size_t len)
+{
+	ndrcheck_message *m;
+
+	g_assert_cmpint(ndrcheck_message_from_buffer(&m, data, len), ==, 0);
 	g_assert_cmpint(ndrcheck_record(t.h, m), ==, NDRCHECK_OK);
 	ndrcheck_message_free(m);
+}
+
+/*
+ * A sent log going back to 1990 that holds the originals of the bounces
+ * in testdata/delivery/: so that variants come out genuine, backscatter
+ * (an original not in the log), unknown and not-bounce.
+ */
+static void
+setup_sentlog(void)
+{
+	static const char old[] = "From: Jan <jan@example.org>\n"
+	                          "To: x@example.net\n"
+	                          "Subject: property\n"
+	                          "Date: Mon, 1 Jan 1990 10:00:00 +0000\n"
+	                          "Message-ID: <property.1@example.org>\n"
+	                          "\n"
+	                          "hello\n";
+	const char *dir = NDR_SRCDIR "/testdata/delivery";
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+
+	open_handle();
+	record(old, sizeof(old) - 1);
+	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+		char *path = g_build_filename(dir, name, NULL), *data;
+		gsize len;
+
+		if (g_str_has_suffix(name, ".sent.eml") &&
+		    g_file_get_contents(path, &data, &len, NULL)) {
+			record(data, len);
+			g_free(data);
+		}
+		g_free(path);
+	}
+	if (d != NULL)
+		g_dir_close(d);
 }
 
 static void
@@ -859,9 +894,253 @@ test_mutations(void)
 		}
 		g_bytes_unref(orig);
 	}
-	g_test_message("%u cases through the library, %u through %s", t.cases,
-	               t.cli_cases, t.bin);
+	g_test_message("%u cases through the library (%u backscatter, %u "
+	               "genuine, %u not-bounce, %u unknown), %u through %s",
+	               t.cases, t.verdicts[NDRCHECK_BACKSCATTER],
+	               t.verdicts[NDRCHECK_GENUINE],
+	               t.verdicts[NDRCHECK_NOT_BOUNCE],
+	               t.verdicts[NDRCHECK_UNKNOWN], t.cli_cases, t.bin);
 	g_string_free(desc, TRUE);
+}
+
+/* --- delivery going wrong around the command -------------------------- */
+
+/* A real DSN, so that classification consults the sent log. */
+#define DSN                                                                    \
+	NDR_SRCDIR "/testdata/set-of-emails/maildir/bsd/lhost-postfix-01.eml"
+
+/* The DSN padded to over a megabyte: more than a pipe holds. */
+static GBytes *
+big_dsn(void)
+{
+	GBytes *dsn = read_file(DSN);
+	GByteArray *b = g_byte_array_new();
+	guint i;
+
+	g_byte_array_append(b, g_bytes_get_data(dsn, NULL),
+	                    g_bytes_get_size(dsn));
+	for (i = 0; i < 20000; i++)
+		g_byte_array_append(
+		    b,
+		    (const guint8 *)"padding padding padding padding padding "
+		                    "padding padding padding\n",
+		    72);
+	g_bytes_unref(dsn);
+	return g_byte_array_free_to_bytes(b);
+}
+
+/* Check a run that could not write stdout: exit 75, input read to its end. */
+static void
+assert_tempfail(const struct run *res, const char *what)
+{
+	const char *fault = run_fault(res);
+
+	if (fault != NULL || res->status != 75) {
+		g_test_message("%s: exit %d%s%s", what, res->status,
+		               fault != NULL ? ", " : "",
+		               fault != NULL ? fault : "");
+		g_test_fail();
+	}
+}
+
+/* Passthrough into a pipe whose reader is gone: EPIPE is exit 75. */
+static void
+test_stdout_closed(void)
+{
+	const char *const pass[] = {"-p", NULL};
+	GBytes *inputs[2] = {read_file(DSN), big_dsn()};
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS(inputs); i++) {
+		GSubprocessLauncher *l =
+		    launcher(G_SUBPROCESS_FLAGS_STDIN_PIPE |
+		             G_SUBPROCESS_FLAGS_STDERR_PIPE);
+		struct run res;
+		int fds[2];
+
+		g_assert_cmpint(pipe(fds), ==, 0);
+		close(fds[0]);
+		g_subprocess_launcher_take_stdout_fd(l, fds[1]);
+		run_ndrcheck(l, t.db, pass, inputs[i], &res);
+		assert_tempfail(&res, "stdout closed before the start");
+		run_clear(&res);
+		g_object_unref(l);
+		g_bytes_unref(inputs[i]);
+	}
+}
+
+/* Read a little of the pipe, then close it: the reader gave up early. */
+static gpointer
+read_then_close(gpointer arg)
+{
+	int fd = GPOINTER_TO_INT(arg);
+	char buf[4096];
+
+	(void)read(fd, buf, sizeof(buf));
+	close(fd);
+	return NULL;
+}
+
+static void
+test_stdout_closed_early(void)
+{
+	const char *const pass[] = {"-p", NULL};
+	GSubprocessLauncher *l = launcher(G_SUBPROCESS_FLAGS_STDIN_PIPE |
+	                                  G_SUBPROCESS_FLAGS_STDERR_PIPE);
+	GBytes *input = big_dsn();
+	struct run res;
+	GThread *reader;
+	int fds[2];
+
+	g_assert_cmpint(pipe(fds), ==, 0);
+	g_subprocess_launcher_take_stdout_fd(l, fds[1]);
+	reader =
+	    g_thread_new("reader", read_then_close, GINT_TO_POINTER(fds[0]));
+	run_ndrcheck(l, t.db, pass, input, &res);
+	g_thread_join(reader);
+	assert_tempfail(&res, "stdout closed after 4 KiB");
+	run_clear(&res);
+	g_object_unref(l);
+	g_bytes_unref(input);
+}
+
+/* A full disk under stdout: whatever the mode, exit 75. */
+static void
+test_stdout_full(void)
+{
+	static const char *const modes[][2] = {
+	    {"-p", NULL}, {"--json", NULL}, {"-v", NULL}};
+	GBytes *input = read_file(DSN);
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS(modes); i++) {
+		GSubprocessLauncher *l =
+		    launcher(G_SUBPROCESS_FLAGS_STDIN_PIPE |
+		             G_SUBPROCESS_FLAGS_STDERR_PIPE);
+		struct run res;
+
+		g_subprocess_launcher_set_stdout_file_path(l, "/dev/full");
+		run_ndrcheck(l, t.db, modes[i], input, &res);
+		assert_tempfail(&res, modes[i][0]);
+		run_clear(&res);
+		g_object_unref(l);
+	}
+	g_bytes_unref(input);
+}
+
+/*
+ * A sent log that cannot be consulted: classification is a temporary
+ * failure (75); passthrough still delivers the whole message (exit 0,
+ * the input unchanged or with the X-NDR-* fields).
+ */
+static void
+assert_db_failure(const char *db, const char *what)
+{
+	GSubprocessLauncher *l = launcher(G_SUBPROCESS_FLAGS_STDIN_PIPE |
+	                                  G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+	                                  G_SUBPROCESS_FLAGS_STDERR_PIPE);
+	const char *const pass[] = {"-p", NULL}, *const plain[] = {NULL};
+	GBytes *input = read_file(DSN);
+	const char *fault;
+	char *verdict, *kind;
+	struct run res;
+
+	run_ndrcheck(l, db, plain, input, &res);
+	assert_tempfail(&res, what);
+	run_clear(&res);
+	run_ndrcheck(l, db, pass, input, &res);
+	fault = run_fault(&res);
+	if (fault == NULL && res.status != 0)
+		fault = "passthrough did not exit 0";
+	if (fault == NULL && !g_bytes_equal(input, res.out)) {
+		fault = passthrough_fault(
+		    g_bytes_get_data(input, NULL), g_bytes_get_size(input),
+		    g_bytes_get_data(res.out, NULL), g_bytes_get_size(res.out),
+		    &verdict, &kind);
+		g_free(verdict);
+		g_free(kind);
+	}
+	if (fault != NULL) {
+		g_test_message("%s: passthrough: %s", what, fault);
+		g_test_fail();
+	}
+	run_clear(&res);
+	g_bytes_unref(input);
+	g_object_unref(l);
+}
+
+static void
+test_db_unreadable(void)
+{
+	char *dir = g_build_filename(t.dir, "directory.db", NULL);
+	char *file = g_build_filename(t.dir, "mode000.db", NULL);
+
+	g_assert_cmpint(g_mkdir(dir, 0700), ==, 0);
+	assert_db_failure(dir, "sent log is a directory");
+	/* root reads a mode 000 file all the same: only others can test it */
+	if (getuid() != 0) {
+		g_assert_true(g_file_set_contents(file, "", 0, NULL));
+		g_assert_cmpint(g_chmod(file, 0), ==, 0);
+		assert_db_failure(file, "sent log mode 000");
+	}
+	g_free(dir);
+	g_free(file);
+}
+
+static void
+exec_sql(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		g_error("%s: %s", sql, msg);
+}
+
+/*
+ * Locked past the busy timeout: an exclusive lock held by this process
+ * (WAL lets readers past anything less) for the whole run.
+ */
+static void
+test_db_locked(void)
+{
+	sqlite3 *db;
+
+	ndrcheck_close(t.h); /* its connection would keep the lock from us */
+	g_assert_cmpint(sqlite3_open(t.db, &db), ==, SQLITE_OK);
+	exec_sql(db, "PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; "
+	             "CREATE TABLE lock_held_by_test_property(x)");
+	assert_db_failure(t.db, "sent log locked");
+	exec_sql(db, "ROLLBACK");
+	sqlite3_close(db);
+	open_handle();
+}
+
+/* Garbage, a damaged header, and a real log cut short. */
+static void
+test_db_corrupt(void)
+{
+	char *path = g_build_filename(t.dir, "corrupt.db", NULL);
+	GRand *r = g_rand_new_with_seed(75);
+	guint8 junk[8192], *log;
+	gsize len;
+	guint i;
+
+	for (i = 0; i < sizeof(junk); i++)
+		junk[i] = g_rand_int_range(r, 0, 256);
+	g_assert_true(
+	    g_file_set_contents(path, (char *)junk, sizeof(junk), NULL));
+	assert_db_failure(path, "sent log of random bytes");
+	memcpy(junk, "SQLite format 3", 16);
+	g_assert_true(
+	    g_file_set_contents(path, (char *)junk, sizeof(junk), NULL));
+	assert_db_failure(path, "sent log with a SQLite header and junk");
+	g_assert_true(g_file_get_contents(t.db, (char **)&log, &len, NULL));
+	g_assert_cmpuint(len, >, 3000);
+	g_assert_true(g_file_set_contents(path, (char *)log, 3000, NULL));
+	assert_db_failure(path, "sent log cut short");
+	g_free(log);
+	g_rand_free(r);
+	g_free(path);
 }
 
 int
@@ -872,6 +1151,15 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	setup();
 	g_test_add_func("/property/mutations", test_mutations);
+	if (g_file_test(t.bin, G_FILE_TEST_IS_EXECUTABLE)) {
+		g_test_add_func("/property/stdout-closed", test_stdout_closed);
+		g_test_add_func("/property/stdout-closed-early",
+		                test_stdout_closed_early);
+		g_test_add_func("/property/stdout-full", test_stdout_full);
+		g_test_add_func("/property/db-unreadable", test_db_unreadable);
+		g_test_add_func("/property/db-locked", test_db_locked);
+		g_test_add_func("/property/db-corrupt", test_db_corrupt);
+	}
 	rc = g_test_run();
 	ndrcheck_close(t.h);
 	remove_tree(t.dir);

@@ -134,10 +134,11 @@ means(const ndr_rules *rules, const char *hcls, const char *tcls,
 
 /*
  * Exim and others name the failed recipients in X-Failed-Recipients:
- * the recipients of a report whose prose names none.
+ * the recipients of a report whose prose names none, with that prose
+ * as their diagnostic.
  */
 static void
-failed_recipients(GMimeMessage *msg, ndr_findings *f)
+failed_recipients(GMimeMessage *msg, const GString *body, ndr_findings *f)
 {
 	const char *v =
 	    g_mime_object_get_header(GMIME_OBJECT(msg), "X-Failed-Recipients");
@@ -156,8 +157,11 @@ failed_recipients(GMimeMessage *msg, ndr_findings *f)
 			continue;
 		r = ndr_findings_recipient(f, internet_address_mailbox_get_addr(
 		                                  INTERNET_ADDRESS_MAILBOX(a)));
-		if (r != NULL)
-			ndr_set_field(&r->action, "failed", TRUE);
+		if (r == NULL)
+			continue;
+		ndr_set_field(&r->action, "failed", TRUE);
+		/* The prose is all the diagnostic there is. */
+		ndr_set_field(&r->diagnostic, body->str, TRUE);
 	}
 	if (list != NULL)
 		g_object_unref(list);
@@ -187,7 +191,7 @@ ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, ndr_findings *f)
 		body_text(top, body, 0);
 	prose = matches(rules, "ndr-text", body);
 	if (f->kind == NDRCHECK_KIND_NONE)
-		failed_recipients(msg, f);
+		failed_recipients(msg, body, f);
 	found = f->recipients->len > 0;
 	if (means(rules, "challenge", "challenge-text", hdr, body, f))
 		f->kind = NDRCHECK_KIND_CHALLENGE;

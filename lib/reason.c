@@ -200,6 +200,17 @@ fallback(const ndr_recipient *r)
 	return "undefined";
 }
 
+/* Whether the diagnostic says the reply came after the DATA command. */
+static gboolean
+after_data(const ndr_rules *rules, const ndr_recipient *r)
+{
+	ndr_rule_match m;
+
+	return r->diagnostic != NULL &&
+	    ndr_rules_find(rules, "data-phase", r->diagnostic,
+		strlen(r->diagnostic), 0, &m);
+}
+
 static const char *
 decide(const ndr_rules *rules, const ndr_recipient *r)
 {
@@ -216,9 +227,11 @@ decide(const ndr_rules *rules, const ndr_recipient *r)
 			found = m.label; /* owned by the rules: outlives flat */
 		g_free(flat);
 	}
-	if (found != NULL)
-		return found;
-	return by_status != NULL ? by_status : fallback(r);
+	if (found == NULL)
+		found = by_status != NULL ? by_status : fallback(r);
+	if (strcmp(found, "userunknown") == 0 && after_data(rules, r))
+		return "filtered";
+	return found;
 }
 
 /*

@@ -200,15 +200,29 @@ fallback(const ndr_recipient *r)
 	return "undefined";
 }
 
-/* Whether the diagnostic says the reply came after the DATA command. */
-static gboolean
-after_data(const ndr_rules *rules, const ndr_recipient *r)
+/*
+ * "User unknown" means a missing mailbox, unless the server said it
+ * only after the message's DATA (a content filter's answer), or the
+ * status code says the mailbox refused mail (5.2.x) and nothing says
+ * RCPT TO was what it refused: then it is filtered, as Sisimai has it.
+ */
+static const char *
+user_unknown(const ndr_rules *rules, const ndr_recipient *r,
+             const char *by_status)
 {
 	ndr_rule_match m;
+	const char *cmd = NULL;
 
-	return r->diagnostic != NULL &&
-	    ndr_rules_find(rules, "data-phase", r->diagnostic,
-		strlen(r->diagnostic), 0, &m);
+	if (r->diagnostic != NULL &&
+	    ndr_rules_find(rules, "smtp-command", r->diagnostic,
+	                   strlen(r->diagnostic), 0, &m))
+		cmd = m.label;
+	if (cmd != NULL && strcmp(cmd, "data") == 0)
+		return "filtered";
+	if (by_status != NULL && strcmp(by_status, "filtered") == 0 &&
+	    (cmd == NULL || strcmp(cmd, "rcpt") != 0))
+		return "filtered";
+	return "userunknown";
 }
 
 static const char *
@@ -227,11 +241,11 @@ decide(const ndr_rules *rules, const ndr_recipient *r)
 			found = m.label; /* owned by the rules: outlives flat */
 		g_free(flat);
 	}
-	if (found == NULL)
-		found = by_status != NULL ? by_status : fallback(r);
-	if (strcmp(found, "userunknown") == 0 && after_data(rules, r))
-		return "filtered";
-	return found;
+	if (found != NULL && strcmp(found, "userunknown") == 0)
+		return user_unknown(rules, r, by_status);
+	if (found != NULL)
+		return found;
+	return by_status != NULL ? by_status : fallback(r);
 }
 
 /*

@@ -47,7 +47,7 @@ static const char *const known_classes[] = {
     "status",         /* text: an enhanced status code (status) */
     "reply-code",     /* text: an SMTP reply code (code) */
     "reason",         /* diagnostic text: label is the reason */
-    "data-phase",     /* diagnostic text: the reply came after DATA */
+    "smtp-command",   /* diagnostic text: label is the command answered */
     NULL,
 };
 

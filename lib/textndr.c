@@ -47,45 +47,21 @@ blank_line(const char *text, size_t to, size_t at)
 }
 
 /*
- * Whether a line continues a diagnostic after blank lines: indented,
- * or a (multi-line) SMTP reply "550-5.7.26 ..." as mailers copy it.
- */
-static gboolean
-continues(const char *text, size_t to, size_t at)
-{
-	if (at >= to)
-		return FALSE;
-	if (text[at] == ' ' || text[at] == '\t')
-		return TRUE;
-	return to - at > 4 && (text[at] == '4' || text[at] == '5') &&
-	       g_ascii_isdigit(text[at + 1]) && g_ascii_isdigit(text[at + 2]) &&
-	       (text[at + 3] == '-' || text[at + 3] == ' ');
-}
-
-/*
  * The diagnostic a recipient rule did not capture: the rest of the
- * match's line and the lines after it, from the first that is not
- * blank up to a blank line (unless what follows it continues the
- * reply), the next recipient or the end of the report.
+ * match's line and the lines after it, up to the next recipient or the
+ * end of the report, at most NDR_MAX_FIELD_BYTES of them.  Blank lines
+ * do not end it: mailers put the reply paragraphs apart ("Technical
+ * details ...", then "The error that the other server returned was:",
+ * then the reply), and split multi-line replies with them.
  */
 static char *
 following_lines(const char *text, size_t from, size_t to)
 {
-	size_t at = from, end, next;
+	size_t at = from, end;
 
 	while (at < to && blank_line(text, to, at))
 		at = line_end(text, to, at);
-	end = at;
-	while (end < to && end - at < NDR_MAX_FIELD_BYTES) {
-		next = line_end(text, to, end);
-		if (blank_line(text, to, end)) {
-			while (next < to && blank_line(text, to, next))
-				next = line_end(text, to, next);
-			if (!continues(text, to, next))
-				break;
-		}
-		end = next;
-	}
+	end = MIN(to, at + NDR_MAX_FIELD_BYTES);
 	return end > at ? g_strndup(text + at, end - at) : NULL;
 }
 
@@ -118,6 +94,34 @@ recipient_for(ndr_findings *f, const ndr_rule_match *m, gboolean complete)
 	return r;
 }
 
+/*
+ * The next recipient match after m that names another address: a
+ * mailer that names the address again in its diagnostic ("... after
+ * RCPT TO:\n<user@example.org>:") is still telling about the first.
+ */
+static gboolean
+next_other(const ndr_rules *rules, const char *text, size_t len,
+           const ndr_rule_match *m, ndr_rule_match *next)
+{
+	char *addr = ndr_rule_group(m, "addr"), *other;
+	size_t at = MAX(m->end, m->start + 1);
+	gboolean found, same;
+
+	do {
+		found = ndr_rules_find(rules, "recipient", text, len, at, next);
+		if (!found)
+			break;
+		other = ndr_rule_group(next, "addr");
+		same = addr != NULL && other != NULL &&
+		       g_ascii_strcasecmp(g_strstrip(addr),
+		                          g_strstrip(other)) == 0;
+		g_free(other);
+		at = MAX(next->end, next->start + 1);
+	} while (same);
+	g_free(addr);
+	return found;
+}
+
 static void
 read_recipients(const ndr_rules *rules, const char *text, size_t len,
                 ndr_findings *f)
@@ -131,8 +135,7 @@ read_recipients(const ndr_rules *rules, const char *text, size_t len,
 
 	more = ndr_rules_find(rules, "recipient", text, len, at, &m);
 	while (more) {
-		at = MAX(m.end, m.start + 1);
-		more = ndr_rules_find(rules, "recipient", text, len, at, &next);
+		more = next_other(rules, text, len, &m, &next);
 		stop = more ? next.start : len;
 		r = recipient_for(f, &m, complete);
 		if (r != NULL) {

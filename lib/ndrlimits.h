@@ -55,6 +55,10 @@
  */
 #define NDR_SCAN_WINDOW_PER_JOB 64
 #define NDR_SCAN_QUEUED_BYTES (32u * 1024 * 1024)
+/* scan: recipients held in the results waiting for output (each up to a
+ * few NDR_MAX_FIELD_BYTES), so that a folder of bounces that each list
+ * NDR_MAX_RECIPIENTS cannot fill the memory through the window. */
+#define NDR_SCAN_HELD_RECIPIENTS 2048
 /* scan --jobs at most: each worker holds a handle (rules, SQLite). */
 #define NDR_SCAN_MAX_JOBS 256
 

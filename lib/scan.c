@@ -43,6 +43,7 @@ typedef struct scan {
 	guint64 next;    /* items queued so far */
 	guint64 emitted; /* items handed to p->fn so far */
 	gsize queued;    /* bytes of mbox messages queued, under lock */
+	gsize held;      /* recipients in results not yet emitted, under lock */
 	gint stop;       /* atomic: the caller or the sent log said stop */
 	int status;
 	GError *error;
@@ -74,6 +75,13 @@ run(scan *s, item *it)
 	g_clear_pointer(&it->msg, ndrcheck_message_free);
 }
 
+static gsize
+recipients(const item *it)
+{
+	return it->result != NULL ? ndrcheck_result_recipient_count(it->result)
+	                          : 0;
+}
+
 /* A worker thread's task. */
 static void
 work(gpointer data, gpointer user_data)
@@ -85,6 +93,7 @@ work(gpointer data, gpointer user_data)
 	g_mutex_lock(&s->lock);
 	it->done = TRUE;
 	s->queued -= it->bytes;
+	s->held += recipients(it);
 	g_cond_signal(&s->cond);
 	g_mutex_unlock(&s->lock);
 }
@@ -158,10 +167,33 @@ settle(scan *s, guint64 until)
 		if (!done)
 			break;
 		emit(s, it);
+		g_mutex_lock(&s->lock);
+		s->held -= recipients(it);
+		g_mutex_unlock(&s->lock);
 		item_clear(it);
 		s->emitted++;
 	}
 	return !g_atomic_int_get(&s->stop);
+}
+
+/*
+ * Wait for the oldest results to go out while too many recipients are
+ * held in the window.  FALSE once stopped.
+ */
+static gboolean
+unhold(scan *s)
+{
+	gboolean over;
+
+	for (;;) {
+		g_mutex_lock(&s->lock);
+		over = s->held > NDR_SCAN_HELD_RECIPIENTS;
+		g_mutex_unlock(&s->lock);
+		if (!over || s->emitted == s->next)
+			return !g_atomic_int_get(&s->stop);
+		if (!settle(s, s->emitted + 1))
+			return FALSE;
+	}
 }
 
 /*
@@ -173,7 +205,8 @@ add(scan *s, char *file, ndrcheck_message *msg, const char *error)
 {
 	item *it;
 
-	if (!settle(s, s->next >= s->size ? s->next - s->size + 1 : 0)) {
+	if (!settle(s, s->next >= s->size ? s->next - s->size + 1 : 0) ||
+	    !unhold(s)) {
 		g_free(file);
 		ndrcheck_message_free(msg);
 		return FALSE;
@@ -188,6 +221,7 @@ add(scan *s, char *file, ndrcheck_message *msg, const char *error)
 	} else if (s->pool == NULL) {
 		run(s, it);
 		it->done = TRUE;
+		s->held += recipients(it);
 	} else {
 		it->bytes = msg != NULL ? msg->head->len : 0;
 		g_mutex_lock(&s->lock);

@@ -235,6 +235,25 @@ test_completes(void)
 	ndr_findings_free(f);
 }
 
+/*
+ * Sisimai wrong (testdata/KNOWN-DIFFERENCES): it reports the recipient
+ * "kijitora@exampl" for this Sendmail 5 bounce, whose report names no
+ * address (its 421 line names a host); the only address is the
+ * original's To:, in full.
+ */
+static void
+test_sisimai_wrong(void)
+{
+	ndr_findings *f = read_file("bsd/lhost-v5sendmail-01.eml", NULL);
+
+	g_assert_cmpuint(f->recipients->len, ==, 0);
+	g_assert_nonnull(f->original);
+	g_assert_cmpuint(f->original->to->len, ==, 1);
+	g_assert_cmpstr(g_ptr_array_index(f->original->to, 0), ==,
+	                "kijitora@example.com");
+	ndr_findings_free(f);
+}
+
 /* Ordinary text names nobody. */
 static void
 test_ordinary(void)
@@ -262,6 +281,7 @@ main(int argc, char **argv)
 	g_test_add_func("/textndr/not-the-original", test_not_the_original);
 	g_test_add_func("/textndr/one-liners", test_one_liners);
 	g_test_add_func("/textndr/completes", test_completes);
+	g_test_add_func("/textndr/sisimai-wrong", test_sisimai_wrong);
 	g_test_add_func("/textndr/ordinary", test_ordinary);
 	return g_test_run();
 }

@@ -90,8 +90,13 @@ parse_range(const ndrcheck_message *m, size_t end)
 {
 	size_t start = m->from_line;
 
-	end = start + ndr_budget_extent((const char *)m->head->data + start,
-	                                MAX(end, start) - start);
+	/* (an empty head has no data pointer, and NULL + 0 is undefined) */
+	if (end > start)
+		end = start +
+		      ndr_budget_extent((const char *)m->head->data + start,
+		                        end - start);
+	else
+		end = start;
 	ndr_gmime_init();
 	return parse_stream(stream_over(m, start, end));
 }

@@ -206,7 +206,9 @@ from_line_open(const ndrcheck_message *m)
 static gboolean
 write_with_fields(const ndrcheck_message *m, const ndrcheck_result *r, int fd)
 {
-	const guint8 *data = m->head->data;
+	/* An empty message has no data pointer, and NULL + 0 is undefined. */
+	const guint8 *data =
+	    m->head->len > 0 ? m->head->data : (const guint8 *)"";
 	size_t header_end = ndr_input_header_len(m);
 	GString *fields =
 	    r != NULL ? added_fields(r, m->eol) : g_string_new("");

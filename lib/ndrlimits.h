@@ -54,7 +54,7 @@
  * mbox messages read ahead of the workers.
  */
 #define NDR_SCAN_WINDOW_PER_JOB 64
-#define NDR_SCAN_QUEUED_BYTES (32u * 1024 * 1024)
+#define NDR_SCAN_QUEUED_BYTES (16u * 1024 * 1024)
 /* scan: recipients held in the results waiting for output (each up to a
  * few NDR_MAX_FIELD_BYTES), so that a folder of bounces that each list
  * NDR_MAX_RECIPIENTS cannot fill the memory through the window. */

@@ -10,7 +10,9 @@
  * split in the calling thread, which is cheap next to classifying them,
  * and the bytes so read ahead are bounded too.
  */
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "input.h"
@@ -33,7 +35,7 @@ typedef struct item {
 
 typedef struct scan {
 	const ndr_scan_params *p;
-	GThreadPool *pool;    /* NULL with one job: classify inline */
+	GThreadPool *pool;    /* NULL with one job: classify in settle() */
 	GAsyncQueue *handles; /* the handles not in use */
 	ndr_move *move;
 	GMutex lock;
@@ -82,6 +84,15 @@ recipients(const item *it)
 	                          : 0;
 }
 
+/* Account for a classified item (under s->lock if workers run). */
+static void
+done(scan *s, item *it)
+{
+	it->done = TRUE;
+	s->queued -= it->bytes;
+	s->held += recipients(it);
+}
+
 /* A worker thread's task. */
 static void
 work(gpointer data, gpointer user_data)
@@ -91,11 +102,25 @@ work(gpointer data, gpointer user_data)
 
 	run(s, it);
 	g_mutex_lock(&s->lock);
-	it->done = TRUE;
-	s->queued -= it->bytes;
-	s->held += recipients(it);
+	done(s, it);
 	g_cond_signal(&s->cond);
 	g_mutex_unlock(&s->lock);
+}
+
+/*
+ * Have the kernel start reading a message file that will be classified
+ * soon, so that on a cold cache reading the files ahead overlaps
+ * classifying the ones before them (even with one thread).
+ */
+static void
+prefetch(const item *it)
+{
+	int fd;
+
+	if (it->in_mbox || (fd = open(it->file, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+	close(fd);
 }
 
 static void
@@ -148,23 +173,28 @@ emit(scan *s, item *it)
 }
 
 /*
- * Hand the done items over in order, waiting for the oldest ones until
- * at least until items have been handed over.  FALSE once stopped.
+ * Hand the items over in order, waiting for (or with one job, classifying)
+ * the oldest ones until at least until items have been handed over.
+ * FALSE once stopped.
  */
 static gboolean
 settle(scan *s, guint64 until)
 {
-	gboolean done;
+	gboolean ready;
 	item *it;
 
 	while (s->emitted < s->next && !g_atomic_int_get(&s->stop)) {
 		it = &s->ring[s->emitted % s->size];
+		if (s->pool == NULL && !it->done && s->emitted < until) {
+			run(s, it);
+			done(s, it);
+		}
 		g_mutex_lock(&s->lock);
 		while (!it->done && s->emitted < until)
 			g_cond_wait(&s->cond, &s->lock);
-		done = it->done;
+		ready = it->done;
 		g_mutex_unlock(&s->lock);
-		if (!done)
+		if (!ready)
 			break;
 		emit(s, it);
 		g_mutex_lock(&s->lock);
@@ -177,23 +207,29 @@ settle(scan *s, guint64 until)
 }
 
 /*
- * Wait for the oldest results to go out while too many recipients are
- * held in the window.  FALSE once stopped.
+ * Make room for one more item of bytes: while the ring is full, or holds
+ * too many bytes of mbox messages not yet classified or too many
+ * recipients not yet handed over, hand the oldest item over.  FALSE once
+ * stopped.
  */
 static gboolean
-unhold(scan *s)
+make_room(scan *s, gsize bytes)
 {
-	gboolean over;
+	gboolean full;
 
-	for (;;) {
+	while (s->emitted < s->next) {
 		g_mutex_lock(&s->lock);
-		over = s->held > NDR_SCAN_HELD_RECIPIENTS;
+		full = s->next - s->emitted >= s->size ||
+		       (s->queued > 0 &&
+		        s->queued + bytes > NDR_SCAN_QUEUED_BYTES) ||
+		       s->held > NDR_SCAN_HELD_RECIPIENTS;
 		g_mutex_unlock(&s->lock);
-		if (!over || s->emitted == s->next)
-			return !g_atomic_int_get(&s->stop);
+		if (!full)
+			break;
 		if (!settle(s, s->emitted + 1))
 			return FALSE;
 	}
+	return !g_atomic_int_get(&s->stop);
 }
 
 /*
@@ -203,10 +239,10 @@ unhold(scan *s)
 static gboolean
 add(scan *s, char *file, ndrcheck_message *msg, const char *error)
 {
+	gsize bytes = msg != NULL ? msg->head->len : 0;
 	item *it;
 
-	if (!settle(s, s->next >= s->size ? s->next - s->size + 1 : 0) ||
-	    !unhold(s)) {
+	if (!make_room(s, bytes)) {
 		g_free(file);
 		ndrcheck_message_free(msg);
 		return FALSE;
@@ -218,20 +254,15 @@ add(scan *s, char *file, ndrcheck_message *msg, const char *error)
 	if (error != NULL) {
 		it->error = g_strdup(error);
 		it->done = TRUE;
-	} else if (s->pool == NULL) {
-		run(s, it);
-		it->done = TRUE;
-		s->held += recipients(it);
-	} else {
-		it->bytes = msg != NULL ? msg->head->len : 0;
-		g_mutex_lock(&s->lock);
-		while (s->queued > 0 &&
-		       s->queued + it->bytes > NDR_SCAN_QUEUED_BYTES)
-			g_cond_wait(&s->cond, &s->lock);
-		s->queued += it->bytes;
-		g_mutex_unlock(&s->lock);
-		g_thread_pool_push(s->pool, it, NULL);
+		return settle(s, 0);
 	}
+	it->bytes = bytes;
+	g_mutex_lock(&s->lock);
+	s->queued += bytes;
+	g_mutex_unlock(&s->lock);
+	prefetch(it);
+	if (s->pool != NULL)
+		g_thread_pool_push(s->pool, it, NULL);
 	return settle(s, 0);
 }
 
@@ -359,7 +390,7 @@ start(scan *s, char *const *inputs, GError **err)
 		return FALSE;
 	if (!open_handles(s, err))
 		return FALSE;
-	s->size = s->p->jobs > 1 ? s->p->jobs * NDR_SCAN_WINDOW_PER_JOB : 1;
+	s->size = s->p->jobs * NDR_SCAN_WINDOW_PER_JOB;
 	s->ring = g_new0(item, s->size);
 	if (s->p->jobs > 1)
 		s->pool =

@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <json-glib/json-glib.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,11 +74,17 @@ progress(printer *pr)
 	pr->shown = TRUE;
 }
 
-static void
-warn(printer *pr, const char *msg)
+static void G_GNUC_PRINTF(2, 3) warn(printer *pr, const char *fmt, ...)
 {
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
 	progress_clear(pr);
-	fprintf(stderr, "ndrcheck: scan: %s\n", msg);
+	common_error("scan: %s", msg);
+	g_free(msg);
 }
 
 /* The JSON object of SPEC section 5, with "moved_to" when it moved. */
@@ -123,7 +130,7 @@ print_entry(const ndr_scan_entry *e, void *arg)
 	pr->messages++;
 	if (e->result == NULL) {
 		pr->skipped++;
-		warn(pr, e->error);
+		warn(pr, "%s", e->error);
 		return TRUE;
 	}
 	v = ndrcheck_result_verdict(e->result);
@@ -132,7 +139,7 @@ print_entry(const ndr_scan_entry *e, void *arg)
 	pr->moved += e->moved_to != NULL;
 	if (e->error != NULL) {
 		pr->unmoved++;
-		warn(pr, e->error);
+		warn(pr, "%s", e->error);
 	}
 	if (pr->only == 0 || (pr->only & (1u << v)) != 0) {
 		if (pr->json)
@@ -206,30 +213,6 @@ summary(printer *pr, const char *move_to, gboolean dry_run)
 	g_string_free(s, TRUE);
 }
 
-/* --only VERDICT[,VERDICT...] as a bit set; FALSE for an unknown name. */
-static gboolean
-parse_only(const char *list, guint *only)
-{
-	char **names = g_strsplit(list, ",", -1);
-	ndrcheck_verdict v;
-	gboolean ok = TRUE;
-	int i;
-
-	for (i = 0; ok && names[i] != NULL; i++) {
-		ok = ndrcheck_verdict_from_name(g_strstrip(names[i]), &v) == 0;
-		if (ok)
-			*only |= 1u << v;
-		else
-			fprintf(
-			    stderr,
-			    "ndrcheck: scan: --only: unknown verdict '%s'; "
-			    "use backscatter, genuine, not-bounce or unknown\n",
-			    names[i]);
-	}
-	g_strfreev(names);
-	return ok;
-}
-
 typedef struct scan_args {
 	gboolean json, dry_run, quiet;
 	char *only, *move_to;
@@ -270,20 +253,17 @@ parse(int *argc, char ***argv, scan_args *a, ndr_scan_params *p, printer *pr)
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	ok = common_parse(ctx, argc, argv);
 	g_option_context_free(ctx);
-	if (!ok || (a->only != NULL && !parse_only(a->only, &pr->only)))
+	if (!ok || (a->only != NULL &&
+	            !common_parse_verdicts("scan: --only", a->only, &pr->only)))
 		return FALSE;
 	if (*argc < 2)
-		fputs("ndrcheck: scan: name at least one PATH, or - to read "
-		      "paths from stdin\n",
-		      stderr);
+		common_error("scan: name at least one PATH, or - to read paths "
+		             "from stdin");
 	else if (a->jobs < 1 || a->jobs > NDR_SCAN_MAX_JOBS)
-		fprintf(
-		    stderr,
-		    "ndrcheck: scan: --jobs %d: give a number from 1 to %d\n",
-		    a->jobs, NDR_SCAN_MAX_JOBS);
+		common_error("scan: --jobs %d: give a number from 1 to %d",
+		             a->jobs, NDR_SCAN_MAX_JOBS);
 	else if (a->dry_run && a->move_to == NULL)
-		fputs("ndrcheck: scan: --dry-run goes with --move-to FOLDER\n",
-		      stderr);
+		common_error("scan: --dry-run goes with --move-to FOLDER");
 	else
 		return TRUE;
 	return FALSE;
@@ -315,12 +295,11 @@ cmd_scan(int argc, char **argv)
 	if ((fflush(stdout) != 0 || ferror(stdout)) && pr.write_errno == 0)
 		pr.write_errno = errno;
 	if (pr.write_errno != 0) {
-		progress_clear(&pr);
-		fprintf(stderr, "ndrcheck: scan: cannot write the output: %s\n",
-		        g_strerror(pr.write_errno));
+		warn(&pr, "cannot write the output: %s",
+		     g_strerror(pr.write_errno));
 		rc = NDRCHECK_ETEMP;
 	} else if (rc != NDRCHECK_OK) {
-		warn(&pr, err->message);
+		warn(&pr, "%s", err->message);
 	} else {
 		if (!a.quiet)
 			summary(&pr, a.move_to, a.dry_run);

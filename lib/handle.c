@@ -226,6 +226,15 @@ not_bounce(ndrcheck_result *r, const char *why)
 	g_ptr_array_add(r->evidence, g_strdup(why));
 }
 
+/* The evidence of a message whose reading NDR_MAX_MESSAGE_MS cut short. */
+static char *
+over_time(void)
+{
+	return g_strdup_printf("reading stopped after %d ms: the rest of the "
+	                       "message was not read",
+	                       NDR_MAX_MESSAGE_MS);
+}
+
 /*
  * Parse the whole message into r's findings, within NDR_MAX_MESSAGE_MS
  * (*late is set if reading stopped there); FALSE if it is no bounce.
@@ -271,21 +280,22 @@ ndrcheck_classify(ndrcheck *h, const ndrcheck_message *m, ndrcheck_result **out)
 		              "auto-reply or notice");
 		return NDRCHECK_OK;
 	}
-	if (!read_findings(h->rules->rules, m, r, &late)) {
+	if (!read_findings(h->rules->rules, m, r, &late) && !late) {
 		not_bounce(r, "nothing in it reports on a message sent "
 		              "earlier");
+		return NDRCHECK_OK;
+	}
+	if (r->findings->kind == NDRCHECK_KIND_NONE) {
+		/* Bounce-like by its header, out of time before its report. */
+		r->verdict = NDRCHECK_UNKNOWN;
+		g_ptr_array_add(r->evidence, over_time());
 		return NDRCHECK_OK;
 	}
 	log = sentlog_for_verdict(h, &err);
 	if (log != NULL && ndr_verdict_decide(log, &h->cfg, r->findings,
 	                                      &r->verdict, r->evidence, &err)) {
 		if (late)
-			g_ptr_array_add(
-			    r->evidence,
-			    g_strdup_printf("reading stopped after "
-			                    "%d ms: the rest of the "
-			                    "message was not read",
-			                    NDR_MAX_MESSAGE_MS));
+			g_ptr_array_add(r->evidence, over_time());
 		return NDRCHECK_OK;
 	}
 	*out = NULL;

@@ -88,7 +88,7 @@ limit multinest "2 3"
 limit parts "1"
 limit headers "1" 10000
 limit headers "3"
-limit bigheader "1"
+limit bigheader "1" 262144
 limit oneline "2 3"
 limit longline "3"
 limit recipients "1" 1000

@@ -184,6 +184,13 @@ added_headers(const guint8 *out, size_t pos, size_t end, const char *eol,
 	return p == stop ? NULL : "more than the X-NDR-* block was added";
 }
 
+/* memcmp() == 0, for buffers that are NULL when empty (undefined there). */
+static gboolean
+same(const guint8 *a, const guint8 *b, size_t len)
+{
+	return len == 0 || memcmp(a, b, len) == 0;
+}
+
 /*
  * NULL if out is a faithful passthrough of in, else what is wrong: the
  * From line, the added block, then the input less its From line and its
@@ -201,9 +208,9 @@ passthrough_fault(const guint8 *in, size_t len, const guint8 *out,
 	*verdict = *kind = NULL;
 	if (outlen < from + rest->len)
 		fault = "the output is shorter than the input";
-	else if (memcmp(in, out, from) != 0)
+	else if (!same(in, out, from))
 		fault = "the mbox From line is not first";
-	else if (memcmp(rest->data, out + outlen - rest->len, rest->len) != 0)
+	else if (!same(rest->data, out + outlen - rest->len, rest->len))
 		fault = "the message after the added headers is not the input "
 		        "less its X-NDR-* fields";
 	if (fault == NULL && from > 0 && closing_eol(in, in + from) == 0 &&

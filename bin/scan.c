@@ -37,6 +37,7 @@ typedef struct printer {
 	guint only;        /* bit (1 << verdict) of each verdict printed */
 	gboolean progress; /* show a progress line (stderr is a tty) */
 	gboolean shown;    /* the progress line is on the screen */
+	gboolean tty_out;  /* stdout is a terminal too: clear it first */
 	guint64 messages, skipped, moved, unmoved;
 	guint64 verdicts[N_VERDICTS];
 	guint64 kinds[N_KINDS];
@@ -142,6 +143,8 @@ print_entry(const ndr_scan_entry *e, void *arg)
 		warn(pr, "%s", e->error);
 	}
 	if (pr->only == 0 || (pr->only & (1u << v)) != 0) {
+		if (pr->tty_out)
+			progress_clear(pr);
 		if (pr->json)
 			print_json(e);
 		else
@@ -290,6 +293,7 @@ cmd_scan(int argc, char **argv)
 	p.arg = &pr;
 	pr.json = a.json;
 	pr.progress = !a.quiet && isatty(STDERR_FILENO);
+	pr.tty_out = isatty(STDOUT_FILENO);
 	pr.start = g_get_monotonic_time();
 	rc = ndr_scan_run(&p, argv + 1, &err);
 	if ((fflush(stdout) != 0 || ferror(stdout)) && pr.write_errno == 0)

@@ -418,18 +418,22 @@ mutate_charset(GRand *r, GByteArray *b)
 	static const guint8 raw[] = "Subject: \x8e\xa1\xff\xfe =?x-bogus?B?"
 	                            "////?= =?utf-8?Q?=FF=C3?=\n";
 	const char *key = "charset=";
-	guint8 *p;
+	size_t kl = strlen(key), at, end;
 
-	for (p = b->data; p + strlen(key) < b->data + b->len; p++) {
+	/* Offsets, not pointers: insert() may move the data. */
+	for (at = 0; at + kl < b->len; at++) {
 		const char *cs;
 
-		if (g_ascii_strncasecmp((const char *)p, key, strlen(key)) != 0)
+		if (g_ascii_strncasecmp((const char *)b->data + at, key, kl) !=
+		    0)
 			continue;
+		at += kl;
+		for (end = at;
+		     end < b->len && !strchr(";\r\n \t", b->data[end]); end++)
+			;
+		g_byte_array_remove_range(b, at, end - at);
 		cs = charsets[g_rand_int_range(r, 0, G_N_ELEMENTS(charsets))];
-		insert(b, p - b->data + strlen(key), (const guint8 *)cs,
-		       strlen(cs));
-		insert(b, p - b->data + strlen(key), (const guint8 *)"\"", 1);
-		p += strlen(key);
+		insert(b, at, (const guint8 *)cs, strlen(cs));
 	}
 	insert(b, 0, raw, sizeof(raw) - 1);
 }
@@ -920,6 +924,8 @@ test_mutations(void)
 static GBytes *
 big_dsn(void)
 {
+	static const char pad[] = "padding padding padding padding padding "
+	                          "padding padding padding\n";
 	GBytes *dsn = read_file(DSN);
 	GByteArray *b = g_byte_array_new();
 	guint i;
@@ -927,11 +933,7 @@ big_dsn(void)
 	g_byte_array_append(b, g_bytes_get_data(dsn, NULL),
 	                    g_bytes_get_size(dsn));
 	for (i = 0; i < 20000; i++)
-		g_byte_array_append(
-		    b,
-		    (const guint8 *)"padding padding padding padding padding "
-		                    "padding padding padding\n",
-		    72);
+		g_byte_array_append(b, (const guint8 *)pad, sizeof(pad) - 1);
 	g_bytes_unref(dsn);
 	return g_byte_array_free_to_bytes(b);
 }

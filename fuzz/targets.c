@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include <glib.h>
-#include <glib/gstdio.h>
 
 #include "dsn.h"
 #include "findings.h"
@@ -31,6 +30,8 @@
 #include "reason.h"
 #include "rules.h"
 #include "textndr.h"
+
+#include "../tests/tmptree.h"
 
 /* What every target shares, set up once per process. */
 static struct fuzz_env {
@@ -58,12 +59,9 @@ fuzz_fail(const char *what)
 static void
 fuzz_setup_dirs(void)
 {
-	GError *err = NULL;
 	char *sub;
 
-	env.dir = g_dir_make_tmp("ndrcheck-fuzz-XXXXXX", &err);
-	if (env.dir == NULL)
-		fuzz_fail(err->message);
+	env.dir = tmptree_new();
 	g_setenv("HOME", env.dir, TRUE);
 	g_setenv("XDG_CONFIG_HOME", env.dir, TRUE);
 	sub = g_build_filename(env.dir, "data", NULL);
@@ -96,28 +94,6 @@ fuzz_setup_sentlog(void)
 	ndrcheck_message_free(m);
 }
 
-/* Remove the private directory and what the library put in it. */
-static void
-fuzz_remove_tree(const char *dir)
-{
-	GDir *d = g_dir_open(dir, 0, NULL);
-	const char *name;
-
-	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-		char *path = g_build_filename(dir, name, NULL);
-
-		if (g_file_test(path, G_FILE_TEST_IS_DIR) &&
-		    !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
-			fuzz_remove_tree(path);
-		else
-			g_unlink(path);
-		g_free(path);
-	}
-	if (d != NULL)
-		g_dir_close(d);
-	g_rmdir(dir);
-}
-
 static void
 fuzz_cleanup(void)
 {
@@ -125,8 +101,7 @@ fuzz_cleanup(void)
 	ndr_rules_free(env.rules);
 	close(env.null_fd);
 	close(env.mem_fd);
-	fuzz_remove_tree(env.dir);
-	g_free(env.dir);
+	tmptree_free(env.dir);
 	g_free(env.db);
 	g_free(env.mem_path);
 }

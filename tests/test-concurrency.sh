@@ -17,30 +17,12 @@
 set -u
 rounds=1
 [ "${1:-}" = -n ] && rounds=${2:?usage: test-concurrency.sh [-n ROUNDS]}
-top=$(cd "$(dirname "$0")/.." && pwd)
-nd=${NDRCHECK:-$top/bin/ndrcheck}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-HOME=$tmp XDG_CONFIG_HOME=$tmp XDG_DATA_HOME=$tmp
-export HOME XDG_CONFIG_HOME XDG_DATA_HOME
-unset NDRCHECK_DB
+. "$(dirname "$0")/tap.sh"
 N=32
-n=0 failed=0
 
 # stderr: the first thing any process of the round said on stderr.
 stderr() {
 	cat "$tmp"/e-* 2> /dev/null | head -n 1
-}
-
-ok() {	# ok CONDITION-STATUS NAME [DIAGNOSTIC]
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		[ -n "${3:-}" ] && echo "# $3"
-		failed=$((failed + 1))
-	fi
 }
 
 # sent ID DAY: an outgoing message with Message-ID <ID@example.org>.
@@ -111,6 +93,34 @@ classify() {
 	) &
 }
 
+# record_bg ID: record the sent message ID in the background, noting the
+# exit status in $tmp/r-ID.
+record_bg() {
+	("$nd" record --db "$db" < "$tmp/s-$1.eml" 2> "$tmp/e-r-$1"
+	    echo $? > "$tmp/r-$1") &
+}
+
+# records_ok: every background record exited 0 (else noted in $bad).
+records_ok() {
+	for f in "$tmp"/r-*; do
+		read -r rc < "$f"
+		[ "$rc" -eq 0 ] || bad="$bad ${f##*/r-}:exit-$rc"
+	done
+}
+
+# all_genuine PREFIX: the bounce of every PREFIX-i is genuine now, its
+# original being in the log (else noted in $bad).
+all_genuine() {
+	i=0
+	while [ $i -lt $N ]; do
+		"$nd" --db "$db" --rules "$top/rules" < "$tmp/b-$1-$i.eml" \
+		    2> "$tmp/e-after"
+		rc=$?
+		[ "$rc" -eq 1 ] || bad="$bad $1-$i:exit-$rc-not-1"
+		i=$((i + 1))
+	done
+}
+
 # round R: one round of the concurrent test on a fresh sent log.
 round() {
 	db=$tmp/r$1/sent.db
@@ -130,8 +140,7 @@ round() {
 	# Everything at once: the records and the classifications interleaved.
 	i=0
 	while [ $i -lt $N ]; do
-		("$nd" record --db "$db" < "$tmp/s-new-$1-$i.eml" \
-		    2> "$tmp/e-r-$i"; echo $? > "$tmp/r-$i") &
+		record_bg "new-$1-$i"
 		if [ $((i % 2)) -eq 0 ]; then
 			classify "old-$1-$i" 1
 		else
@@ -141,10 +150,7 @@ round() {
 	done
 	wait
 	bad=
-	for f in "$tmp"/r-*; do
-		read -r rc < "$f"
-		[ "$rc" -eq 0 ] || bad="$bad record:$rc"
-	done
+	records_ok
 	slowest=0
 	for f in "$tmp"/c-*; do
 		read -r rc want ms < "$f"
@@ -152,50 +158,31 @@ round() {
 		    bad="$bad ${f##*/c-}:exit-$rc-not-$want"
 		[ "$ms" -gt "$slowest" ] && slowest=$ms
 	done
-	# Every message recorded during the storm is in the log now.
-	i=0
-	while [ $i -lt $N ]; do
-		"$nd" --db "$db" --rules "$top/rules" \
-		    < "$tmp/b-new-$1-$i.eml" 2> "$tmp/e-after"
-		rc=$?
-		[ "$rc" -eq 1 ] || bad="$bad new-$1-$i:exit-$rc-not-1"
-		i=$((i + 1))
-	done
+	all_genuine "new-$1" # recorded during the storm: in the log now
 	[ -z "$bad" ]
 	ok $? "round $1: $N record + $N classify at once; slowest classify ${slowest} ms" \
 	    "wrong:$bad; $(stderr)"
 }
 
-# creation: 32 records at once on a sent log that does not exist yet.
+# creation R: 32 records at once on a sent log that does not exist yet.
 creation() {
 	db=$tmp/c$1/sent.db
 	rm -f "$tmp"/r-* "$tmp"/e-*
 	i=0
 	while [ $i -lt $N ]; do
-		sent "first-$1-$i" 20 > "$tmp/f-$i.eml"
-		bounce "first-$1-$i" > "$tmp/fb-$i.eml"
+		sent "first-$1-$i" 20 > "$tmp/s-first-$1-$i.eml"
+		bounce "first-$1-$i" > "$tmp/b-first-$1-$i.eml"
 		i=$((i + 1))
 	done
 	i=0
 	while [ $i -lt $N ]; do
-		("$nd" record --db "$db" < "$tmp/f-$i.eml" 2> "$tmp/e-r-$i"
-		    echo $? > "$tmp/r-$i") &
+		record_bg "first-$1-$i"
 		i=$((i + 1))
 	done
 	wait
 	bad=
-	for f in "$tmp"/r-*; do
-		read -r rc < "$f"
-		[ "$rc" -eq 0 ] || bad="$bad record:$rc"
-	done
-	i=0
-	while [ $i -lt $N ]; do
-		"$nd" --db "$db" --rules "$top/rules" < "$tmp/fb-$i.eml" \
-		    2> "$tmp/e-after"
-		rc=$?
-		[ "$rc" -eq 1 ] || bad="$bad first-$1-$i:exit-$rc-not-1"
-		i=$((i + 1))
-	done
+	records_ok
+	all_genuine "first-$1"
 	mode=$(stat -c %a "$db" 2>/dev/null)
 	[ "$mode" = 600 ] || bad="$bad mode-$mode"
 	[ -z "$bad" ]
@@ -203,15 +190,10 @@ creation() {
 	    "wrong:$bad; $(stderr)"
 }
 
-if [ ! -x "$nd" ]; then
-	echo "1..0 # SKIP $nd not built"
-	exit 0
-fi
 r=1
 while [ $r -le "$rounds" ]; do
 	round $r || ok 1 "round $r: set-up (sequential record)" "$(stderr)"
 	creation $r
 	r=$((r + 1))
 done
-echo "1..$n"
-[ "$failed" -eq 0 ]
+finish

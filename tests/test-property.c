@@ -36,9 +36,9 @@
 #include <sqlite3.h>
 
 #include "ndrcheck.h"
+#include "tmptree.h"
 
-/* Variants made of each testdata file (with VALGRIND set: VALGRIND_VARIANTS).
- */
+/* Variants made of each testdata file (VALGRIND_VARIANTS under valgrind). */
 #define VARIANTS          40
 #define VALGRIND_VARIANTS 2
 /* One case in CLI_EVERY also goes through bin/ndrcheck. */
@@ -810,10 +810,7 @@ setup_sentlog(void)
 static void
 setup(void)
 {
-	GError *err = NULL;
-
-	t.dir = g_dir_make_tmp("test-property-XXXXXX", &err);
-	g_assert_no_error(err);
+	t.dir = tmptree_new();
 	g_setenv("HOME", t.dir, TRUE);
 	g_setenv("XDG_CONFIG_HOME", t.dir, TRUE);
 	g_setenv("XDG_DATA_HOME", t.dir, TRUE);
@@ -828,27 +825,6 @@ setup(void)
 	g_ptr_array_sort(t.files, (GCompareFunc)g_strcmp0);
 	setup_sentlog();
 	signal(SIGPIPE, SIG_IGN); /* a child that stops reading is a result */
-}
-
-static void
-remove_tree(const char *dir)
-{
-	GDir *d = g_dir_open(dir, 0, NULL);
-	const char *name;
-
-	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-		char *path = g_build_filename(dir, name, NULL);
-
-		if (g_file_test(path, G_FILE_TEST_IS_DIR) &&
-		    !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
-			remove_tree(path);
-		else
-			g_unlink(path);
-		g_free(path);
-	}
-	if (d != NULL)
-		g_dir_close(d);
-	g_rmdir(dir);
 }
 
 /* --- the tests --------------------------------------------------------- */
@@ -1215,8 +1191,7 @@ main(int argc, char **argv)
 	}
 	rc = g_test_run();
 	ndrcheck_close(t.h);
-	remove_tree(t.dir);
-	g_free(t.dir);
+	tmptree_free(t.dir);
 	g_free(t.db);
 	g_free(t.rules);
 	g_ptr_array_unref(t.files);

@@ -310,11 +310,31 @@ check_readable(ndr_sentlog *log, GError **err)
 	return TRUE;
 }
 
-/* WAL lets classification read while a delivery records. */
+/*
+ * WAL lets classification read while a delivery records.  Switching a
+ * new database to WAL needs it alone: processes that all create the log
+ * at once deadlock on that, and SQLite answers SQLITE_BUSY at once
+ * instead of waiting (test-concurrency saw 21 of 32 concurrent first
+ * records fail so).  So retry, at random intervals, within the busy
+ * timeout.
+ */
+static gboolean
+set_wal(ndr_sentlog *log, GError **err)
+{
+	gint64 end = g_get_monotonic_time() + NDR_DB_BUSY_TIMEOUT_MS * 1000;
+	int rc;
+
+	while ((rc = sqlite3_exec(log->db, "PRAGMA journal_mode = WAL", NULL,
+	                          NULL, NULL)) == SQLITE_BUSY &&
+	       g_get_monotonic_time() < end)
+		g_usleep(g_random_int_range(1000, 20000));
+	return rc == SQLITE_OK ? TRUE : db_error(log, rc, "open it", err);
+}
+
 static gboolean
 set_up(ndr_sentlog *log, GError **err)
 {
-	return exec(log, "PRAGMA journal_mode = WAL", "open it", err) &&
+	return set_wal(log, err) &&
 	       exec(log, "PRAGMA synchronous = NORMAL", "open it", err) &&
 	       migrate(log, err);
 }

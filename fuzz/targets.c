@@ -31,6 +31,7 @@
 #include "rules.h"
 #include "textndr.h"
 
+#include "../tests/passthrough-oracle.h"
 #include "../tests/tmptree.h"
 
 /* What every target shares, set up once per process. */
@@ -39,7 +40,7 @@ static struct fuzz_env {
 	char *db;         /* the sent log */
 	ndrcheck *h;      /* handle on the repository's rules */
 	ndr_rules *rules; /* the same rules, for the text path */
-	int null_fd;      /* /dev/null, for passthrough output */
+	int out_fd;       /* memfd receiving passthrough output */
 	int mem_fd;       /* memfd holding the mbox target's file */
 	char *mem_path;   /* its /proc/self/fd path */
 } env;
@@ -99,7 +100,7 @@ fuzz_cleanup(void)
 {
 	ndrcheck_close(env.h);
 	ndr_rules_free(env.rules);
-	close(env.null_fd);
+	close(env.out_fd);
 	close(env.mem_fd);
 	tmptree_free(env.dir);
 	g_free(env.db);
@@ -128,10 +129,10 @@ fuzz_setup(void)
 	env.rules = ndr_rules_load(dirs, &err);
 	if (env.rules == NULL)
 		fuzz_fail(err->message);
-	env.null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	env.out_fd = memfd_create("ndrcheck-fuzz-out", MFD_CLOEXEC);
 	env.mem_fd = memfd_create("ndrcheck-fuzz-mbox", MFD_CLOEXEC);
-	if (env.null_fd < 0 || env.mem_fd < 0)
-		fuzz_fail("cannot open /dev/null or create a memfd");
+	if (env.out_fd < 0 || env.mem_fd < 0)
+		fuzz_fail("cannot create a memfd");
 	env.mem_path = g_strdup_printf("/proc/self/fd/%d", env.mem_fd);
 }
 
@@ -172,6 +173,41 @@ fuzz_check_findings(const ndr_findings *f)
 }
 
 /*
+ * Passthrough into a memory file, held to tests/passthrough-oracle.h:
+ * the input byte for byte, its verdict and kind added, forgeries gone.
+ */
+static void
+fuzz_check_passthrough(const uint8_t *data, size_t size,
+                       const ndrcheck_message *m, const ndrcheck_result *r)
+{
+	char *verdict, *kind;
+	const char *fault;
+	guint8 *out;
+	off_t len;
+
+	if (ftruncate(env.out_fd, 0) != 0 ||
+	    lseek(env.out_fd, 0, SEEK_SET) != 0)
+		fuzz_fail("cannot empty the output memfd");
+	if (ndrcheck_message_write(m, r, env.out_fd) != 0)
+		fuzz_fail("passthrough into memory failed");
+	len = lseek(env.out_fd, 0, SEEK_CUR);
+	out = g_malloc(len + 1);
+	if (pread(env.out_fd, out, len, 0) != len)
+		fuzz_fail("cannot read the output memfd");
+	fault = passthrough_fault(data, size, out, len, &verdict, &kind);
+	if (fault == NULL &&
+	    (g_strcmp0(verdict, ndrcheck_verdict_name(
+	                            ndrcheck_result_verdict(r))) != 0 ||
+	     g_strcmp0(kind, ndrcheck_kind_name(ndrcheck_result_kind(r))) != 0))
+		fault = "X-NDR-Verdict or X-NDR-Kind is not the result's";
+	if (fault != NULL)
+		fuzz_fail(fault);
+	g_free(verdict);
+	g_free(kind);
+	g_free(out);
+}
+
+/*
  * The whole path a delivery takes: bytes, classification against the
  * sent log, JSON and passthrough output.
  */
@@ -203,8 +239,7 @@ ndr_fuzz_classify(const uint8_t *data, size_t size)
 	if (json == NULL || json[0] != '{')
 		fuzz_fail("no JSON object");
 	free(json);
-	if (ndrcheck_message_write(m, r, env.null_fd) != 0)
-		fuzz_fail("passthrough to /dev/null failed");
+	fuzz_check_passthrough(data, size, m, r);
 	ndrcheck_result_free(r);
 	ndrcheck_message_free(m);
 	return 0;

@@ -7,28 +7,10 @@
 #
 # Usage: sh tests/test-scan.sh    (TAP on stdout; NDRCHECK names the binary)
 set -u
-top=$(cd "$(dirname "$0")/.." && pwd)
-nd=${NDRCHECK:-$top/bin/ndrcheck}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-HOME=$tmp XDG_CONFIG_HOME=$tmp XDG_DATA_HOME=$tmp
-export HOME XDG_CONFIG_HOME XDG_DATA_HOME
-unset NDRCHECK_DB
+. "$(dirname "$0")/tap.sh"
 soe=$top/testdata/set-of-emails/maildir
 corpus=$top/../shared/corpora/set-of-emails/maildir
 db=$tmp/sent.db
-n=0 failed=0
-
-ok() {	# ok STATUS NAME [DIAGNOSTIC]
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		[ -n "${3:-}" ] && echo "$3" | sed 's/^/# /'
-		failed=$((failed + 1))
-	fi
-}
 
 skip() {	# skip NAME REASON
 	n=$((n + 1))
@@ -309,5 +291,4 @@ scan - < "$tmp/files" > "$tmp/scan.got"
 same "$tmp/one.got" "$tmp/scan.got" \
     "scan's verdict and kind equal ndrcheck FILE's on all $(wc -l < "$tmp/files") files of $big"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+finish

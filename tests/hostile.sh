@@ -24,6 +24,10 @@
 #                   no ">": a trap for patterns that backtrack
 #   forged [N]      a DSN with forged X-NDR-* fields at the top and after
 #                   N bytes of header fields
+#   emptyparts [N]  a DSN followed by N empty MIME parts (5 bytes each)
+#   tinyheaders [N] N header fields "a:b" before the DSN body
+#   addresses [N]   a DSN returning a message whose Cc has N addresses
+#                   (each of these three once cost GMime a gigabyte)
 set -u
 kind=${1:?usage: hostile.sh KIND [N]}
 n=${2:-}
@@ -53,12 +57,18 @@ dsn_part() {
 	printf 'Status: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 unknown\n\n'
 }
 
-# The returned headers of the original and the closing boundary.
-returned() {
+# The returned headers of the original, without and with the closing
+# boundary.
+returned_part() {
 	printf -- '--B\nContent-Type: text/rfc822-headers\n\n'
 	printf 'From: jan@example.org\nTo: x@example.net\n'
 	printf 'Date: Thu, 20 Nov 2026 10:00:00 +0000\n'
-	printf 'Message-ID: <%s>\n\n--B--\n' "$id"
+	printf 'Message-ID: <%s>\n\n' "$id"
+}
+
+returned() {
+	returned_part
+	printf -- '--B--\n'
 }
 
 # N bytes of one character, fast.
@@ -170,6 +180,29 @@ forged)
 	report
 	dsn_part
 	returned ;;
+emptyparts)
+	top
+	report
+	dsn_part
+	returned_part
+	awk -v n="${n:-1000000}" 'BEGIN {
+	    for (i = 0; i < n; i++)
+		printf "--B\n\n" }'
+	printf -- '--B--\n' ;;
+tinyheaders)
+	top
+	yes 'a:b' | head -n "${n:-1900000}"
+	report
+	dsn_part
+	returned ;;
+addresses)
+	top
+	report
+	dsn_part
+	printf -- '--B\nContent-Type: message/rfc822\n\n'
+	printf 'From: jan@example.org\nMessage-ID: <%s>\nCc: ' "$id"
+	yes 'a@b,' | head -n "${n:-1500000}" | tr -d '\n'
+	printf '\n\nbody\n--B--\n' ;;
 *)
 	echo "hostile.sh: unknown kind $kind" >&2
 	exit 64 ;;

@@ -73,6 +73,10 @@ limit recipients "1" 1000
 limit recipients "3"
 limit big "3"
 limit backtrack "0 3"
+# Each of these cost GMime a gigabyte and seconds before NDR_MAX_PARSE_ITEMS.
+limit emptyparts "1"
+limit tinyheaders "3"
+limit addresses "1"
 limit forged "1"
 # Exactly one X-NDR-Verdict, ndrcheck's own, however deep a forged one sat.
 verdicts=$(grep -ci '^X-NDR-Verdict:' "$tmp/out")

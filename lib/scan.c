@@ -26,11 +26,11 @@ typedef struct item {
 	char *file;            /* as printed */
 	ndrcheck_message *msg; /* an mbox message, read already */
 	gboolean in_mbox;
-	gsize bytes; /* of msg, while queued */
+	gint bytes; /* of msg, while queued */
 	ndrcheck_result *result;
-	char *error;   /* why it could not be read or classified */
-	int status;    /* of classification */
-	gboolean done; /* under scan.lock */
+	char *error; /* why it could not be read or classified */
+	int status;  /* of classification */
+	gint done;   /* atomic: classified */
 } item;
 
 typedef struct scan {
@@ -39,13 +39,14 @@ typedef struct scan {
 	GAsyncQueue *handles; /* the handles not in use */
 	ndr_move *move;
 	GMutex lock;
-	GCond cond; /* an item is done */
+	GCond cond;   /* the item waited for is done */
+	item *waited; /* under lock: the item the calling thread waits for */
 	item *ring;
 	guint64 size;    /* of the ring */
 	guint64 next;    /* items queued so far */
 	guint64 emitted; /* items handed to p->fn so far */
-	gsize queued;    /* bytes of mbox messages queued, under lock */
-	gsize held;      /* recipients in results not yet emitted, under lock */
+	gint queued;     /* atomic: bytes of mbox messages queued */
+	gint held;       /* atomic: recipients in results not yet emitted */
 	gint stop;       /* atomic: the caller or the sent log said stop */
 	int status;
 	GError *error;
@@ -77,23 +78,29 @@ run(scan *s, item *it)
 	g_clear_pointer(&it->msg, ndrcheck_message_free);
 }
 
-static gsize
+static gint
 recipients(const item *it)
 {
-	return it->result != NULL ? ndrcheck_result_recipient_count(it->result)
-	                          : 0;
+	return it->result != NULL
+	           ? (gint)MIN(ndrcheck_result_recipient_count(it->result),
+	                       G_MAXINT16)
+	           : 0;
 }
 
-/* Account for a classified item (under s->lock if workers run). */
+/* Account for a classified item. */
 static void
 done(scan *s, item *it)
 {
-	it->done = TRUE;
-	s->queued -= it->bytes;
-	s->held += recipients(it);
+	g_atomic_int_add(&s->queued, -it->bytes);
+	g_atomic_int_add(&s->held, recipients(it));
+	g_atomic_int_set(&it->done, TRUE);
 }
 
-/* A worker thread's task. */
+/*
+ * A worker thread's task.  The calling thread is woken only when it waits
+ * for this very item (a wake-up per message would cost a system call
+ * and a context switch each).
+ */
 static void
 work(gpointer data, gpointer user_data)
 {
@@ -101,9 +108,22 @@ work(gpointer data, gpointer user_data)
 	scan *s = user_data;
 
 	run(s, it);
-	g_mutex_lock(&s->lock);
 	done(s, it);
-	g_cond_signal(&s->cond);
+	g_mutex_lock(&s->lock);
+	if (s->waited == it)
+		g_cond_signal(&s->cond);
+	g_mutex_unlock(&s->lock);
+}
+
+/* Wait until a worker has classified it. */
+static void
+wait_for(scan *s, item *it)
+{
+	g_mutex_lock(&s->lock);
+	s->waited = it;
+	while (!g_atomic_int_get(&it->done))
+		g_cond_wait(&s->cond, &s->lock);
+	s->waited = NULL;
 	g_mutex_unlock(&s->lock);
 }
 
@@ -180,26 +200,22 @@ emit(scan *s, item *it)
 static gboolean
 settle(scan *s, guint64 until)
 {
-	gboolean ready;
 	item *it;
 
 	while (s->emitted < s->next && !g_atomic_int_get(&s->stop)) {
 		it = &s->ring[s->emitted % s->size];
-		if (s->pool == NULL && !it->done && s->emitted < until) {
-			run(s, it);
-			done(s, it);
+		if (!g_atomic_int_get(&it->done)) {
+			if (s->emitted >= until)
+				break;
+			if (s->pool != NULL) {
+				wait_for(s, it);
+			} else {
+				run(s, it);
+				done(s, it);
+			}
 		}
-		g_mutex_lock(&s->lock);
-		while (!it->done && s->emitted < until)
-			g_cond_wait(&s->cond, &s->lock);
-		ready = it->done;
-		g_mutex_unlock(&s->lock);
-		if (!ready)
-			break;
 		emit(s, it);
-		g_mutex_lock(&s->lock);
-		s->held -= recipients(it);
-		g_mutex_unlock(&s->lock);
+		g_atomic_int_add(&s->held, -recipients(it));
 		item_clear(it);
 		s->emitted++;
 	}
@@ -213,19 +229,25 @@ settle(scan *s, guint64 until)
  * stopped.
  */
 static gboolean
-make_room(scan *s, gsize bytes)
+make_room(scan *s, gint bytes)
 {
-	gboolean full;
+	gint queued;
 
 	while (s->emitted < s->next) {
-		g_mutex_lock(&s->lock);
-		full = s->next - s->emitted >= s->size ||
-		       (s->queued > 0 &&
-		        s->queued + bytes > NDR_SCAN_QUEUED_BYTES) ||
-		       s->held > NDR_SCAN_HELD_RECIPIENTS;
-		g_mutex_unlock(&s->lock);
-		if (!full)
+		queued = g_atomic_int_get(&s->queued);
+		if (s->next - s->emitted < s->size &&
+		    (queued == 0 ||
+		     queued + bytes <= (gint)NDR_SCAN_QUEUED_BYTES) &&
+		    g_atomic_int_get(&s->held) <= NDR_SCAN_HELD_RECIPIENTS)
 			break;
+		/*
+		 * Wait for up to a quarter of the ring at once (they finish
+		 * about in order): one wake-up, not one per message.
+		 */
+		if (s->pool != NULL)
+			wait_for(s, &s->ring[MIN(s->emitted + s->size / 4,
+			                         s->next - 1) %
+			                     s->size]);
 		if (!settle(s, s->emitted + 1))
 			return FALSE;
 	}
@@ -239,7 +261,7 @@ make_room(scan *s, gsize bytes)
 static gboolean
 add(scan *s, char *file, ndrcheck_message *msg, const char *error)
 {
-	gsize bytes = msg != NULL ? msg->head->len : 0;
+	gint bytes = msg != NULL ? (gint)msg->head->len : 0;
 	item *it;
 
 	if (!make_room(s, bytes)) {
@@ -253,13 +275,11 @@ add(scan *s, char *file, ndrcheck_message *msg, const char *error)
 	it->in_mbox = msg != NULL;
 	if (error != NULL) {
 		it->error = g_strdup(error);
-		it->done = TRUE;
+		g_atomic_int_set(&it->done, TRUE);
 		return settle(s, 0);
 	}
 	it->bytes = bytes;
-	g_mutex_lock(&s->lock);
-	s->queued += bytes;
-	g_mutex_unlock(&s->lock);
+	g_atomic_int_add(&s->queued, bytes);
 	prefetch(it);
 	if (s->pool != NULL)
 		g_thread_pool_push(s->pool, it, NULL);

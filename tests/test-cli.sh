@@ -161,7 +161,7 @@ status 0 "-p with a corrupt sent log exits 0" --db "$tmp/corrupt.db" -p \
     < "$mail/bsd/lhost-sendmail-01.eml"
 cmp -s "$tmp/out" "$mail/bsd/lhost-sendmail-01.eml"
 ok $? "-p with a corrupt sent log writes the input unchanged"
-[ "$(wc -l < "$tmp/err")" -eq 1 ] && grep -q unchanged "$tmp/err"
+[ "$(wc -l < "$tmp/err")" -eq 1 ] && grep -q unclassified "$tmp/err"
 ok $? "-p with a corrupt sent log warns in one line"
 status 0 "-p with a missing --config exits 0" --config "$tmp/no-such.conf" \
     -p < "$mail/bsd/lhost-sendmail-01.eml"

@@ -50,9 +50,13 @@ backscatter_result(void)
 	return result_with(NDRCHECK_BACKSCATTER, NDRCHECK_KIND_DSN, EVIDENCE);
 }
 
-/* What ndrcheck_message_write() wrote, read back from a temporary file. */
+/*
+ * What ndrcheck_message_write() wrote (ndrcheck_message_copy() when copy
+ * is set), read back from a temporary file.
+ */
 static GBytes *
-written(const ndrcheck_message *m, const ndrcheck_result *r)
+written_by(const ndrcheck_message *m, const ndrcheck_result *r,
+           gboolean copy)
 {
 	GError *err = NULL;
 	char *path, *data;
@@ -60,13 +64,21 @@ written(const ndrcheck_message *m, const ndrcheck_result *r)
 	int fd = g_file_open_tmp("ndrcheck-test-XXXXXX", &path, &err);
 
 	g_assert_no_error(err);
-	g_assert_cmpint(ndrcheck_message_write(m, r, fd), ==, NDRCHECK_OK);
+	g_assert_cmpint(copy ? ndrcheck_message_copy(m, fd)
+	                     : ndrcheck_message_write(m, r, fd),
+	                ==, NDRCHECK_OK);
 	close(fd);
 	g_assert_true(g_file_get_contents(path, &data, &len, &err));
 	g_assert_no_error(err);
 	g_unlink(path);
 	g_free(path);
 	return g_bytes_new_take(data, len);
+}
+
+static GBytes *
+written(const ndrcheck_message *m, const ndrcheck_result *r)
+{
+	return written_by(m, r, FALSE);
 }
 
 static void
@@ -242,14 +254,31 @@ test_from_line_alone(void)
 	ndrcheck_result_free(r);
 }
 
-/* Without a result (the failure path) the input comes out untouched. */
+/*
+ * Without a result (the failure path) nothing is added, but a forged
+ * field still goes: recipes trust X-NDR-Verdict whenever -p exits 0.
+ */
 static void
-test_unchanged(void)
+test_unclassified(void)
 {
 	static const char input[] = "X-NDR-Verdict: backscatter\n"
 	                            "Subject: kept as it came\n\nbody\n";
 
-	check_string(input, NULL, "", input);
+	check_string(input, NULL, "", "Subject: kept as it came\n\nbody\n");
+}
+
+/* ndrcheck_message_copy() (record -p) writes every byte as it came. */
+static void
+test_copy(void)
+{
+	static const char input[] = "X-NDR-Verdict: backscatter\n"
+	                            "Subject: kept as it came\n\nbody\n";
+	ndrcheck_message *m = from_string(input);
+	GBytes *got = written_by(m, NULL, TRUE);
+
+	assert_bytes(got, input, strlen(input));
+	g_bytes_unref(got);
+	ndrcheck_message_free(m);
 }
 
 /* No evidence: two fields only. */
@@ -550,7 +579,8 @@ main(int argc, char **argv)
 	g_test_add_func("/passthrough/forged", test_forged);
 	g_test_add_func("/passthrough/shapes", test_shapes);
 	g_test_add_func("/passthrough/from-line-alone", test_from_line_alone);
-	g_test_add_func("/passthrough/unchanged", test_unchanged);
+	g_test_add_func("/passthrough/unclassified", test_unclassified);
+	g_test_add_func("/passthrough/copy", test_copy);
 	g_test_add_func("/passthrough/no-evidence", test_no_evidence);
 	g_test_add_func("/passthrough/evidence-folding", test_evidence_folding);
 	g_test_add_func("/passthrough/big-pipe", test_big_pipe);

@@ -434,17 +434,17 @@ pick_status(const char *field, const char *diagnostic)
 	return s;
 }
 
-/* A recipient group, complete: add it to the findings. */
-static gboolean
-flush_group(char **g, ndr_findings *f)
+ndr_recipient *
+ndr_dsn_add_group(ndr_findings *f, const ndr_dsn_group *g)
 {
 	char *addr, *orig, *v;
 	ndr_recipient *r;
-	gboolean added = FALSE;
-	int i;
 
-	addr = g[S_FINAL] != NULL ? ndr_dsn_address(g[S_FINAL]) : NULL;
-	orig = g[S_ORIGINAL] != NULL ? ndr_dsn_address(g[S_ORIGINAL]) : NULL;
+	addr = g->final_recipient != NULL ? ndr_dsn_address(g->final_recipient)
+	                                  : NULL;
+	orig = g->original_recipient != NULL
+	           ? ndr_dsn_address(g->original_recipient)
+	           : NULL;
 	/* A Final-Recipient mangled by routing: the original is better. */
 	if (!ndr_dsn_address_usable(addr) && ndr_dsn_address_usable(orig)) {
 		r = ndr_findings_recipient(f, orig);
@@ -453,32 +453,49 @@ flush_group(char **g, ndr_findings *f)
 		r = ndr_findings_recipient(f, addr != NULL ? addr : orig);
 	}
 	if (r != NULL) {
-		added = TRUE;
 		ndr_set_field(&r->original_recipient, orig, TRUE);
-		if (g[S_ACTION] != NULL) {
-			v = action_word(g[S_ACTION]);
+		if (g->action != NULL) {
+			v = action_word(g->action);
 			ndr_set_field(&r->action, v, TRUE);
 			g_free(v);
 		}
-		v = pick_status(g[S_STATUS], g[S_DIAGNOSTIC]);
+		v = pick_status(g->status, g->diagnostic);
 		ndr_set_field(&r->status, v, TRUE);
 		g_free(v);
-		if (g[S_DIAGNOSTIC] != NULL) {
-			v = ndr_collapse_spaces(skip_type(g[S_DIAGNOSTIC]));
+		if (g->diagnostic != NULL) {
+			v = ndr_collapse_spaces(skip_type(g->diagnostic));
 			ndr_set_field(&r->diagnostic, v, TRUE);
 			g_free(v);
 			v = ndr_dsn_find_reply_code(r->diagnostic);
 			ndr_set_field(&r->reply_code, v, TRUE);
 			g_free(v);
 		}
-		if (g[S_REMOTE_MTA] != NULL) {
-			v = ndr_dsn_mta(g[S_REMOTE_MTA]);
+		if (g->remote_mta != NULL) {
+			v = ndr_dsn_mta(g->remote_mta);
 			ndr_set_field(&r->remote_mta, v, TRUE);
 			g_free(v);
 		}
 	}
 	g_free(addr);
 	g_free(orig);
+	return r;
+}
+
+/* A recipient group, complete: add it to the findings and empty it. */
+static gboolean
+flush_group(char **g, ndr_findings *f)
+{
+	ndr_dsn_group group = {
+	    .original_recipient = g[S_ORIGINAL],
+	    .final_recipient = g[S_FINAL],
+	    .action = g[S_ACTION],
+	    .status = g[S_STATUS],
+	    .remote_mta = g[S_REMOTE_MTA],
+	    .diagnostic = g[S_DIAGNOSTIC],
+	};
+	gboolean added = ndr_dsn_add_group(f, &group) != NULL;
+	int i;
+
 	for (i = 0; i < N_RECIPIENT_SLOTS; i++)
 		g_clear_pointer(&g[i], g_free);
 	return added;

@@ -22,6 +22,27 @@
 guint ndr_dsn_read(const char *text, size_t len, ndr_findings *f);
 
 /*
+ * The fields of one recipient group as a report writes them ("rfc822;
+ * x@example.net", "smtp; 550 5.1.1 ..."), NULL where absent.
+ */
+typedef struct ndr_dsn_group {
+	const char *original_recipient;
+	const char *final_recipient;
+	const char *action;
+	const char *status;
+	const char *remote_mta;
+	const char *diagnostic;
+} ndr_dsn_group;
+
+/*
+ * Add the recipient a group names to f (or fill the empty fields of the
+ * one already there) as ndr_dsn_read() does for each group it reads:
+ * for reports that carry the same fields in another structure.
+ * Returns the recipient, or NULL when the group names no address.
+ */
+ndr_recipient *ndr_dsn_add_group(ndr_findings *f, const ndr_dsn_group *g);
+
+/*
  * Whether text begins like a delivery-status body (a Final-Recipient or
  * Original-Recipient field together with Action or Status): for the DSN
  * blocks some MTAs send labelled text/plain.

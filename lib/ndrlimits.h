@@ -35,6 +35,9 @@
 #define NDR_MAX_RECIPIENTS 1000
 /* Bytes of one text part given to the rules (the NDR prose is near the top). */
 #define NDR_MAX_TEXT_BYTES (256u * 1024)
+/* Nesting of a JSON notice read (Amazon SES: 4 levels) and so of the
+ * recursion of the JSON parser. */
+#define NDR_MAX_JSON_DEPTH 32
 /* Length kept of a diagnostic, subject or other free-text field. */
 #define NDR_MAX_FIELD_BYTES 1024
 

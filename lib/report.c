@@ -15,6 +15,7 @@
 #include "message.h"
 #include "original.h"
 #include "report.h"
+#include "sesjson.h"
 #include "textndr.h"
 
 /* A leaf part and its decoded text. */
@@ -392,14 +393,15 @@ read_returned(GPtrArray *returned, ndr_findings *f)
 
 /*
  * Text goes to the rules, except the original's headers sent as
- * text/plain.  Some MTAs send the delivery-status block itself as
- * text/plain: read as one when no DSN part gave recipients.  Returns
- * whether such a block was found.
+ * text/plain and the JSON notices of Amazon SES.  Some MTAs send the
+ * delivery-status block itself as text/plain: read as one when no DSN
+ * part gave recipients.  Returns the kind such structured text makes
+ * the report (NDRCHECK_KIND_NONE when there was none).
  */
-static gboolean
+static ndrcheck_kind
 read_text(const ndr_rules *rules, GPtrArray *text, ndr_findings *f)
 {
-	gboolean dsn = FALSE;
+	ndrcheck_kind kind = NDRCHECK_KIND_NONE, k;
 	guint i;
 
 	for (i = 0; i < text->len; i++) {
@@ -410,14 +412,19 @@ read_text(const ndr_rules *rules, GPtrArray *text, ndr_findings *f)
 			ndr_original_from_text(f, l->text, l->len);
 			continue;
 		}
+		if ((k = ndr_sesjson_read(l->text, l->len, f)) !=
+		    NDRCHECK_KIND_NONE) {
+			kind = k;
+			continue;
+		}
 		if (f->recipients->len == 0 &&
 		    ndr_dsn_looks_like(l->text, l->len) &&
 		    ndr_dsn_read(l->text, l->len, f) > 0)
-			dsn = TRUE;
+			kind = NDRCHECK_KIND_DSN;
 		if (rules != NULL)
 			ndr_textndr_read(rules, l->text, l->len, f);
 	}
-	return dsn;
+	return kind;
 }
 
 /* A DSN is a delay notice when the recipients with an action all wait. */
@@ -562,7 +569,7 @@ read_parts(const ndr_rules *rules, parts *p, ndr_findings *f)
 	                                         "Original-Message-ID", NULL};
 	static const char *const arf_fields[] = {
 	    "Original-Rcpt-To", "Removal-Recipient", "Reporting-MTA", NULL};
-	gboolean dsn;
+	ndrcheck_kind text_kind;
 	guint i;
 
 	read_dsn_parts(p->dsn, f);
@@ -573,7 +580,7 @@ read_parts(const ndr_rules *rules, parts *p, ndr_findings *f)
 	 * original's headers in its text they name the message it
 	 * bounced, which Sisimai also takes first.
 	 */
-	dsn = read_text(rules, p->text, f) || p->dsn->len > 0;
+	text_kind = read_text(rules, p->text, f);
 	read_returned(p->returned, f);
 
 	if (p->arf->len > 0) {
@@ -586,8 +593,10 @@ read_parts(const ndr_rules *rules, parts *p, ndr_findings *f)
 		}
 	} else if (p->mdn->len > 0)
 		f->kind = NDRCHECK_KIND_MDN;
-	else if (dsn)
+	else if (p->dsn->len > 0 || text_kind == NDRCHECK_KIND_DSN)
 		f->kind = dsn_kind(f);
+	else
+		f->kind = text_kind;
 }
 
 void

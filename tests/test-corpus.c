@@ -332,6 +332,8 @@ main(int argc, char **argv)
 	int rc;
 
 	g_test_init(&argc, &argv, NULL);
+	/* Report every message that disagrees, not only the first. */
+	g_test_set_nonfatal_assertions();
 	tmpdir = g_dir_make_tmp("ndrcheck-corpus-XXXXXX", NULL);
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
 		char *name = g_strdup_printf("/corpus/%s", cases[i].file);

@@ -434,6 +434,20 @@ pick_status(const char *field, const char *diagnostic)
 	return s;
 }
 
+void
+ndr_dsn_refine_status(ndr_recipient *r)
+{
+	char *s;
+
+	if (r->status == NULL || r->diagnostic == NULL ||
+	    !g_str_has_suffix(r->status, ".0.0"))
+		return;
+	s = pick_status(r->status, r->diagnostic);
+	if (s != NULL && s[0] == r->status[0])
+		ndr_set_field(&r->status, s, FALSE);
+	g_free(s);
+}
+
 ndr_recipient *
 ndr_dsn_add_group(ndr_findings *f, const ndr_dsn_group *g)
 {

@@ -43,6 +43,14 @@ typedef struct ndr_dsn_group {
 ndr_recipient *ndr_dsn_add_group(ndr_findings *f, const ndr_dsn_group *g);
 
 /*
+ * A Status that only names the class ("5.0.0") gives way to the precise
+ * code of the same class that r's diagnostic quotes ("550 5.7.26 ..."):
+ * for a diagnostic that came from the report's text after its DSN part,
+ * which left Diagnostic-Code out, was read.
+ */
+void ndr_dsn_refine_status(ndr_recipient *r);
+
+/*
  * Whether text begins like a delivery-status body (a Final-Recipient or
  * Original-Recipient field together with Action or Status): for the DSN
  * blocks some MTAs send labelled text/plain.

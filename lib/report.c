@@ -581,6 +581,8 @@ read_parts(const ndr_rules *rules, parts *p, ndr_findings *f)
 	 * bounced, which Sisimai also takes first.
 	 */
 	text_kind = read_text(rules, p->text, f);
+	for (i = 0; i < f->recipients->len; i++)
+		ndr_dsn_refine_status(g_ptr_array_index(f->recipients, i));
 	read_returned(p->returned, f);
 
 	if (p->arf->len > 0) {

@@ -170,6 +170,42 @@ test_status_choice(void)
 	}
 }
 
+/*
+ * A class-only Status meets a diagnostic the text supplied later: only
+ * a precise code of the same class replaces it.
+ */
+static void
+test_refine_status(void)
+{
+	static const struct {
+		const char *status, *diagnostic, *want;
+	} cases[] = {
+	    {"5.0.0", "550 5.7.26 Multiple authentication checks failed",
+	     "5.7.26"},
+	    {"4.0.0", "421 4.7.0 [TSS04] Messages temporarily deferred",
+	     "4.7.0"},
+	    /* A temporary reply does not make a permanent failure one. */
+	    {"5.0.0", "421 4.7.0 too many errors", "5.0.0"},
+	    /* A precise Status stands whatever the text says. */
+	    {"5.5.0", "554 5.7.1 rejected", "5.5.0"},
+	    {"5.0.0", "Maximum hop count exceeded", "5.0.0"},
+	    {"5.0.0", NULL, "5.0.0"},
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		ndr_recipient r = {0};
+
+		r.status = g_strdup(cases[i].status);
+		r.diagnostic = g_strdup(cases[i].diagnostic);
+		ndr_dsn_refine_status(&r);
+		g_test_message("case %zu", i);
+		g_assert_cmpstr(r.status, ==, cases[i].want);
+		g_free(r.status);
+		g_free(r.diagnostic);
+	}
+}
+
 static void
 test_addresses(void)
 {
@@ -326,6 +362,7 @@ main(int argc, char **argv)
 	g_test_add_func("/dsn/broken", test_broken);
 	g_test_add_func("/dsn/delayed-and-actions", test_delayed_and_actions);
 	g_test_add_func("/dsn/status-choice", test_status_choice);
+	g_test_add_func("/dsn/refine-status", test_refine_status);
 	g_test_add_func("/dsn/addresses", test_addresses);
 	g_test_add_func("/dsn/mta", test_mta);
 	g_test_add_func("/dsn/routed-recipient", test_routed_recipient);

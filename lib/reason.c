@@ -4,56 +4,27 @@
  * when the report left them out.
  *
  * The two tables below are standards, not mailer knowledge: the
- * vocabulary of SPEC section 5 with the pseudo status code Sisimai 5.1
- * gives each reason, and what an RFC 3463 / IANA enhanced status code
- * means in that vocabulary.  Phrases live in rules/ (class "reason").
+ * vocabulary of SPEC section 5, and what an RFC 3463 / IANA enhanced
+ * status code means in that vocabulary.  Phrases live in rules/ (class
+ * "reason").
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ndrlimits.h"
 #include "reason.h"
 
-typedef struct reason_def {
-	const char *name;
-	const char *permanent; /* pseudo status for a 5xx, or NULL */
-	const char *temporary; /* pseudo status for a 4xx, or NULL */
-} reason_def;
-
-static const reason_def vocabulary[] = {
-    {"authfailure", "5.0.979", NULL},
-    {"badreputation", "5.0.975", NULL},
-    {"blocked", "5.0.971", "4.0.971"},
-    {"contenterror", "5.0.960", "4.0.960"},
-    {"delivered", NULL, NULL},
-    {"exceedlimit", "5.0.923", NULL},
-    {"expired", "5.0.947", "4.0.947"},
-    {"feedback", NULL, NULL},
-    {"filtered", "5.0.910", "4.0.924"},
-    {"hasmoved", "5.0.916", NULL},
-    {"hostunknown", "5.0.912", NULL},
-    {"mailboxfull", "5.0.922", "4.0.922"},
-    {"mailererror", "5.0.939", NULL},
-    {"mesgtoobig", "5.0.934", NULL},
-    {"networkerror", "5.0.944", "4.0.944"},
-    {"norelaying", "5.0.909", NULL},
-    {"notaccept", "5.0.932", "4.0.932"},
-    {"notcompliantrfc", "5.0.974", NULL},
-    {"onhold", "5.0.901", "4.0.901"},
-    {"policyviolation", "5.0.972", NULL},
-    {"rejected", "5.0.918", "4.0.918"},
-    {"requireptr", "5.0.973", "4.0.973"},
-    {"securityerror", "5.0.970", "4.0.970"},
-    {"spamdetected", "5.0.980", "4.0.980"},
-    {"speeding", "4.0.976", "4.0.976"},
-    {"suspend", "5.0.921", NULL},
-    {"syntaxerror", "5.0.902", NULL},
-    {"systemerror", "5.0.930", "4.0.930"},
-    {"systemfull", "5.0.931", "4.0.931"},
-    {"toomanyconn", "5.0.945", "4.0.945"},
-    {"undefined", "5.0.900", "4.0.900"},
-    {"userunknown", "5.0.911", NULL},
-    {"vacation", NULL, NULL},
-    {"virusdetected", "5.0.971", NULL},
+/* The vocabulary of SPEC section 5, in byte order for bsearch(). */
+static const char *const vocabulary[] = {
+    "authfailure", "badreputation",   "blocked",       "contenterror",
+    "delivered",   "exceedlimit",     "expired",       "feedback",
+    "filtered",    "hasmoved",        "hostunknown",   "mailboxfull",
+    "mailererror", "mesgtoobig",      "networkerror",  "norelaying",
+    "notaccept",   "notcompliantrfc", "onhold",        "policyviolation",
+    "rejected",    "requireptr",      "securityerror", "spamdetected",
+    "speeding",    "suspend",         "syntaxerror",   "systemerror",
+    "systemfull",  "toomanyconn",     "undefined",     "userunknown",
+    "vacation",    "virusdetected",
 };
 
 /*
@@ -115,21 +86,18 @@ static const struct {
     {"5.7.27", "notaccept"},
 };
 
-static const reason_def *
-lookup(const char *name)
+static int
+compare_name(const void *key, const void *entry)
 {
-	guint i;
-
-	for (i = 0; i < G_N_ELEMENTS(vocabulary); i++)
-		if (strcmp(vocabulary[i].name, name) == 0)
-			return &vocabulary[i];
-	return NULL;
+	return strcmp(key, *(const char *const *)entry);
 }
 
 gboolean
 ndr_reason_known(const char *name)
 {
-	return name != NULL && lookup(name) != NULL;
+	return name != NULL &&
+	       bsearch(name, vocabulary, G_N_ELEMENTS(vocabulary),
+	               sizeof(*vocabulary), compare_name) != NULL;
 }
 
 const char *
@@ -249,33 +217,17 @@ decide(const ndr_rules *rules, const ndr_recipient *r)
 }
 
 /*
- * A temporary failure is one whose reply code or status class says 4;
- * Sisimai's pseudo codes distinguish the two.
+ * The status and reply code come from the report, else from the
+ * diagnostic; a recipient whose message states neither keeps them null
+ * (SPEC section 5: unknown values are never invented).
  */
-static gboolean
-temporary(const ndr_recipient *r)
-{
-	if (r->reply_code != NULL)
-		return r->reply_code[0] == '4';
-	return r->action != NULL &&
-	       g_ascii_strncasecmp(r->action, "delay", 5) == 0;
-}
-
 static void
 fill_one(const ndr_rules *rules, ndr_recipient *r)
 {
-	const reason_def *def;
-	const char *code;
-
 	take_group(rules, "status", "status", r->diagnostic, &r->status);
 	take_group(rules, "reply-code", "code", r->diagnostic, &r->reply_code);
 	if (r->reason == NULL || !ndr_reason_known(r->reason))
 		ndr_set_field(&r->reason, decide(rules, r), FALSE);
-	if (r->status != NULL || (def = lookup(r->reason)) == NULL)
-		return;
-	code = temporary(r) && def->temporary != NULL ? def->temporary
-	                                              : def->permanent;
-	ndr_set_field(&r->status, code, FALSE);
 }
 
 void

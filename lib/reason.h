@@ -4,10 +4,10 @@
  * From the diagnostic text through the "reason" rules (in rule order:
  * the order is a priority), else from the enhanced status code where
  * it alone decides (RFC 3463 and the IANA registry), else from what is
- * left (action, status class).  A recipient whose status is unknown
- * then gets the pseudo status code Sisimai gives that reason
- * (X.0.9NN, e.g. 5.0.911 for userunknown), so that status and reason
- * compare with the shared reference; ndrcheck-rules(5) lists them.
+ * left (action, status class).  The status and reply code a
+ * diagnostic states fill the recipient's when the report left them
+ * out; a status nothing states stays NULL: Sisimai's pseudo codes
+ * (5.0.911 for userunknown, ...) are never invented (SPEC section 5).
  */
 #ifndef NDR_REASON_H
 #define NDR_REASON_H

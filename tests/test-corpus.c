@@ -108,7 +108,8 @@ static const struct corpus_case cases[] = {
 	    "kijitora@example.com", "5.0.0", "filtered", "dsn"},
 	{"maildir/bsd/lhost-x3-05.eml",
 	    "00000000-1111-2222-3333-555555556666@example.com",
-	    "kijitora@example.or.jp", "5.0.900", "undefined", "dsn"},
+	    /* The report states no status: null, not Sisimai's 5.0.900. */
+	    "kijitora@example.or.jp", "", "undefined", "dsn"},
 	{"maildir/bsd/lhost-x5-01.eml",
 	    "2222222222.0000000000002.JavaMail.nekogate@cat.example.jp",
 	    "kijitora@neko.example.org", "5.1.1", "userunknown", "dsn"},

@@ -152,7 +152,89 @@ stray_boundary(const char *text, size_t len, char **boundary)
 	return len;
 }
 
+/* Whether the line at s (of n bytes) is a field "Name: value". */
+static gboolean
+field_line(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && s[i] > ' ' && s[i] < 127 && s[i] != ':')
+		i++;
+	return i > 0 && i < n && s[i] == ':';
+}
+
+/*
+ * Where the message that declares boundary begins, when its header block
+ * stands in text before cut: a bounce forwarded as plain text (an mbox
+ * "From " line, its header fields, its body).  That header block is the
+ * bounce's own, not the original's, and must not be read as quoted
+ * headers.  Returns cut when no header block there declares boundary.
+ */
+static size_t
+embedded_start(const char *text, size_t cut, const char *boundary)
+{
+	const char *end = text + cut, *s, *block = NULL, *decl = NULL, *p;
+	size_t len, n = strlen(boundary);
+
+	for (s = text; s < end; s = next_line(s, end)) {
+		len = line_len(s, end);
+		/* A run of fields (and folded lines) is a header block. */
+		if (len == 0 ||
+		    (!field_line(s, len) &&
+		     (block == NULL || (s[0] != ' ' && s[0] != '\t')))) {
+			block = NULL;
+			continue;
+		}
+		if (block == NULL)
+			block = s;
+		for (p = s; p + 9 < s + len; p++) {
+			if (g_ascii_strncasecmp(p, "boundary=", 9) != 0)
+				continue;
+			p += 9 + (p[9] == '"');
+			if ((size_t)(end - p) > n &&
+			    strncmp(p, boundary, n) == 0)
+				decl = block;
+			break;
+		}
+	}
+	return decl != NULL ? (size_t)(decl - text) : cut;
+}
+
 static void walk(parts *p, GMimeObject *o, int depth);
+
+/*
+ * The message or multipart body that text holds from a stray boundary
+ * on, parsed; *cut becomes where it starts.  When the header block that
+ * declares the boundary makes a report (a bounce forwarded as text),
+ * that block is the report's own and goes with it; else (the original
+ * quoted whole, with its multipart body) it stays in the text.
+ */
+static GMimeMessage *
+parse_tail(const char *text, size_t len, const char *boundary, size_t *cut)
+{
+	size_t start = embedded_start(text, *cut, boundary);
+	GString *multipart;
+	GMimeMessage *tail;
+
+	if (start < *cut) {
+		tail = ndr_message_from_text(text + start, len - start);
+		if (is_type(g_mime_message_get_mime_part(tail), "multipart",
+		            "report")) {
+			*cut = start;
+			return tail;
+		}
+		/* The original quoted whole: its headers are the text's. */
+		g_object_unref(tail);
+	}
+	multipart = g_string_new(NULL);
+	g_string_printf(multipart,
+	                "Content-Type: multipart/mixed; boundary=\"%s\"\n\n",
+	                boundary);
+	g_string_append_len(multipart, text + *cut, len - *cut);
+	tail = ndr_message_from_text(multipart->str, multipart->len);
+	g_string_free(multipart, TRUE);
+	return tail;
+}
 
 /*
  * Add a leaf of decoded text to list; text past a stray boundary is
@@ -164,20 +246,12 @@ add_leaf(parts *p, GPtrArray *list, GMimeObject *o, char *text, size_t len,
 {
 	leaf *l = g_new0(leaf, 1);
 	char *boundary = NULL;
-	GString *multipart;
 	size_t cut = text != NULL ? stray_boundary(text, len, &boundary) : len;
 	GMimeMessage *tail = NULL;
 
 	if (cut < len) {
-		multipart = g_string_new(NULL);
-		g_string_printf(
-		    multipart,
-		    "Content-Type: multipart/mixed; boundary=\"%s\"\n\n",
-		    boundary);
-		g_string_append_len(multipart, text + cut, len - cut);
-		tail = ndr_message_from_text(multipart->str, multipart->len);
+		tail = parse_tail(text, len, boundary, &cut);
 		g_ptr_array_add(p->owned, tail);
-		g_string_free(multipart, TRUE);
 		text[cut] = '\0';
 		len = cut;
 	}

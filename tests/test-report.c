@@ -221,6 +221,25 @@ static const struct report_case text_cases[] = {
      "74f4ebf4e64e4266@df.example.jp",
      "userunknown@libsisimai.net,mailboxfull@libsisimai.net", "failed,failed",
      "5.1.1,5.2.2"},
+    /*
+     * A Postfix bounce forwarded as the text of a plain message, its
+     * boundary undeclared there: its own header block (Message-Id
+     * 20150429000256.32FE9FAB5859@relay00.ocn.ad.jp) goes with the
+     * report it heads (the rules would
+     * read it as the quoted original), and the original is the message it
+     * returns.
+     */
+    {"bsd/lhost-postfix-49.eml", NDRCHECK_KIND_DSN,
+     "1409050600.12984636501178305590.JavaMail.root@mz-cb000p.noc-"
+     "kyoto2jo.ocn.ad.jp",
+     "kijitora-neko-nyaan@ntt.example.ne.jp", "failed", "4.0.0"},
+    /*
+     * The original quoted whole after the prose, with its multipart
+     * body: the header block declaring the boundary is the original's.
+     */
+    {"bsd/lhost-mailru-05.eml", NDRCHECK_KIND_NONE,
+     "1493701798.665756489@f374.i.mail.ru", "neko@libsisimai.org", "failed",
+     "-"},
 };
 
 /* The rules of the source tree, loaded once. */

@@ -46,6 +46,7 @@ test_suspect(void)
 	    "bsd/arf-01.eml",           /* multipart/report feedback */
 	    "bsd/arf-22.eml",           /* a Hotmail complaint */
 	    "mac/lhost-qmail-01.eml",   /* CR-only line ends */
+	    "bsd/lhost-amazonses-10.eml", /* an Amazon SNS notification */
 	};
 	guint i;
 

@@ -94,6 +94,7 @@ static void
 body_text(GMimeObject *o, GString *s, int depth)
 {
 	GMimeMultipart *mp;
+	const char *prologue;
 	char *text;
 	size_t len;
 	int i, n;
@@ -103,6 +104,16 @@ body_text(GMimeObject *o, GString *s, int depth)
 	if (GMIME_IS_MULTIPART(o)) {
 		mp = GMIME_MULTIPART(o);
 		n = g_mime_multipart_get_count(mp);
+		/* A boundary that never occurs leaves only a prologue. */
+		prologue = g_mime_multipart_get_prologue(mp);
+		if (n == 0 && prologue != NULL) {
+			text = g_utf8_make_valid(prologue, -1);
+			g_string_append_len(
+			    s, text,
+			    MIN(strlen(text), NDR_MAX_TEXT_BYTES - s->len));
+			g_string_append_c(s, '\n');
+			g_free(text);
+		}
 		for (i = 0; i < n && i < NDR_MAX_MIME_PARTS; i++)
 			body_text(g_mime_multipart_get_part(mp, i), s,
 			          depth + 1);

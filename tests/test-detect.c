@@ -17,35 +17,56 @@ suspect(const char *name)
 	return s;
 }
 
-/* The kind the library gives a testdata message: walker, then kind. */
-static ndrcheck_kind
-kind_of(const char *name)
+/* The findings the library reads from a testdata message: walker, kind. */
+static ndr_findings *
+read_all(const char *name)
 {
 	GMimeMessage *msg = parse_file(name, FALSE);
 	ndr_findings *f = ndr_findings_new();
-	ndrcheck_kind k;
 
 	ndr_report_read(builtin_rules(), msg, f);
 	ndr_detect_kind(builtin_rules(), msg, f);
-	k = f->kind;
-	ndr_findings_free(f);
 	g_object_unref(msg);
+	return f;
+}
+
+static ndrcheck_kind
+kind_of(const char *name)
+{
+	ndr_findings *f = read_all(name);
+	ndrcheck_kind k = f->kind;
+
+	ndr_findings_free(f);
 	return k;
+}
+
+/* The one recipient of a testdata message's findings. */
+static void
+assert_one_recipient(const ndr_findings *f, const char *name, const char *addr)
+{
+	ndr_recipient *r;
+
+	if (f->recipients->len != 1)
+		g_error("%s: %u recipients", name, f->recipients->len);
+	r = g_ptr_array_index(f->recipients, 0);
+	if (g_strcmp0(r->address, addr) != 0)
+		g_error("%s: recipient %s, expected %s", name, r->address,
+		        addr);
 }
 
 static void
 test_suspect(void)
 {
 	const char *bounce[] = {
-	    "bsd/lhost-qmail-01.eml",   /* MAILER-DAEMON, no MIME */
-	    "bsd/lhost-postfix-01.eml", /* multipart/report */
-	    "bsd/lhost-exim-01.eml",    /* X-Failed-Recipients */
-	    "bsd/lhost-mailru-01.eml",  /* Russian subject, RFC 2047 */
-	    "bsd/rfc3834-02.eml",       /* "Automatic reply:" */
-	    "bsd/rfc3834-06.eml",       /* Auto-Submitted */
-	    "bsd/arf-01.eml",           /* multipart/report feedback */
-	    "bsd/arf-22.eml",           /* a Hotmail complaint */
-	    "mac/lhost-qmail-01.eml",   /* CR-only line ends */
+	    "bsd/lhost-qmail-01.eml",     /* MAILER-DAEMON, no MIME */
+	    "bsd/lhost-postfix-01.eml",   /* multipart/report */
+	    "bsd/lhost-exim-01.eml",      /* X-Failed-Recipients */
+	    "bsd/lhost-mailru-01.eml",    /* Russian subject, RFC 2047 */
+	    "bsd/rfc3834-02.eml",         /* "Automatic reply:" */
+	    "bsd/rfc3834-06.eml",         /* Auto-Submitted */
+	    "bsd/arf-01.eml",             /* multipart/report feedback */
+	    "bsd/arf-22.eml",             /* a Hotmail complaint */
+	    "mac/lhost-qmail-01.eml",     /* CR-only line ends */
 	    "bsd/lhost-amazonses-10.eml", /* an Amazon SNS notification */
 	};
 	guint i;
@@ -120,6 +141,37 @@ test_failed_recipients(void)
 }
 
 /*
+ * Apache James and Verizon's VZW gateway: a multipart/alternative whose
+ * boundary parameter sits on an unindented line (so GMime finds no
+ * parts, only a prologue), the recipient in "RCPT TO:" of the details.
+ * Sisimai drops a digit of the Apache James address
+ * ("00000000000@vtext.example.com"); the message says twelve zeros.
+ */
+static void
+test_james(void)
+{
+	struct {
+		const char *file, *addr;
+	} cases[] = {
+	    {"bsd/lhost-apachejames-01.eml", "000000000000@vtext.example.com"},
+	    {"bsd/lhost-verizon-02.eml", "may-be-straycat-nyaaaaaan@vtext.com"},
+	};
+	ndr_findings *f;
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		f = read_all(cases[i].file);
+		g_assert_cmpint(f->kind, ==, NDRCHECK_KIND_NDR);
+		assert_one_recipient(f, cases[i].file, cases[i].addr);
+		g_assert_cmpstr(
+		    ((ndr_recipient *)g_ptr_array_index(f->recipients, 0))
+		        ->diagnostic,
+		    ==, "550 - Requested action not taken: no such user here");
+		ndr_findings_free(f);
+	}
+}
+
+/*
  * Ordinary automated mail: a ticket system's auto-reply and a list
  * message with a bounce-like subject.  Written here (the real ones at
  * hand are under licences that keep them out of testdata/; the
@@ -167,6 +219,7 @@ main(int argc, char **argv)
 	g_test_add_func("/detect/bounce-before-auto-reply",
 	                test_bounce_before_auto_reply);
 	g_test_add_func("/detect/failed-recipients", test_failed_recipients);
+	g_test_add_func("/detect/james", test_james);
 	g_test_add_func("/detect/ordinary", test_ordinary);
 	return g_test_run();
 }

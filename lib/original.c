@@ -159,12 +159,30 @@ take_received(ndr_original *o, GMimeHeaderList *headers)
 	}
 }
 
+/*
+ * Whether headers hold any field taken here: a block of other fields
+ * (Content-Type alone) makes no original, which SPEC section 5 then
+ * gives as null.
+ */
+static gboolean
+has_original_field(GMimeHeaderList *headers)
+{
+	static const char *const names[] = {
+	    "Message-ID", "From", "To", "Cc", "Subject", "Date", "Received"};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(names); i++)
+		if (g_mime_header_list_contains(headers, names[i]))
+			return TRUE;
+	return FALSE;
+}
+
 void
 ndr_original_from_headers(ndr_findings *f, GMimeHeaderList *headers)
 {
 	ndr_original *o;
 
-	if (headers == NULL || g_mime_header_list_get_count(headers) == 0)
+	if (headers == NULL || !has_original_field(headers))
 		return;
 	o = ndr_findings_original(f);
 	take_message_id(o, headers);
@@ -197,31 +215,84 @@ header_line(const char *s, size_t len)
 	return i > 0 && i < len && s[i] == ':';
 }
 
+/* The line at *p (without its end), *p moved past it. */
+static const char *
+take_line(const char **p, const char *end, size_t *n)
+{
+	const char *s = *p, *eol = s;
+
+	while (eol < end && *eol != '\n' && *eol != '\r')
+		eol++;
+	*n = eol - s;
+	*p = eol + (eol < end);
+	if (eol < end && *eol == '\r' && *p < end && **p == '\n')
+		(*p)++;
+	return s;
+}
+
+/*
+ * Where the next field of the block begins, looking from p: a line
+ * quoted like the fields (prefix) that is a field, before the blank
+ * line that ends the block; NULL when there is none.
+ */
+static const char *
+next_field(const char *p, const char *end, size_t prefix)
+{
+	const char *s;
+	size_t n, q;
+
+	while (p < end) {
+		s = take_line(&p, end, &n);
+		q = quote_len(s, n);
+		if (q == n)
+			return NULL;
+		if (q == prefix && header_line(s + q, n - q))
+			return s;
+	}
+	return NULL;
+}
+
+/*
+ * Whether a line that is no field, in a block whose MTA lost the
+ * indentation of folded lines, continues the field before it: when it
+ * is one unbroken token (encoded data wrapped at a fixed width) or that
+ * field has a comment still open ("Received: from x by y (via").  Prose
+ * after the fields is neither.
+ */
+static gboolean
+lost_fold(const char *s, size_t n, const GString *block)
+{
+	const char *field = strrchr(block->str, '\n');
+	int depth = 0;
+
+	if (memchr(s, ' ', n) == NULL && memchr(s, '\t', n) == NULL)
+		return TRUE;
+	for (field = field != NULL ? field : block->str; *field != '\0';
+	     field++)
+		depth += (*field == '(') - (*field == ')');
+	return depth > 0;
+}
+
 /*
  * Rebuild a plain header block from quoted lines: the quoting of the
  * first header line is taken off every line, so that a folded line
- * (more indented than that) stays a continuation.
+ * (more indented than that) stays a continuation.  Some MTAs also lose
+ * the indentation of folded lines (GMX, Yahoo): a line that lost_fold()
+ * accepts and that has fields after it in the same block continues the
+ * field before it.
  */
 static GString *
 unquote_headers(const char *text, size_t len)
 {
 	GString *block = g_string_new(NULL);
 	const char *p = text, *end = text + MIN(len, NDR_MAX_HEADER_BYTES);
-	size_t prefix = 0;
+	const char *s, *field = NULL; /* the next field past lost folds */
+	size_t n, q, prefix = 0;
 	gboolean started = FALSE;
 
 	while (p < end) {
-		const char *eol = p, *s;
-		size_t n, q;
-
-		while (eol < end && *eol != '\n' && *eol != '\r')
-			eol++;
-		n = eol - p;
-		q = quote_len(p, n);
-		s = p;
-		p = eol + (eol < end);
-		if (eol < end && *eol == '\r' && p < end && *p == '\n')
-			p++;
+		s = take_line(&p, end, &n);
+		q = quote_len(s, n);
 		if (q == n) { /* blank, or only quote marks */
 			if (started)
 				break;
@@ -235,10 +306,15 @@ unquote_headers(const char *text, size_t len)
 			prefix = q;
 		} else if (q > prefix ||
 		           (q == prefix && q > 0 && s[q - 1] != '>' &&
-		            !header_line(s + q, n - q))) {
+		            !header_line(s + q, n - q)) ||
+		           (!header_line(s + q, n - q) &&
+		            (s < field ||
+		             (lost_fold(s + q, n - q, block) &&
+		              (field = next_field(p, end, prefix)) != NULL)))) {
 			/*
 			 * More indented than the fields, or indented alike
-			 * by an MTA that shifts every line: a folded line.
+			 * by an MTA that shifts every line, or not indented
+			 * at all with fields to come: a folded line.
 			 */
 			g_string_append_c(block, ' ');
 			g_string_append_len(block, s + q, n - q);
@@ -288,4 +364,26 @@ ndr_original_is_header_block(const char *text, size_t len)
 	g_strfreev(lines);
 	g_string_free(block, TRUE);
 	return id;
+}
+
+gboolean
+ndr_original_find_header_block(ndr_findings *f, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	gboolean blank = TRUE;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', end - p);
+		const char *next = eol != NULL ? eol + 1 : end;
+
+		/* A paragraph starts after a blank line (CR, LF or CRLF). */
+		if (blank && *p != '\n' && *p != '\r' &&
+		    ndr_original_is_header_block(p, end - p)) {
+			ndr_original_from_text(f, p, end - p);
+			return TRUE;
+		}
+		blank = *p == '\n' || *p == '\r';
+		p = next;
+	}
+	return FALSE;
 }

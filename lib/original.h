@@ -26,4 +26,14 @@ void ndr_original_from_text(ndr_findings *f, const char *text, size_t len);
  */
 gboolean ndr_original_is_header_block(const char *text, size_t len);
 
+/*
+ * Read the first paragraph of text that is such a header block (with a
+ * Message-ID, unindented) as the original's headers: for the report
+ * sent as one text part, its delivery-status fields and then the
+ * returned headers, without a separator between.  Returns whether one
+ * was found.
+ */
+gboolean ndr_original_find_header_block(ndr_findings *f, const char *text,
+                                        size_t len);
+
 #endif /* NDR_ORIGINAL_H */

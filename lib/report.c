@@ -493,8 +493,10 @@ read_text(const ndr_rules *rules, GPtrArray *text, ndr_findings *f)
 		}
 		if (f->recipients->len == 0 &&
 		    ndr_dsn_looks_like(l->text, l->len) &&
-		    ndr_dsn_read(l->text, l->len, f) > 0)
+		    ndr_dsn_read(l->text, l->len, f) > 0) {
 			kind = NDRCHECK_KIND_DSN;
+			ndr_original_find_header_block(f, l->text, l->len);
+		}
 		if (rules != NULL)
 			ndr_textndr_read(rules, l->text, l->len, f);
 	}

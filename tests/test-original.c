@@ -127,6 +127,21 @@ test_from_text(void)
 	    {"CRLF",
 	     "\r\nFrom: c@example.org\r\nMessage-ID: <a5@example.org>\r\n",
 	     "a5@example.org", "c@example.org", NULL},
+	    /* GMX and Yahoo drop the indentation of folded lines. */
+	    {"lost folds",
+	     "Received: from [192.0.2.135] by mx.example.net (via\n"
+	     "HTTP); Sat, 29 Nov 2014 00:32:10 +0100\n"
+	     "Message-ID: <a6@example.org>\n"
+	     "X-Provags-ID: V03:K0:ONKNgotCRNVI/aAzvxchKKD5uvBEYeYrr4AVF0O\n"
+	     "bFCoPnjQHA37xZ8d8ZlzmXAvxolVwCdcq8oWM8nXToLie/3HrZ\n"
+	     "vSQwmqX+OXVYaTT5QxnCN0SBLkX\n"
+	     "From: Kijitora <k@example.org>\n\nbody\n",
+	     "a6@example.org", "k@example.org", NULL},
+	    /* A token after the last field has no field to come: not one. */
+	    {"token after the fields",
+	     "Subject: Last\nhttp://example.org/unsubscribe\n"
+	     "\nMessage-ID: <not-taken@example.org>\n",
+	     NULL, NULL, "Last"},
 	};
 	size_t i;
 
@@ -281,6 +296,13 @@ test_report_files(void)
 	    {"bsd/rfc3464-51.eml",
 	     "00222222-2222-2222-2222-FF00FFFF0000@example.jp",
 	     "sironeko@example.jp"},
+	    /* the delivery-status fields and the returned headers in one
+	     * text/plain body, nothing between them */
+	    {"bsd/rfc3464-34.eml",
+	     "20170429233445.FFFFFFFF02@smtp.neko.example.org",
+	     "sironeko@neko.example.org"},
+	    {"bsd/rfc3464-04.eml", "00000000000.000000@mx4.example.co.jp",
+	     "shironeko@example.com"},
 	    /* text/rfc822-headers behind a boundary that changed */
 	    {"bsd/rhost-google-01.eml",
 	     "201305110000000000000.r4B003v000000@mail4.example.co.jp",

@@ -237,6 +237,19 @@ static const struct report_case text_cases[] = {
      * The original quoted whole after the prose, with its multipart
      * body: the header block declaring the boundary is the original's.
      */
+    /*
+     * Headers quoted after the prose whose folded lines lost their
+     * indentation ("(via" / "HTTP); ...", base64 lines): the block
+     * runs on to the Message-ID and From after them.
+     */
+    {"bsd/lhost-gmx-01.eml", NDRCHECK_KIND_NONE,
+     "trinity-d174cb7e-d4a8-4dd5-8b53-7a9f70928e75-1417217529360@3capp-"
+     "mailcom-lxa02",
+     "shironeko@example.jp", "failed", "-"},
+    {"bsd/lhost-yahoo-03.eml", NDRCHECK_KIND_NONE,
+     "4480863.3669135.1417873350756.JavaMail.yahoo@jws10091.mail.ne1.yahoo."
+     "com",
+     "kijitora@example.jp", "failed", "-"},
     {"bsd/lhost-mailru-05.eml", NDRCHECK_KIND_NONE,
      "1493701798.665756489@f374.i.mail.ru", "neko@libsisimai.org", "failed",
      "-"},

@@ -21,7 +21,8 @@
 /* A leaf part and its decoded text. */
 typedef struct leaf {
 	GMimeObject *part; /* NULL for text that was not a part of its own */
-	char *text;        /* NULL for a returned message/rfc822 part */
+	char *text;        /* NULL for a returned message, or a part
+	                      headed by the original's own fields */
 	size_t len;
 } leaf;
 
@@ -270,7 +271,19 @@ walk_leaf(parts *p, GMimeObject *o, int depth)
 	GPtrArray *list = leaf_list(p, o);
 	size_t len, max;
 	char *text;
+	leaf *l;
 
+	/*
+	 * A part headed by the original's own header fields: the MTA
+	 * wrote the returned message without a Content-Type of its own.
+	 */
+	if (g_mime_header_list_contains(g_mime_object_get_header_list(o),
+	                                "Message-ID")) {
+		l = g_new0(leaf, 1);
+		l->part = o;
+		g_ptr_array_add(p->returned, l);
+		return;
+	}
 	if (list == NULL)
 		return;
 	max = list == p->returned ? NDR_MAX_HEADER_BYTES : NDR_MAX_TEXT_BYTES;
@@ -443,6 +456,36 @@ read_field_parts(GPtrArray *list, const char *const *names,
 	}
 }
 
+/*
+ * The original from a returned message part.  When its header block is
+ * empty (the MTA put a blank line before the fields), they are the
+ * start of what GMime took for its body.
+ */
+static void
+read_returned_message(GMimeMessagePart *part, ndr_findings *f)
+{
+	GMimeMessage *inner = g_mime_message_part_get_message(part);
+	GMimeHeaderList *headers;
+	GMimeObject *body;
+	size_t len;
+	char *text;
+
+	if (inner == NULL)
+		return;
+	headers = g_mime_object_get_header_list(GMIME_OBJECT(inner));
+	if (g_mime_header_list_get_count(headers) > 0) {
+		ndr_original_from_headers(f, headers);
+		return;
+	}
+	body = g_mime_message_get_mime_part(inner);
+	if (body == NULL || !GMIME_IS_PART(body))
+		return;
+	text = ndr_part_text(GMIME_PART(body), NDR_MAX_HEADER_BYTES, &len);
+	if (text != NULL)
+		ndr_original_from_text(f, text, len);
+	g_free(text);
+}
+
 static void
 read_returned(GPtrArray *returned, ndr_findings *f)
 {
@@ -450,18 +493,14 @@ read_returned(GPtrArray *returned, ndr_findings *f)
 
 	for (i = 0; i < returned->len; i++) {
 		leaf *l = g_ptr_array_index(returned, i);
-		GMimeMessage *inner;
 
-		if (l->text != NULL) {
+		if (l->text != NULL)
 			ndr_original_from_text(f, l->text, l->len);
-			continue;
-		}
-		inner = g_mime_message_part_get_message(
-		    GMIME_MESSAGE_PART(l->part));
-		if (inner != NULL)
+		else if (GMIME_IS_MESSAGE_PART(l->part))
+			read_returned_message(GMIME_MESSAGE_PART(l->part), f);
+		else /* a part headed by the original's fields */
 			ndr_original_from_headers(
-			    f,
-			    g_mime_object_get_header_list(GMIME_OBJECT(inner)));
+			    f, g_mime_object_get_header_list(l->part));
 	}
 }
 

@@ -303,6 +303,14 @@ test_report_files(void)
 	     "sironeko@neko.example.org"},
 	    {"bsd/rfc3464-04.eml", "00000000000.000000@mx4.example.co.jp",
 	     "shironeko@example.com"},
+	    /* a part headed by the original's own fields, no Content-Type */
+	    {"bsd/lhost-x1-01.eml",
+	     "000000000000000000000000000000000000@example.jp",
+	     "shironeko@example.jp"},
+	    /* message/rfc822 whose fields follow a blank line */
+	    {"bsd/lhost-x3-01.eml",
+	     "fffffffffffffffffffffffffffffff@xample.org",
+	     "shironeko@example.org"},
 	    /* text/rfc822-headers behind a boundary that changed */
 	    {"bsd/rhost-google-01.eml",
 	     "201305110000000000000.r4B003v000000@mail4.example.co.jp",

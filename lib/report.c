@@ -677,6 +677,61 @@ read_reply_ids(GMimeMessage *msg, ndr_findings *f)
 	}
 }
 
+/*
+ * Microsoft's complaint reports (JMRP) have no feedback-report part:
+ * the message complained of comes back whole, the complainant's
+ * address in its X-HmXmrOriginalRecipient field.  Returns whether a
+ * returned message had one.
+ */
+static gboolean
+jmrp_recipients(GPtrArray *returned, ndr_findings *f)
+{
+	gboolean found = FALSE;
+	GMimeMessage *inner;
+	const char *v;
+	char *addr;
+	guint i;
+
+	for (i = 0; i < returned->len; i++) {
+		leaf *l = g_ptr_array_index(returned, i);
+
+		if (l->part == NULL || !GMIME_IS_MESSAGE_PART(l->part) ||
+		    (inner = g_mime_message_part_get_message(
+		         GMIME_MESSAGE_PART(l->part))) == NULL ||
+		    (v = g_mime_object_get_header(
+		         GMIME_OBJECT(inner), "X-HmXmrOriginalRecipient")) ==
+		        NULL)
+			continue;
+		addr = ndr_dsn_address(v);
+		found = ndr_findings_recipient(f, addr) != NULL || found;
+		g_free(addr);
+	}
+	return found;
+}
+
+/*
+ * A feedback report is about the recipients its fields name, else the
+ * ones the returned message was sent to; what each reports is a
+ * complaint, reason "feedback" (SPEC section 5).
+ */
+static void
+read_feedback(ndr_findings *f)
+{
+	guint i;
+
+	f->kind = NDRCHECK_KIND_FEEDBACK;
+	if (f->recipients->len == 0 && f->original != NULL) {
+		for (i = 0; i < f->original->to->len; i++)
+			ndr_findings_recipient(
+			    f, g_ptr_array_index(f->original->to, i));
+	}
+	for (i = 0; i < f->recipients->len; i++) {
+		ndr_recipient *r = g_ptr_array_index(f->recipients, i);
+
+		ndr_set_field(&r->reason, "feedback", TRUE);
+	}
+}
+
 static void
 read_parts(const ndr_rules *rules, parts *p, ndr_findings *f)
 {
@@ -700,15 +755,9 @@ read_parts(const ndr_rules *rules, parts *p, ndr_findings *f)
 		ndr_dsn_refine_status(g_ptr_array_index(f->recipients, i));
 	read_returned(p->returned, f);
 
-	if (p->arf->len > 0) {
-		f->kind = NDRCHECK_KIND_FEEDBACK;
-		/* No Original-Rcpt-To: the report is about the returned To. */
-		if (f->recipients->len == 0 && f->original != NULL) {
-			for (i = 0; i < f->original->to->len; i++)
-				ndr_findings_recipient(
-				    f, g_ptr_array_index(f->original->to, i));
-		}
-	} else if (p->mdn->len > 0)
+	if (p->arf->len > 0 || jmrp_recipients(p->returned, f))
+		read_feedback(f);
+	else if (p->mdn->len > 0)
 		f->kind = NDRCHECK_KIND_MDN;
 	else if (p->dsn->len > 0 || text_kind == NDRCHECK_KIND_DSN)
 		f->kind = dsn_kind(f);

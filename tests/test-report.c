@@ -190,6 +190,10 @@ static const struct report_case cases[] = {
      "-,-,-,-,-,-,-", "-,-,-,-,-,-,-"},
     {"bsd/arf-01.eml", NDRCHECK_KIND_FEEDBACK, NULL, "redacted@example.net",
      "-", "-"},
+    /* Microsoft JMRP: no report part, X-HmXmrOriginalRecipient. */
+    {"bsd/arf-22.eml", NDRCHECK_KIND_FEEDBACK,
+     "0000000000fffffffff0000000000000@example.com", "kijitora@example.com",
+     "-", "-"},
     /*
      * Sisimai: 4.4.1, from the prose's report of an earlier attempt
      * (7:58 PM); the delivery-status part says 4.4.7 ("550 4.4.7
@@ -323,6 +327,38 @@ test_text_case(gconstpointer data)
 	check_case(data, builtin_rules());
 }
 
+/* What a feedback report's recipients have is a complaint. */
+static void
+test_feedback_reason(void)
+{
+	static const char *const files[] = {"bsd/arf-01.eml", "bsd/arf-16.eml",
+	                                    "bsd/arf-22.eml"};
+	size_t i;
+	guint j;
+
+	for (i = 0; i < G_N_ELEMENTS(files); i++) {
+		char *path = g_strconcat(SOE, files[i], NULL);
+		ndrcheck_message *m = NULL;
+		GMimeMessage *msg;
+		ndr_findings *f = ndr_findings_new();
+
+		g_assert_cmpint(ndrcheck_message_open_file(&m, path), ==,
+		                NDRCHECK_OK);
+		msg = ndr_message_parse(m);
+		ndr_report_read(NULL, msg, f);
+		g_assert_cmpuint(f->recipients->len, >, 0);
+		for (j = 0; j < f->recipients->len; j++) {
+			ndr_recipient *r = g_ptr_array_index(f->recipients, j);
+
+			g_assert_cmpstr(r->reason, ==, "feedback");
+		}
+		ndr_findings_free(f);
+		g_object_unref(msg);
+		ndrcheck_message_free(m);
+		g_free(path);
+	}
+}
+
 struct shape_case {
 	const char *name, *text;
 	ndrcheck_kind kind;
@@ -419,6 +455,7 @@ main(int argc, char **argv)
 		g_test_add_data_func(name, &text_cases[i], test_text_case);
 		g_free(name);
 	}
+	g_test_add_func("/report/feedback-reason", test_feedback_reason);
 	for (i = 0; i < G_N_ELEMENTS(shapes); i++) {
 		char *name =
 		    g_strconcat("/report/shape/", shapes[i].name, NULL);

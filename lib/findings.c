@@ -19,6 +19,7 @@ recipient_free(gpointer p)
 	g_free(r->reply_code);
 	g_free(r->diagnostic);
 	g_free(r->remote_mta);
+	g_free(r->command);
 	g_free(r->reason);
 	g_free(r);
 }

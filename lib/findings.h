@@ -23,6 +23,7 @@ typedef struct ndr_recipient {
 	char *reply_code; /* SMTP reply code "550", or NULL */
 	char *diagnostic; /* Diagnostic-Code text (type stripped), or NULL */
 	char *remote_mta; /* Remote-MTA, or NULL */
+	char *command;    /* SMTP command replied to ("RCPT"), or NULL */
 	char *reason;     /* Sisimai vocabulary (SPEC section 5), or NULL */
 } ndr_recipient;
 

@@ -18,6 +18,7 @@ recipient_free(gpointer p)
 	g_free(r->status);
 	g_free(r->reply_code);
 	g_free(r->diagnostic);
+	g_free(r->diagnostic_type);
 	g_free(r->remote_mta);
 	g_free(r->command);
 	g_free(r->reason);

@@ -22,6 +22,7 @@ typedef struct ndr_recipient {
 	char *status;     /* enhanced status "5.1.1", or NULL */
 	char *reply_code; /* SMTP reply code "550", or NULL */
 	char *diagnostic; /* Diagnostic-Code text (type stripped), or NULL */
+	char *diagnostic_type; /* its type in lower case ("x-unix"), or NULL */
 	char *remote_mta; /* Remote-MTA, or NULL */
 	char *command;    /* SMTP command replied to ("RCPT"), or NULL */
 	char *reason;     /* Sisimai vocabulary (SPEC section 5), or NULL */

@@ -174,16 +174,36 @@ quoted_start(const char *text, size_t len, const ndr_rule_match *m)
 	return quoted;
 }
 
-void
-ndr_textndr_read(const ndr_rules *rules, const char *text, size_t len,
-                 ndr_findings *f)
+/*
+ * A copy of text with each CRLF made LF, or NULL when it holds no CR:
+ * the rules end lines at LF ("[ \t]*$"), and mail written on DOS keeps
+ * CRLF inside its parts.
+ */
+static char *
+lf_lines(const char *text, size_t len, size_t *out)
+{
+	char *copy;
+	size_t i, n = 0;
+
+	if (memchr(text, '\r', len) == NULL)
+		return NULL;
+	copy = g_malloc(len + 1);
+	for (i = 0; i < len; i++)
+		if (text[i] != '\r' || i + 1 == len || text[i + 1] != '\n')
+			copy[n++] = text[i];
+	copy[n] = '\0';
+	*out = n;
+	return copy;
+}
+
+static void
+read_report(const ndr_rules *rules, const char *text, size_t len,
+            ndr_findings *f)
 {
 	ndr_rule_match m;
 	size_t report = MIN(len, (size_t)NDR_MAX_TEXT_BYTES), quoted;
 	char *mta;
 
-	if (text == NULL)
-		return;
 	if (ndr_rules_find(rules, "separator", text, report, 0, &m)) {
 		report = m.start;
 		quoted = quoted_start(text, len, &m);
@@ -197,4 +217,18 @@ ndr_textndr_read(const ndr_rules *rules, const char *text, size_t len,
 		g_free(mta);
 	}
 	read_recipients(rules, text, report, f);
+}
+
+void
+ndr_textndr_read(const ndr_rules *rules, const char *text, size_t len,
+                 ndr_findings *f)
+{
+	size_t n = len;
+	char *lf;
+
+	if (text == NULL)
+		return;
+	lf = lf_lines(text, len, &n);
+	read_report(rules, lf != NULL ? lf : text, n, f);
+	g_free(lf);
 }

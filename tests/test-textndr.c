@@ -28,17 +28,34 @@ first_text(GMimeObject *o)
 	return NULL;
 }
 
-/* The findings of the first text part of a testdata message. */
+/*
+ * The first text part's text, or the prologue of a multipart whose
+ * boundary never occurs (where such reports keep their text).
+ */
+static char *
+message_text(GMimeMessage *msg, size_t *len)
+{
+	GMimeObject *top = g_mime_message_get_mime_part(msg);
+	GMimePart *part = first_text(top);
+	const char *prologue;
+
+	if (part != NULL)
+		return ndr_part_text(part, 256 * 1024, len);
+	g_assert_true(GMIME_IS_MULTIPART(top));
+	prologue = g_mime_multipart_get_prologue(GMIME_MULTIPART(top));
+	g_assert_nonnull(prologue);
+	*len = strlen(prologue);
+	return g_strdup(prologue);
+}
+
+/* The findings of the first text of a testdata message. */
 static ndr_findings *
 read_file(const char *name, ndr_findings *f)
 {
 	GMimeMessage *msg = parse_file(name, FALSE);
-	GMimePart *part = first_text(g_mime_message_get_mime_part(msg));
 	size_t len = 0;
-	char *text;
+	char *text = message_text(msg, &len);
 
-	g_assert_nonnull(part);
-	text = ndr_part_text(part, 256 * 1024, &len);
 	g_assert_nonnull(text);
 	if (f == NULL)
 		f = ndr_findings_new();
@@ -220,6 +237,100 @@ test_one_liners(void)
 	}
 }
 
+/*
+ * Reports naming exactly one recipient, each in its mailer's shape; the
+ * diagnostic holds the reply.  x2-07 and dos/ are CRLF text.
+ */
+static void
+test_families(void)
+{
+	struct {
+		const char *file, *addr, *diag;
+	} cases[] = {
+	    /* "Delivery failed: addr", the reply in the lines below */
+	    {"bsd/lhost-x2-07.eml", "kijitora@example.co.jp",
+	     "554 5.4.14 Hop count exceeded"},
+	    {"dos/lhost-imailserver-01.eml", "kijitora@example.com",
+	     "Unknown user"},
+	    /* 1&1: "addr:" alone, not indented */
+	    {"bsd/lhost-einsundeins-03.eml", "xxxx@xxxx.fr",
+	     "550 5.2.0 Mail rejete"},
+	    /* Exim names the sender first: no recipient */
+	    {"bsd/lhost-exim-08.eml", "kijitora@example.org",
+	     "all hosts have been failing"},
+	    {"bsd/lhost-exim-52.eml", "neko@example.net",
+	     "malformed address: <neko@example.net> may not follow"},
+	    /* KDDI: "Recipient: <addr>", then the SMTP session */
+	    {"bsd/lhost-ezweb-04.eml",
+	     "this-local-part-does-not-exist-on-the-server@ezweb.ne.jp",
+	     ">: User unknown"},
+	    {"bsd/lhost-imailserver-06.eml", "kijitora@example.jp",
+	     "550-REJECTED - Blacklisted URL"},
+	    /* the transcript: the first failing reply after RCPT TO */
+	    {"bsd/lhost-postfix-75.eml", "kijitora@libsisimai.net",
+	     "451 4.3.0 Error: queue file write error"},
+	    {"bsd/lhost-trendmicro-01.eml", "kijitora@example.co.jp",
+	     "550 5.1.1 <kijitora@example.co.jp>... user unknown"},
+	    {"bsd/lhost-trendmicro-03.eml", "kijitora@example.jp",
+	     "Unable to deliver message to <kijitora@example.jp>"},
+	    {"bsd/lhost-x6-02.eml", "kijitora@libsisimai.org",
+	     "[550 5.1.1 User unknown]"},
+	    {"bsd/lhost-zoho-04.eml", "kijitora@6kaku.example.co.jp",
+	     "ResponseCode 421, , Host not reachable."},
+	    {"bsd/lhost-zoho-05.eml", "kijitora@7jo.example.jp",
+	     "ERROR_CODE :421"},
+	    /* fml: the guide's address below is no recipient */
+	    {"bsd/lhost-fml-02.eml", "neko-nyaan@example.org",
+	     "You are not a member of this mailing list"},
+	    {"bsd/lhost-fml-03.eml", "neko@example.co.jp",
+	     "Duplicated Message-ID"},
+	};
+	ndr_findings *f;
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		f = read_file(cases[i].file, NULL);
+		if (f->recipients->len != 1)
+			g_error("%s: %u recipients", cases[i].file,
+			        f->recipients->len);
+		g_assert_cmpstr(rcpt(f, 0)->address, ==, cases[i].addr);
+		assert_diag(rcpt(f, 0), cases[i].diag);
+		ndr_findings_free(f);
+	}
+	f = read_file("bsd/lhost-postfix-75.eml", NULL);
+	g_assert_cmpstr(rcpt(f, 0)->diagnostic, ==,
+	                "451 4.3.0 Error: queue file write error");
+	ndr_findings_free(f);
+}
+
+/*
+ * Where the original starts: fml's "Original mail as follows:", and
+ * after a delivery-status block in the text, whose X-Postfix-* and
+ * X-Actual-Recipient fields are no header block of the original.
+ */
+static void
+test_separators(void)
+{
+	struct {
+		const char *file, *id;
+	} cases[] = {
+	    {"bsd/lhost-fml-03.eml",
+	     "201704290233445.00000000EEEE@neko.example.org"},
+	    {"bsd/rfc3464-04.eml", "00000000000.000000@mx4.example.co.jp"},
+	    {"bsd/rfc3464-34.eml",
+	     "20170429233445.FFFFFFFF02@smtp.neko.example.org"},
+	};
+	ndr_findings *f;
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		f = read_file(cases[i].file, NULL);
+		g_assert_nonnull(f->original);
+		g_assert_cmpstr(f->original->message_id, ==, cases[i].id);
+		ndr_findings_free(f);
+	}
+}
+
 /* After a DSN the text only completes the recipients it named. */
 static void
 test_completes(void)
@@ -280,6 +391,8 @@ main(int argc, char **argv)
 	g_test_add_func("/textndr/several", test_several);
 	g_test_add_func("/textndr/not-the-original", test_not_the_original);
 	g_test_add_func("/textndr/one-liners", test_one_liners);
+	g_test_add_func("/textndr/families", test_families);
+	g_test_add_func("/textndr/separators", test_separators);
 	g_test_add_func("/textndr/completes", test_completes);
 	g_test_add_func("/textndr/sisimai-wrong", test_sisimai_wrong);
 	g_test_add_func("/textndr/ordinary", test_ordinary);

@@ -178,6 +178,50 @@ failed_recipients(GMimeMessage *msg, const GString *body, ndr_findings *f)
 		g_object_unref(list);
 }
 
+/* The first mailbox address of list, or NULL. */
+static const char *
+first_mailbox(InternetAddressList *list)
+{
+	InternetAddress *a;
+
+	if (list == NULL || internet_address_list_length(list) == 0)
+		return NULL;
+	a = internet_address_list_get_address(list, 0);
+	return INTERNET_ADDRESS_IS_MAILBOX(a)
+	           ? internet_address_mailbox_get_addr(
+	                 INTERNET_ADDRESS_MAILBOX(a))
+	           : NULL;
+}
+
+/*
+ * A report that names no recipient is about the message it returns: an
+ * NDR about the one address its original went to (Verizon's MMS gateway
+ * quotes only the original's To:), a complaint about every address its
+ * original went to (Hotmail returns the message without any ARF part),
+ * and a complaint with no original at all (Apple Mail's unsubscribe
+ * request) comes from the complaining recipient itself.
+ */
+static void
+implied_recipients(GMimeMessage *msg, ndr_findings *f)
+{
+	const GPtrArray *to = f->original != NULL ? f->original->to : NULL;
+	ndr_recipient *r;
+	guint i;
+
+	if (f->recipients->len > 0)
+		return;
+	if (f->kind == NDRCHECK_KIND_NDR && to != NULL && to->len == 1 &&
+	    (r = ndr_findings_recipient(f, g_ptr_array_index(to, 0))) != NULL)
+		ndr_set_field(&r->action, "failed", TRUE);
+	if (f->kind != NDRCHECK_KIND_FEEDBACK)
+		return;
+	for (i = 0; to != NULL && i < to->len; i++)
+		ndr_findings_recipient(f, g_ptr_array_index(to, i));
+	if (f->original == NULL)
+		ndr_findings_recipient(
+		    f, first_mailbox(g_mime_message_get_from(msg)));
+}
+
 /*
  * Meaning before wrapping (SPEC section 2): a challenge or virus
  * notice is one even inside a DSN; then the structure the walker found
@@ -222,6 +266,7 @@ ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, ndr_findings *f)
 		f->kind = NDRCHECK_KIND_NDR;
 	else if (matches(rules, "auto-reply", hdr))
 		f->kind = NDRCHECK_KIND_AUTO_REPLY;
+	implied_recipients(msg, f);
 	g_string_free(hdr, TRUE);
 	g_string_free(body, TRUE);
 }

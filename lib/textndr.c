@@ -196,19 +196,75 @@ lf_lines(const char *text, size_t len, size_t *out)
 	return copy;
 }
 
+/* Whether a line of n bytes starts with "Field-Name:". */
+static gboolean
+field_line(const char *l, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && l[i] > ' ' && l[i] < 127 && l[i] != ':')
+		i++;
+	return i > 0 && i < n && l[i] == ':';
+}
+
+/*
+ * The body of a message forwarded inline from offset from on: each
+ * line's quoting ("> ") taken off, and its header block (the forwarded
+ * message's own From:, Subject:, Message-Id:) left out, since those
+ * name the forwarded report, not the original it returns.
+ */
+static GString *
+forwarded_body(const char *text, size_t len, size_t from)
+{
+	GString *body = g_string_new(NULL);
+	size_t at = from, end, n;
+	const char *l;
+	int part = 0; /* 0 before the header block, 1 in it, 2 after */
+
+	for (; at < len; at = end) {
+		end = line_end(text, len, at);
+		l = text + at;
+		n = end - at;
+		if (n > 0 && l[0] == '>') {
+			l++;
+			n--;
+			if (n > 0 && l[0] == ' ') {
+				l++;
+				n--;
+			}
+		}
+		if (part == 0 && !blank_line(l, n, 0))
+			part = field_line(l, n) ? 1 : 2;
+		else if (part == 1 && blank_line(l, n, 0))
+			part = 2;
+		else if (part == 2)
+			g_string_append_len(body, l, n);
+	}
+	return body;
+}
+
 static void
 read_report(const ndr_rules *rules, const char *text, size_t len,
-            ndr_findings *f)
+            ndr_findings *f, int depth)
 {
 	ndr_rule_match m;
 	size_t report = MIN(len, (size_t)NDR_MAX_TEXT_BYTES), quoted;
-	char *mta;
+	GString *fwd;
+	char *mta, *group;
 
 	if (ndr_rules_find(rules, "separator", text, report, 0, &m)) {
 		report = m.start;
 		quoted = quoted_start(text, len, &m);
-		if (f->original == NULL || f->original->message_id == NULL)
+		group = ndr_rule_group(&m, "forwarded");
+		if (group != NULL && depth == 0) {
+			/* The report is the forwarded message's body. */
+			fwd = forwarded_body(text, len, quoted);
+			read_report(rules, fwd->str, fwd->len, f, depth + 1);
+			g_string_free(fwd, TRUE);
+		} else if (group == NULL && (f->original == NULL ||
+		                             f->original->message_id == NULL))
 			ndr_original_from_text(f, text + quoted, len - quoted);
+		g_free(group);
 	}
 	if (f->reporting_mta == NULL &&
 	    ndr_rules_find(rules, "reporting-mta", text, report, 0, &m)) {
@@ -229,6 +285,6 @@ ndr_textndr_read(const ndr_rules *rules, const char *text, size_t len,
 	if (text == NULL)
 		return;
 	lf = lf_lines(text, len, &n);
-	read_report(rules, lf != NULL ? lf : text, n, f);
+	read_report(rules, lf != NULL ? lf : text, n, f, 0);
 	g_free(lf);
 }

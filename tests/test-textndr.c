@@ -331,6 +331,34 @@ test_separators(void)
 	}
 }
 
+/*
+ * A bounce forwarded inline and quoted ("Begin forwarded message:",
+ * "> " lines): its body is the report; its own header block names the
+ * bounce, not the original.  Sisimai takes make-test-36's Message-ID
+ * from that block (the bounce's own); the original quoted at the end
+ * has none.
+ */
+static void
+test_forwarded(void)
+{
+	ndr_findings *f = read_file("bsd/lhost-sendmail-14.eml", NULL);
+
+	g_assert_cmpuint(f->recipients->len, ==, 1);
+	g_assert_cmpstr(rcpt(f, 0)->address, ==, "kijitora@example.com");
+	assert_diag(rcpt(f, 0), "550 5.1.1 <kijitora@example.com>... User");
+	g_assert_cmpstr(f->reporting_mta, ==, "mx.example.jp");
+	g_assert_cmpstr(f->original->message_id, ==,
+	                "6D736808-04A1-47D3-92BD-44388ABFCCE4@example.jp");
+	ndr_findings_free(f);
+	f = read_file("err/make-test-36.eml", NULL);
+	g_assert_cmpuint(f->recipients->len, ==, 1);
+	g_assert_cmpstr(rcpt(f, 0)->address, ==,
+	                "non-existent-user-address-of-ntt-docomo@docomo.ne.jp");
+	assert_diag(rcpt(f, 0), "550 Unknown user");
+	g_assert_true(f->original == NULL || f->original->message_id == NULL);
+	ndr_findings_free(f);
+}
+
 /* After a DSN the text only completes the recipients it named. */
 static void
 test_completes(void)
@@ -393,6 +421,7 @@ main(int argc, char **argv)
 	g_test_add_func("/textndr/one-liners", test_one_liners);
 	g_test_add_func("/textndr/families", test_families);
 	g_test_add_func("/textndr/separators", test_separators);
+	g_test_add_func("/textndr/forwarded", test_forwarded);
 	g_test_add_func("/textndr/completes", test_completes);
 	g_test_add_func("/textndr/sisimai-wrong", test_sisimai_wrong);
 	g_test_add_func("/textndr/ordinary", test_ordinary);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "detect.h"
+#include "dsn.h"
 #include "ndrlimits.h"
 #include "message.h"
 
@@ -205,21 +206,26 @@ static void
 implied_recipients(GMimeMessage *msg, ndr_findings *f)
 {
 	const GPtrArray *to = f->original != NULL ? f->original->to : NULL;
-	ndr_recipient *r;
+	ndr_recipient *r = NULL;
+	const char *addr;
 	guint i;
 
 	if (f->recipients->len > 0)
 		return;
 	if (f->kind == NDRCHECK_KIND_NDR && to != NULL && to->len == 1 &&
-	    (r = ndr_findings_recipient(f, g_ptr_array_index(to, 0))) != NULL)
+	    ndr_dsn_address_usable(g_ptr_array_index(to, 0)))
+		r = ndr_findings_recipient(f, g_ptr_array_index(to, 0));
+	if (r != NULL)
 		ndr_set_field(&r->action, "failed", TRUE);
 	if (f->kind != NDRCHECK_KIND_FEEDBACK)
 		return;
+	/* ("To: <Undisclosed Recipients>" names nobody) */
 	for (i = 0; to != NULL && i < to->len; i++)
-		ndr_findings_recipient(f, g_ptr_array_index(to, i));
-	if (f->original == NULL)
-		ndr_findings_recipient(
-		    f, first_mailbox(g_mime_message_get_from(msg)));
+		if (ndr_dsn_address_usable(g_ptr_array_index(to, i)))
+			ndr_findings_recipient(f, g_ptr_array_index(to, i));
+	addr = first_mailbox(g_mime_message_get_from(msg));
+	if (f->original == NULL && ndr_dsn_address_usable(addr))
+		ndr_findings_recipient(f, addr);
 }
 
 /*

@@ -201,6 +201,26 @@ test_implied_recipients(void)
 }
 
 /*
+ * Sisimai wrong (testdata/KNOWN-DIFFERENCES): for feedback reports
+ * whose original went "To: <Undisclosed Recipients>" it invents the
+ * recipient "undisclosed-recipient-in-headers@libsisimai.org.invalid".
+ * arf-11 names nobody; arf-12 names its Removal-Recipient.
+ */
+static void
+test_undisclosed(void)
+{
+	ndr_findings *f = read_all("bsd/arf-11.eml");
+
+	g_assert_cmpint(f->kind, ==, NDRCHECK_KIND_FEEDBACK);
+	g_assert_cmpuint(f->recipients->len, ==, 0);
+	ndr_findings_free(f);
+	f = read_all("bsd/arf-12.eml");
+	g_assert_cmpint(f->kind, ==, NDRCHECK_KIND_FEEDBACK);
+	assert_one_recipient(f, "bsd/arf-12.eml", "user@example.com");
+	ndr_findings_free(f);
+}
+
+/*
  * fml's refusals come as list mail (Mailing-List:, X-MLServer:); its
  * subjects make them bounces all the same.
  */
@@ -272,6 +292,7 @@ main(int argc, char **argv)
 	g_test_add_func("/detect/failed-recipients", test_failed_recipients);
 	g_test_add_func("/detect/james", test_james);
 	g_test_add_func("/detect/implied-recipients", test_implied_recipients);
+	g_test_add_func("/detect/undisclosed", test_undisclosed);
 	g_test_add_func("/detect/list-refusal", test_list_refusal);
 	g_test_add_func("/detect/ordinary", test_ordinary);
 	return g_test_run();

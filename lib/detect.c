@@ -145,12 +145,27 @@ means(const ndr_rules *rules, const char *hcls, const char *tcls,
 }
 
 /*
+ * The prose of the report: the text before the first separator (the
+ * quoted original is no part of it).
+ */
+static char *
+report_prose(const ndr_rules *rules, const GString *body)
+{
+	ndr_rule_match m;
+	size_t len = body->len;
+
+	if (ndr_rules_find(rules, "separator", body->str, body->len, 0, &m))
+		len = m.start;
+	return g_strndup(body->str, len);
+}
+
+/*
  * Exim and others name the failed recipients in X-Failed-Recipients:
  * the recipients of a report whose prose names none, with that prose
  * as their diagnostic.
  */
 static void
-failed_recipients(GMimeMessage *msg, const GString *body, ndr_findings *f)
+failed_recipients(GMimeMessage *msg, const char *prose, ndr_findings *f)
 {
 	const char *v =
 	    g_mime_object_get_header(GMIME_OBJECT(msg), "X-Failed-Recipients");
@@ -173,7 +188,7 @@ failed_recipients(GMimeMessage *msg, const GString *body, ndr_findings *f)
 			continue;
 		ndr_set_field(&r->action, "failed", TRUE);
 		/* The prose is all the diagnostic there is. */
-		ndr_set_field(&r->diagnostic, body->str, TRUE);
+		ndr_set_field(&r->diagnostic, prose, TRUE);
 	}
 	if (list != NULL)
 		g_object_unref(list);
@@ -203,7 +218,7 @@ first_mailbox(InternetAddressList *list)
  * request) comes from the complaining recipient itself.
  */
 static void
-implied_recipients(GMimeMessage *msg, ndr_findings *f)
+implied_recipients(GMimeMessage *msg, const char *prose, ndr_findings *f)
 {
 	const GPtrArray *to = f->original != NULL ? f->original->to : NULL;
 	ndr_recipient *r = NULL;
@@ -215,8 +230,10 @@ implied_recipients(GMimeMessage *msg, ndr_findings *f)
 	if (f->kind == NDRCHECK_KIND_NDR && to != NULL && to->len == 1 &&
 	    ndr_dsn_address_usable(g_ptr_array_index(to, 0)))
 		r = ndr_findings_recipient(f, g_ptr_array_index(to, 0));
-	if (r != NULL)
+	if (r != NULL) {
 		ndr_set_field(&r->action, "failed", TRUE);
+		ndr_set_field(&r->diagnostic, prose, TRUE);
+	}
 	if (f->kind != NDRCHECK_KIND_FEEDBACK)
 		return;
 	/* ("To: <Undisclosed Recipients>" names nobody) */
@@ -247,12 +264,14 @@ ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, ndr_findings *f)
 	GString *body = g_string_new(NULL);
 	GMimeObject *top = g_mime_message_get_mime_part(msg);
 	gboolean prose, found;
+	char *report;
 
 	if (top != NULL)
 		body_text(top, body, 0);
 	prose = matches(rules, "ndr-text", body);
+	report = report_prose(rules, body);
 	if (f->kind == NDRCHECK_KIND_NONE)
-		failed_recipients(msg, body, f);
+		failed_recipients(msg, report, f);
 	found = f->recipients->len > 0;
 	if (means(rules, "challenge", "challenge-text", hdr, body, f))
 		f->kind = NDRCHECK_KIND_CHALLENGE;
@@ -272,7 +291,8 @@ ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, ndr_findings *f)
 		f->kind = NDRCHECK_KIND_NDR;
 	else if (matches(rules, "auto-reply", hdr))
 		f->kind = NDRCHECK_KIND_AUTO_REPLY;
-	implied_recipients(msg, f);
+	implied_recipients(msg, report, f);
+	g_free(report);
 	g_string_free(hdr, TRUE);
 	g_string_free(body, TRUE);
 }

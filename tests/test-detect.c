@@ -190,6 +190,7 @@ test_implied_recipients(void)
 	    {"bsd/arf-26.eml", "example@icloud.com", NDRCHECK_KIND_FEEDBACK},
 	};
 	ndr_findings *f;
+	ndr_recipient *r;
 	guint i;
 
 	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -198,6 +199,14 @@ test_implied_recipients(void)
 		assert_one_recipient(f, cases[i].file, cases[i].addr);
 		ndr_findings_free(f);
 	}
+	/* The NDR's prose, not the original quoted below it, is the diagnostic.
+	 */
+	f = read_all("bsd/lhost-verizon-01.eml");
+	r = g_ptr_array_index(f->recipients, 0);
+	g_assert_nonnull(
+	    strstr(r->diagnostic, "No valid recipients for this MM"));
+	g_assert_null(strstr(r->diagnostic, "test for bounce"));
+	ndr_findings_free(f);
 }
 
 /*

@@ -46,7 +46,8 @@ static const char *const known_classes[] = {
     "reporting-mta",  /* text: the reporting MTA (mta) */
     "status",         /* text: an enhanced status code (status) */
     "reply-code",     /* text: an SMTP reply code (code) */
-    "reason",         /* diagnostic text: label is the reason */
+    "reason-phrase",  /* diagnostic text: label is a reason it speaks of */
+    "reason",         /* a recipient's facts: label is its reason */
     "smtp-command",   /* diagnostic text: label is the command answered */
     NULL,
 };
@@ -156,15 +157,15 @@ valid_label(const char *s)
 }
 
 /*
- * Replace each %{NAME} in rd->pattern by the pattern "%define NAME"
- * gave earlier in the file, so that a shape used by many rules (an
- * address, say) is written once.
+ * Replace each %{NAME} in text by the pattern "%define NAME" gave earlier
+ * in the file, so that a shape used by many rules (an address, say) is
+ * written once; line is where text was written, for the error.
  */
 static gboolean
-expand_macros(reader *rd, GError **err)
+expand_macros(reader *rd, GString *text, guint line, GError **err)
 {
-	GString *out = g_string_sized_new(rd->pattern->len);
-	const char *p = rd->pattern->str, *open, *close, *value;
+	GString *out = g_string_sized_new(text->len);
+	const char *p = text->str, *open, *close, *value;
 	char *name;
 
 	while ((open = strstr(p, "%{")) != NULL) {
@@ -174,10 +175,10 @@ expand_macros(reader *rd, GError **err)
 		name = g_strndup(open + 2, close - open - 2);
 		value = g_hash_table_lookup(rd->macros, name);
 		if (value == NULL) {
-			fail(err, rd, rd->label_line,
-			     "rule \"%s\" uses "
-			     "%%{%s}, which no %%define line before it names",
-			     rd->label, name);
+			fail(err, rd, line,
+			     "%%{%s} is used, but no %%define line before "
+			     "it names it",
+			     name);
 			g_free(name);
 			g_string_free(out, TRUE);
 			return FALSE;
@@ -188,7 +189,7 @@ expand_macros(reader *rd, GError **err)
 		p = close + 1;
 	}
 	g_string_append(out, p);
-	g_string_assign(rd->pattern, out->str);
+	g_string_assign(text, out->str);
 	g_string_free(out, TRUE);
 	return TRUE;
 }
@@ -205,7 +206,7 @@ finish_rule(reader *rd, GError **err)
 
 	if (rd->label == NULL)
 		return TRUE;
-	if (!expand_macros(rd, err))
+	if (!expand_macros(rd, rd->pattern, rd->label_line, err))
 		return FALSE;
 	ru = g_new0(rule, 1);
 	ru->label = rd->label;
@@ -296,7 +297,7 @@ start_rule(reader *rd, const char *line, GError **err)
 		            "rule \"%s\" before the first "
 		            "[class] line",
 		            rd->label);
-	if (strcmp(rd->cls->name, "reason") == 0 &&
+	if (g_str_has_prefix(rd->cls->name, "reason") &&
 	    !ndr_reason_known(rd->label))
 		return fail(err, rd, rd->line,
 		            "\"%s\" is not a reason of "
@@ -311,6 +312,7 @@ static gboolean
 define_macro(reader *rd, const char *line, GError **err)
 {
 	const char *name = line, *end;
+	GString *value;
 
 	while (*name == ' ' || *name == '\t')
 		name++;
@@ -327,8 +329,14 @@ define_macro(reader *rd, const char *line, GError **err)
 		end++;
 	if (*end == '\0')
 		return fail(err, rd, rd->line, "macro line without a pattern");
+	/* A macro may use the macros defined before it. */
+	value = g_string_new(end);
+	if (!expand_macros(rd, value, rd->line, err)) {
+		g_string_free(value, TRUE);
+		return FALSE;
+	}
 	g_hash_table_insert(rd->macros, g_strndup(name, strcspn(name, " \t")),
-	                    g_strdup(end));
+	                    g_string_free(value, FALSE));
 	return TRUE;
 }
 
@@ -522,20 +530,35 @@ match_rule(const ndr_rules *r, rule *ru, pcre2_match_data *md,
 	return TRUE;
 }
 
+/*
+ * The class cls ready to match subject, or NULL when there is nothing to
+ * match: no such class, no subject, or the message is over time (it is
+ * then read on what was found so far).
+ */
+static rule_class *
+class_for(const ndr_rules *r, const char *cls, const char *subject,
+          size_t len, size_t from)
+{
+	rule_class *c = g_hash_table_lookup(r->classes, cls);
+
+	if (c == NULL || subject == NULL || from > len || ndr_budget_expired())
+		return NULL;
+	maybe_jit(c, len - from);
+	return c;
+}
+
 static gboolean
 search(const ndr_rules *r, const char *cls, const char *subject, size_t len,
        size_t from, gboolean leftmost, ndr_rule_match *m)
 {
-	rule_class *c = g_hash_table_lookup(r->classes, cls);
+	rule_class *c = class_for(r, cls, subject, len, from);
 	pcre2_match_data *md;
 	ndr_rule_match try;
 	gboolean found = FALSE;
 	guint i;
 
-	if (c == NULL || subject == NULL || from > len || ndr_budget_expired())
-		return FALSE; /* over time: the message is read on what we have
-		               */
-	maybe_jit(c, len - from);
+	if (c == NULL)
+		return FALSE;
 	md = pcre2_match_data_create(NDR_RULE_MAX_GROUPS, NULL);
 	for (i = 0; i < c->rules->len; i++) {
 		if (!match_rule(r, g_ptr_array_index(c->rules, i), md, subject,
@@ -549,6 +572,39 @@ search(const ndr_rules *r, const char *cls, const char *subject, size_t len,
 	}
 	pcre2_match_data_free(md);
 	return found;
+}
+
+static gboolean
+has_label(const GPtrArray *labels, const char *label)
+{
+	guint i;
+
+	for (i = 0; i < labels->len; i++)
+		if (strcmp(g_ptr_array_index(labels, i), label) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+void
+ndr_rules_labels(const ndr_rules *r, const char *cls, const char *subject,
+                 size_t len, GPtrArray *labels)
+{
+	rule_class *c = class_for(r, cls, subject, len, 0);
+	pcre2_match_data *md;
+	ndr_rule_match m;
+	rule *ru;
+	guint i;
+
+	if (c == NULL)
+		return;
+	md = pcre2_match_data_create(NDR_RULE_MAX_GROUPS, NULL);
+	for (i = 0; i < c->rules->len; i++) {
+		ru = g_ptr_array_index(c->rules, i);
+		if (!has_label(labels, ru->label) &&
+		    match_rule(r, ru, md, subject, len, 0, &m))
+			g_ptr_array_add(labels, ru->label);
+	}
+	pcre2_match_data_free(md);
 }
 
 gboolean

@@ -66,6 +66,15 @@ gboolean ndr_rules_find(const ndr_rules *r, const char *cls,
                         const char *subject, size_t len, size_t from,
                         ndr_rule_match *m);
 
+/*
+ * Append to labels (of const char *, owned by the rules) the label of
+ * every rule of class cls that matches subject, each label once, in rule
+ * order.  For sets of findings (the reasons whose phrases a diagnostic
+ * has).
+ */
+void ndr_rules_labels(const ndr_rules *r, const char *cls, const char *subject,
+                      size_t len, GPtrArray *labels);
+
 /* A named group of a match as a new string, or NULL if it did not take part. */
 char *ndr_rule_group(const ndr_rule_match *m, const char *name);
 

@@ -122,6 +122,27 @@ next_other(const ndr_rules *rules, const char *text, size_t len,
 	return found;
 }
 
+/*
+ * The SMTP command a recipient's reply answered, as its part of the
+ * text (from..to) says: Postfix writes "(in reply to RCPT TO command)"
+ * only in its prose, not in the Diagnostic-Code of its DSN part.  The
+ * class "smtp-command" names it by its label.
+ */
+static void
+read_command(const ndr_rules *rules, const char *text, size_t from, size_t to,
+             ndr_recipient *r)
+{
+	ndr_rule_match m;
+	char *cmd;
+
+	if (r->command != NULL ||
+	    !ndr_rules_find(rules, "smtp-command", text, to, from, &m))
+		return;
+	cmd = g_ascii_strup(m.label, -1);
+	ndr_set_field(&r->command, cmd, TRUE);
+	g_free(cmd);
+}
+
 static void
 read_recipients(const ndr_rules *rules, const char *text, size_t len,
                 ndr_findings *f)
@@ -146,6 +167,7 @@ read_recipients(const ndr_rules *rules, const char *text, size_t len,
 				diag = following_lines(text, m.end, stop);
 			ndr_set_field(&r->diagnostic, diag, TRUE);
 			g_free(diag);
+			read_command(rules, text, m.start, stop, r);
 			if (r->action == NULL)
 				ndr_set_field(&r->action, "failed", FALSE);
 		}

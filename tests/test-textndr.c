@@ -359,6 +359,29 @@ test_forwarded(void)
 	ndr_findings_free(f);
 }
 
+/*
+ * The SMTP command a reply answered, which Postfix writes only in its
+ * prose ("(in reply to RCPT TO command)"), also for a recipient the
+ * DSN part named first.
+ */
+static void
+test_command(void)
+{
+	ndr_findings *f = ndr_findings_new();
+	ndr_recipient *r = ndr_findings_recipient(f, "kijitora@example.com");
+
+	read_file("bsd/rfc3464-03.eml", f);
+	g_assert_cmpstr(r->command, ==, "MAIL");
+	ndr_findings_free(f);
+	f = read_file("bsd/lhost-postfix-02.eml", NULL);
+	g_assert_cmpuint(f->recipients->len, >=, 1);
+	g_assert_cmpstr(rcpt(f, 0)->command, ==, "RCPT");
+	ndr_findings_free(f);
+	f = read_file("bsd/lhost-exim-01.eml", NULL);
+	g_assert_cmpstr(rcpt(f, 0)->command, ==, "MAIL");
+	ndr_findings_free(f);
+}
+
 /* After a DSN the text only completes the recipients it named. */
 static void
 test_completes(void)
@@ -422,6 +445,7 @@ main(int argc, char **argv)
 	g_test_add_func("/textndr/families", test_families);
 	g_test_add_func("/textndr/separators", test_separators);
 	g_test_add_func("/textndr/forwarded", test_forwarded);
+	g_test_add_func("/textndr/command", test_command);
 	g_test_add_func("/textndr/completes", test_completes);
 	g_test_add_func("/textndr/sisimai-wrong", test_sisimai_wrong);
 	g_test_add_func("/textndr/ordinary", test_ordinary);

@@ -279,6 +279,9 @@ test_families(void)
 	     "ResponseCode 421, , Host not reachable."},
 	    {"bsd/lhost-zoho-05.eml", "kijitora@7jo.example.jp",
 	     "ERROR_CODE :421"},
+	    /* a label rule gives way to the mailer's own at one place */
+	    {"bsd/lhost-mailfoundry-02.eml", "kijitora@example.org",
+	     "552 sorry, mailbox kijitora@example.org is over quota"},
 	    /* fml: the guide's address below is no recipient */
 	    {"bsd/lhost-fml-02.eml", "neko-nyaan@example.org",
 	     "You are not a member of this mailing list"},

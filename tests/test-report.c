@@ -17,9 +17,7 @@
 #include "input.h"
 #include "message.h"
 #include "report.h"
-#include "rules.h"
-
-#define SOE NDR_SRCDIR "/testdata/set-of-emails/maildir/"
+#include "ruletest.h"
 
 struct report_case {
 	const char *file;
@@ -259,19 +257,16 @@ static const struct report_case text_cases[] = {
      "-"},
 };
 
-/* The rules of the source tree, loaded once. */
-static const ndr_rules *
-builtin_rules(void)
+/* What report.c reads from a testdata message, with rules or without. */
+static ndr_findings *
+report_file(const char *file, const ndr_rules *rules)
 {
-	static ndr_rules *rules;
-	const char *dirs[] = {NDR_SRCDIR "/rules", NULL};
-	GError *err = NULL;
+	GMimeMessage *msg = parse_file(file, FALSE);
+	ndr_findings *f = ndr_findings_new();
 
-	if (rules == NULL) {
-		rules = ndr_rules_load(dirs, &err);
-		g_assert_no_error(err);
-	}
-	return rules;
+	ndr_report_read(rules, msg, f);
+	g_object_unref(msg);
+	return f;
 }
 
 /* "a,b" against the field of each recipient, "-" standing for NULL. */
@@ -294,14 +289,8 @@ assert_column(ndr_findings *f, const char *want, size_t offset)
 static void
 check_case(const struct report_case *c, const ndr_rules *rules)
 {
-	char *path = g_strconcat(SOE, c->file, NULL);
-	ndrcheck_message *m = NULL;
-	GMimeMessage *msg;
-	ndr_findings *f = ndr_findings_new();
+	ndr_findings *f = report_file(c->file, rules);
 
-	g_assert_cmpint(ndrcheck_message_open_file(&m, path), ==, NDRCHECK_OK);
-	msg = ndr_message_parse(m);
-	ndr_report_read(rules, msg, f);
 	g_assert_cmpint(f->kind, ==, c->kind);
 	g_assert_cmpstr(f->original != NULL ? f->original->message_id : NULL,
 	                ==, c->message_id);
@@ -310,9 +299,6 @@ check_case(const struct report_case *c, const ndr_rules *rules)
 	assert_column(f, c->actions, G_STRUCT_OFFSET(ndr_recipient, action));
 	assert_column(f, c->statuses, G_STRUCT_OFFSET(ndr_recipient, status));
 	ndr_findings_free(f);
-	g_object_unref(msg);
-	ndrcheck_message_free(m);
-	g_free(path);
 }
 
 static void
@@ -337,15 +323,8 @@ test_feedback_reason(void)
 	guint j;
 
 	for (i = 0; i < G_N_ELEMENTS(files); i++) {
-		char *path = g_strconcat(SOE, files[i], NULL);
-		ndrcheck_message *m = NULL;
-		GMimeMessage *msg;
-		ndr_findings *f = ndr_findings_new();
+		ndr_findings *f = report_file(files[i], NULL);
 
-		g_assert_cmpint(ndrcheck_message_open_file(&m, path), ==,
-		                NDRCHECK_OK);
-		msg = ndr_message_parse(m);
-		ndr_report_read(NULL, msg, f);
 		g_assert_cmpuint(f->recipients->len, >, 0);
 		for (j = 0; j < f->recipients->len; j++) {
 			ndr_recipient *r = g_ptr_array_index(f->recipients, j);
@@ -353,9 +332,6 @@ test_feedback_reason(void)
 			g_assert_cmpstr(r->reason, ==, "feedback");
 		}
 		ndr_findings_free(f);
-		g_object_unref(msg);
-		ndrcheck_message_free(m);
-		g_free(path);
 	}
 }
 

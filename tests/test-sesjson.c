@@ -17,25 +17,18 @@
 #include "message.h"
 #include "ndrlimits.h"
 #include "report.h"
+#include "ruletest.h"
 #include "sesjson.h"
-
-#define SOE NDR_SRCDIR "/testdata/set-of-emails/maildir/"
 
 /* The findings report.c reads from a corpus message (no rules). */
 static ndr_findings *
 read_file(const char *file)
 {
-	char *path = g_strconcat(SOE, file, NULL);
-	ndrcheck_message *m = NULL;
-	GMimeMessage *msg;
+	GMimeMessage *msg = parse_file(file, FALSE);
 	ndr_findings *f = ndr_findings_new();
 
-	g_assert_cmpint(ndrcheck_message_open_file(&m, path), ==, NDRCHECK_OK);
-	msg = ndr_message_parse(m);
 	ndr_report_read(NULL, msg, f);
 	g_object_unref(msg);
-	ndrcheck_message_free(m);
-	g_free(path);
 	return f;
 }
 

@@ -204,9 +204,8 @@ quote_len(const char *s, size_t len)
 	return i;
 }
 
-/* Whether s starts with "Field-Name:" (RFC 5322 ftext, then a colon). */
-static gboolean
-header_line(const char *s, size_t len)
+gboolean
+ndr_original_field_line(const char *s, size_t len)
 {
 	size_t i = 0;
 
@@ -246,7 +245,7 @@ next_field(const char *p, const char *end, size_t prefix)
 		q = quote_len(s, n);
 		if (q == n)
 			return NULL;
-		if (q == prefix && header_line(s + q, n - q))
+		if (q == prefix && ndr_original_field_line(s + q, n - q))
 			return s;
 	}
 	return NULL;
@@ -300,14 +299,14 @@ unquote_headers(const char *text, size_t len)
 		}
 		if (!started) {
 			/* A cut-off field's tail before the first field. */
-			if (!header_line(s + q, n - q))
+			if (!ndr_original_field_line(s + q, n - q))
 				continue;
 			started = TRUE;
 			prefix = q;
 		} else if (q > prefix ||
 		           (q == prefix && q > 0 && s[q - 1] != '>' &&
-		            !header_line(s + q, n - q)) ||
-		           (!header_line(s + q, n - q) &&
+		            !ndr_original_field_line(s + q, n - q)) ||
+		           (!ndr_original_field_line(s + q, n - q) &&
 		            (s < field ||
 		             (lost_fold(s + q, n - q, block) &&
 		              (field = next_field(p, end, prefix)) != NULL)))) {
@@ -319,7 +318,7 @@ unquote_headers(const char *text, size_t len)
 			g_string_append_c(block, ' ');
 			g_string_append_len(block, s + q, n - q);
 			continue;
-		} else if (!header_line(s + q, n - q))
+		} else if (!ndr_original_field_line(s + q, n - q))
 			break;
 		if (block->len > 0)
 			g_string_append_c(block, '\n');
@@ -355,7 +354,7 @@ ndr_original_is_header_block(const char *text, size_t len)
 
 	while (p < end && (*p == '\n' || *p == '\r'))
 		p++;
-	if (!header_line(p, end - p))
+	if (!ndr_original_field_line(p, end - p))
 		return FALSE;
 	block = unquote_headers(p, end - p);
 	lines = g_strsplit(block->str, "\n", -1);

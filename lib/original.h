@@ -20,6 +20,9 @@ void ndr_original_from_headers(ndr_findings *f, GMimeHeaderList *headers);
  */
 void ndr_original_from_text(ndr_findings *f, const char *text, size_t len);
 
+/* Whether s starts with "Field-Name:" (RFC 5322 ftext, then a colon). */
+gboolean ndr_original_field_line(const char *s, size_t len);
+
 /*
  * Whether text starts (after blank lines) with unindented header lines
  * that include a Message-ID: the original's headers sent as text/plain.

@@ -153,17 +153,6 @@ stray_boundary(const char *text, size_t len, char **boundary)
 	return len;
 }
 
-/* Whether the line at s (of n bytes) is a field "Name: value". */
-static gboolean
-field_line(const char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n && s[i] > ' ' && s[i] < 127 && s[i] != ':')
-		i++;
-	return i > 0 && i < n && s[i] == ':';
-}
-
 /*
  * Where the message that declares boundary begins, when its header block
  * stands in text before cut: a bounce forwarded as plain text (an mbox
@@ -181,7 +170,7 @@ embedded_start(const char *text, size_t cut, const char *boundary)
 		len = line_len(s, end);
 		/* A run of fields (and folded lines) is a header block. */
 		if (len == 0 ||
-		    (!field_line(s, len) &&
+		    (!ndr_original_field_line(s, len) &&
 		     (block == NULL || (s[0] != ' ' && s[0] != '\t')))) {
 			block = NULL;
 			continue;

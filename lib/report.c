@@ -620,7 +620,7 @@ repair_unusable(GMimeMessage *msg, ndr_findings *f)
 		}
 	}
 	if (nbad == 0 && ngood == 0 && f->kind != NDRCHECK_KIND_NONE &&
-	    returned_recipient(f) != NULL) {
+	    ndr_dsn_address_usable(returned_recipient(f))) {
 		ndr_findings_recipient(f, returned_recipient(f));
 		return;
 	}
@@ -709,10 +709,14 @@ read_feedback(ndr_findings *f)
 	guint i;
 
 	f->kind = NDRCHECK_KIND_FEEDBACK;
+	/* (not "undisclosed", a To without an address) */
 	if (f->recipients->len == 0 && f->original != NULL) {
-		for (i = 0; i < f->original->to->len; i++)
-			ndr_findings_recipient(
-			    f, g_ptr_array_index(f->original->to, i));
+		for (i = 0; i < f->original->to->len; i++) {
+			const char *to = g_ptr_array_index(f->original->to, i);
+
+			if (ndr_dsn_address_usable(to))
+				ndr_findings_recipient(f, to);
+		}
 	}
 	for (i = 0; i < f->recipients->len; i++) {
 		ndr_recipient *r = g_ptr_array_index(f->recipients, i);

@@ -188,6 +188,13 @@ static const struct report_case cases[] = {
      "-,-,-,-,-,-,-", "-,-,-,-,-,-,-"},
     {"bsd/arf-01.eml", NDRCHECK_KIND_FEEDBACK, NULL, "redacted@example.net",
      "-", "-"},
+    /*
+     * Sisimai invents undisclosed-recipient-in-headers@libsisimai.org.
+     * invalid; the returned message's To, "undisclosed", is no address:
+     * the report names no recipient.
+     */
+    {"bsd/arf-15.eml", NDRCHECK_KIND_FEEDBACK,
+     "ffffffffffffffffffffffff00000000@example.net", "", "", ""},
     /* Microsoft JMRP: no report part, X-HmXmrOriginalRecipient. */
     {"bsd/arf-22.eml", NDRCHECK_KIND_FEEDBACK,
      "0000000000fffffffff0000000000000@example.com", "kijitora@example.com",

@@ -13,6 +13,7 @@
  */
 #include <string.h>
 
+#include "dsn.h"
 #include "ndrlimits.h"
 #include "original.h"
 #include "textndr.h"
@@ -66,6 +67,34 @@ following_lines(const char *text, size_t from, size_t to)
 }
 
 /*
+ * The DSN's recipient the text at m is about: the one with its address,
+ * or one whose "address" is a file or program the match quotes (Exim's
+ * "save to /var/mail/..." and "pipe to |...", written in Final-Recipient
+ * where an address belongs; report.c puts the address there later).
+ */
+static ndr_recipient *
+named_recipient(ndr_findings *f, const ndr_rule_match *m, const char *addr)
+{
+	char *quoted = g_strndup(m->subject + m->start, m->end - m->start);
+	ndr_recipient *r = NULL, *c;
+	guint i;
+
+	for (i = 0; i < f->recipients->len && r == NULL; i++) {
+		c = g_ptr_array_index(f->recipients, i);
+		if (g_ascii_strcasecmp(c->address, addr) == 0)
+			r = c;
+	}
+	for (i = 0; i < f->recipients->len && r == NULL; i++) {
+		c = g_ptr_array_index(f->recipients, i);
+		if (!ndr_dsn_address_usable(c->address) &&
+		    strstr(quoted, c->address) != NULL)
+			r = c;
+	}
+	g_free(quoted);
+	return r;
+}
+
+/*
  * The recipient a match names.  When the report already had recipients
  * (from a DSN part) the text only completes them: an address the DSN
  * did not name is the prose's quoting, not another failure.
@@ -75,21 +104,14 @@ recipient_for(ndr_findings *f, const ndr_rule_match *m, gboolean complete)
 {
 	ndr_recipient *r = NULL;
 	char *addr = ndr_rule_group(m, "addr");
-	guint i;
 
 	if (addr == NULL)
 		return NULL;
 	g_strstrip(addr);
-	if (complete) {
-		for (i = 0; i < f->recipients->len && r == NULL; i++) {
-			ndr_recipient *c = g_ptr_array_index(f->recipients, i);
-
-			if (g_ascii_strcasecmp(c->address, addr) == 0)
-				r = c;
-		}
-	} else if (strchr(addr, '@') != NULL) {
+	if (complete)
+		r = named_recipient(f, m, addr);
+	else if (strchr(addr, '@') != NULL)
 		r = ndr_findings_recipient(f, addr);
-	}
 	g_free(addr);
 	return r;
 }

@@ -279,6 +279,9 @@ test_families(void)
 	     "ResponseCode 421, , Host not reachable."},
 	    {"bsd/lhost-zoho-05.eml", "kijitora@7jo.example.jp",
 	     "ERROR_CODE :421"},
+	    /* Notes: the reason above the address */
+	    {"bsd/lhost-notes-03.eml", "kijitora@example.com",
+	     "User  not listed in public Name & Address Book"},
 	    /* a label rule gives way to the mailer's own at one place */
 	    {"bsd/lhost-mailfoundry-02.eml", "kijitora@example.org",
 	     "552 sorry, mailbox kijitora@example.org is over quota"},
@@ -359,6 +362,25 @@ test_forwarded(void)
 	                "non-existent-user-address-of-ntt-docomo@docomo.ne.jp");
 	assert_diag(rcpt(f, 0), "550 Unknown user");
 	g_assert_true(f->original == NULL || f->original->message_id == NULL);
+	ndr_findings_free(f);
+}
+
+/*
+ * Exim's DSN names a file as Final-Recipient (a "save to" delivery);
+ * the prose that quotes it completes that recipient (report.c then
+ * gives it the address).
+ */
+static void
+test_local_delivery(void)
+{
+	ndr_findings *f = ndr_findings_new();
+	ndr_recipient *r = ndr_findings_recipient(
+	    f, "/mail/spool/q002.kijitora.gol.com/gol.com/22r/cat/n2.nyaan");
+
+	read_file("bsd/lhost-exim-60.eml", f);
+	g_assert_cmpuint(f->recipients->len, ==, 1);
+	g_assert_cmpstr(r->diagnostic, ==,
+	                "mailbox is full: retry timeout exceeded");
 	ndr_findings_free(f);
 }
 
@@ -448,6 +470,7 @@ main(int argc, char **argv)
 	g_test_add_func("/textndr/families", test_families);
 	g_test_add_func("/textndr/separators", test_separators);
 	g_test_add_func("/textndr/forwarded", test_forwarded);
+	g_test_add_func("/textndr/local-delivery", test_local_delivery);
 	g_test_add_func("/textndr/command", test_command);
 	g_test_add_func("/textndr/completes", test_completes);
 	g_test_add_func("/textndr/sisimai-wrong", test_sisimai_wrong);

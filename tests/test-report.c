@@ -342,6 +342,22 @@ test_feedback_reason(void)
 	}
 }
 
+/*
+ * A bounce forwarded quoted ("> "): Sisimai gives its own Message-Id
+ * (200704060826.n888ba7x019999@smtp.example.jp) as the original's; the
+ * message it returns (From original-sender@example.jp, Subject TEST)
+ * has none.
+ */
+static void
+test_forwarded_quoted_bounce(void)
+{
+	ndr_findings *f = report_file("err/make-test-36.eml", builtin_rules());
+
+	g_assert_null(f->original != NULL ? f->original->message_id : NULL);
+	g_assert_cmpuint(f->recipients->len, >, 0);
+	ndr_findings_free(f);
+}
+
 struct shape_case {
 	const char *name, *text;
 	ndrcheck_kind kind;
@@ -439,6 +455,8 @@ main(int argc, char **argv)
 		g_free(name);
 	}
 	g_test_add_func("/report/feedback-reason", test_feedback_reason);
+	g_test_add_func("/report/forwarded-quoted-bounce",
+	                test_forwarded_quoted_bounce);
 	for (i = 0; i < G_N_ELEMENTS(shapes); i++) {
 		char *name =
 		    g_strconcat("/report/shape/", shapes[i].name, NULL);

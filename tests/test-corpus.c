@@ -126,9 +126,15 @@ static const struct corpus_case cases[] = {
 	{"maildir/bsd/lhost-yandex-01.eml",
 	    "446281417885946@web20h.yandex.ru",
 	    "kijitora@example.jp", "5.1.1", "userunknown", "dsn", NULL},
+	/*
+	 * Sisimai says mailboxfull from the prose "Your message to
+	 * <nekochan> was automatically rejected: Not enough disk space",
+	 * which names another address; this recipient's own DSN fields say
+	 * 5.1.1 User Unknown.
+	 */
 	{"maildir/bsd/rfc3464-01.eml",
 	    "E1C50F1B-1C83-4820-BC36-AC6FBFBE8568@example.org",
-	    "userunknown@bouncehammer.jp", "5.1.1", "mailboxfull", "dsn", NULL},
+	    "userunknown@bouncehammer.jp", "5.1.1", "userunknown", "dsn", NULL},
 	{"maildir/bsd/rfc3464-03.eml",
 	    "220000000022.0000.0000000000000000222@NEKO.NYAAN",
 	    "kijitora@example.com", "5.0.0", "policyviolation", "dsn", NULL},

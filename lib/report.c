@@ -72,7 +72,8 @@ parts_clear(parts *p)
 static gboolean
 is_type(GMimeObject *o, const char *type, const char *subtype)
 {
-	GMimeContentType *ct = g_mime_object_get_content_type(o);
+	GMimeContentType *ct =
+	    o != NULL ? g_mime_object_get_content_type(o) : NULL;
 
 	return ct != NULL && g_mime_content_type_is_type(ct, type, subtype);
 }

@@ -279,6 +279,9 @@ test_families(void)
 	     "ResponseCode 421, , Host not reachable."},
 	    {"bsd/lhost-zoho-05.eml", "kijitora@7jo.example.jp",
 	     "ERROR_CODE :421"},
+	    /* Mimecast (Sisimai reads none of it): "-- address" */
+	    {"bsd/lhost-mimecast-01.eml", "sabineko@neko.ef.example.org",
+	     "5.4.1 Recipient address rejected: Access denied."},
 	    /* Notes: the reason above the address */
 	    {"bsd/lhost-notes-03.eml", "kijitora@example.com",
 	     "User  not listed in public Name & Address Book"},

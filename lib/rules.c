@@ -536,8 +536,8 @@ match_rule(const ndr_rules *r, rule *ru, pcre2_match_data *md,
  * then read on what was found so far).
  */
 static rule_class *
-class_for(const ndr_rules *r, const char *cls, const char *subject,
-          size_t len, size_t from)
+class_for(const ndr_rules *r, const char *cls, const char *subject, size_t len,
+          size_t from)
 {
 	rule_class *c = g_hash_table_lookup(r->classes, cls);
 

@@ -70,6 +70,9 @@ test_errors(void)
 	expect_error("[ndr-text]\n%define NAME\n", "t.rules:2",
 	    "without a pattern");
 	expect_error("[ndr-text]\nr %{NOSUCH}\n", "t.rules:2", "%{NOSUCH}");
+	expect_error("[ndr-text]\n%define A %{B}\n", "t.rules:2", "%{B}");
+	expect_error("[reason-phrase]\nnotareason foo\n", "t.rules:2",
+	    "not a reason");
 	/* The error of a continued rule names its first line. */
 	expect_error("[ndr-text]\n\nok one\nbad (a|\n\tb\n", "t.rules:4",
 	    "missing closing parenthesis");
@@ -140,6 +143,34 @@ test_order_and_groups(void)
 	g_free(g);
 	g_assert_null(ndr_rule_group(&m, "no"));
 	g_assert_null(ndr_rule_group(&m, "nosuchgroup"));
+	ndr_rules_free(r);
+}
+
+/* labels: every matching rule's label, once each, in rule order. */
+static void
+test_labels(void)
+{
+	ndr_rules *r = load_text("[reason-phrase]\n"
+				 "%define USER user\\s+\n"
+				 "%define UNKNOWN %{USER}unknown\n"
+				 "mailboxfull mailbox\\s+full\n"
+				 "userunknown %{UNKNOWN}\n"
+				 "blocked blocked\n"
+				 "userunknown no\\s+such\\s+user\n",
+	    NULL);
+	const char *s = "550 no such user; user unknown; mailbox full";
+	GPtrArray *labels = g_ptr_array_new();
+
+	g_assert_nonnull(r);
+	ndr_rules_labels(r, "reason-phrase", s, strlen(s), labels);
+	g_assert_cmpuint(labels->len, ==, 2);
+	g_assert_cmpstr(g_ptr_array_index(labels, 0), ==, "mailboxfull");
+	/* A macro used a macro defined before it. */
+	g_assert_cmpstr(g_ptr_array_index(labels, 1), ==, "userunknown");
+	g_ptr_array_set_size(labels, 0);
+	ndr_rules_labels(r, "nosuchclass", s, strlen(s), labels);
+	g_assert_cmpuint(labels->len, ==, 0);
+	g_ptr_array_free(labels, TRUE);
 	ndr_rules_free(r);
 }
 
@@ -297,6 +328,7 @@ main(int argc, char **argv)
 	g_test_add_func("/rules/errors", test_errors);
 	g_test_add_func("/rules/format", test_format);
 	g_test_add_func("/rules/order-and-groups", test_order_and_groups);
+	g_test_add_func("/rules/labels", test_labels);
 	g_test_add_func("/rules/utf8", test_utf8);
 	g_test_add_func("/rules/limits", test_limits);
 	g_test_add_func("/rules/override", test_override);

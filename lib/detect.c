@@ -132,23 +132,25 @@ body_text(GMimeObject *o, GString *s, int depth)
 
 /*
  * A meaning that a header shows (class hcls), or for mail without a
- * report structure its text (class tcls): inside a DSN the prose is
- * the remote server's, and a rejection "because of a virus" is a
- * failed delivery, not a scanner's notice.
+ * report structure the prose of its report (class tcls): inside a DSN
+ * the prose is the remote server's, and a rejection "because of a
+ * virus" is a failed delivery, not a scanner's notice; what a quoted
+ * original or a list's post says is no notice either.
  */
 static gboolean
 means(const ndr_rules *rules, const char *hcls, const char *tcls,
-      const GString *hdr, const GString *body, const ndr_findings *f)
+      const GString *hdr, const GString *report, const ndr_findings *f)
 {
-	return matches(rules, hcls, hdr) ||
-	       (f->kind == NDRCHECK_KIND_NONE && matches(rules, tcls, body));
+	return matches(rules, hcls, hdr) || (f->kind == NDRCHECK_KIND_NONE &&
+	                                     !matches(rules, "ordinary", hdr) &&
+	                                     matches(rules, tcls, report));
 }
 
 /*
  * The prose of the report: the text before the first separator (the
  * quoted original is no part of it).
  */
-static char *
+static GString *
 report_prose(const ndr_rules *rules, const GString *body)
 {
 	ndr_rule_match m;
@@ -156,7 +158,7 @@ report_prose(const ndr_rules *rules, const GString *body)
 
 	if (ndr_rules_find(rules, "separator", body->str, body->len, 0, &m))
 		len = m.start;
-	return g_strndup(body->str, len);
+	return g_string_new_len(body->str, len);
 }
 
 /*
@@ -264,18 +266,18 @@ ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, ndr_findings *f)
 	GString *body = g_string_new(NULL);
 	GMimeObject *top = g_mime_message_get_mime_part(msg);
 	gboolean prose, found;
-	char *report;
+	GString *report;
 
 	if (top != NULL)
 		body_text(top, body, 0);
 	prose = matches(rules, "ndr-text", body);
 	report = report_prose(rules, body);
 	if (f->kind == NDRCHECK_KIND_NONE)
-		failed_recipients(msg, report, f);
+		failed_recipients(msg, report->str, f);
 	found = f->recipients->len > 0;
-	if (means(rules, "challenge", "challenge-text", hdr, body, f))
+	if (means(rules, "challenge", "challenge-text", hdr, report, f))
 		f->kind = NDRCHECK_KIND_CHALLENGE;
-	else if (means(rules, "virus-notice", "virus-text", hdr, body, f))
+	else if (means(rules, "virus-notice", "virus-text", hdr, report, f))
 		f->kind = NDRCHECK_KIND_VIRUS_NOTICE;
 	else if (f->kind != NDRCHECK_KIND_NONE)
 		; /* the structure the walker found names it */
@@ -291,8 +293,8 @@ ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, ndr_findings *f)
 		f->kind = NDRCHECK_KIND_NDR;
 	else if (matches(rules, "auto-reply", hdr))
 		f->kind = NDRCHECK_KIND_AUTO_REPLY;
-	implied_recipients(msg, report, f);
-	g_free(report);
+	implied_recipients(msg, report->str, f);
+	g_string_free(report, TRUE);
 	g_string_free(hdr, TRUE);
 	g_string_free(body, TRUE);
 }

@@ -240,6 +240,60 @@ test_list_refusal(void)
 	g_assert_cmpint(kind_of("bsd/lhost-fml-03.eml"), ==, NDRCHECK_KIND_NDR);
 }
 
+/* The kind of a message given as text. */
+static ndrcheck_kind
+kind_of_text(const char *text)
+{
+	GMimeMessage *msg;
+	ndr_findings *f = ndr_findings_new();
+	ndrcheck_kind k;
+
+	ndr_gmime_init();
+	msg = ndr_message_from_text(text, strlen(text));
+	g_assert_true(ndr_detect_suspect(builtin_rules(), msg));
+	ndr_report_read(builtin_rules(), msg, f);
+	ndr_detect_kind(builtin_rules(), msg, f);
+	k = f->kind;
+	ndr_findings_free(f);
+	g_object_unref(msg);
+	return k;
+}
+
+/*
+ * Challenges and virus notices told by their words alone (the corpus
+ * has none; these follow TMDA's and amavisd-new's templates), and a
+ * remote server's "Virus detected" rejection, which stays an NDR.
+ */
+static void
+test_notices(void)
+{
+	g_assert_cmpint(
+	    kind_of_text(
+	        "From: jan@example.net\nTo: me@example.org\n"
+	        "Subject: Re: lunch\nAuto-Submitted: auto-replied\n"
+	        "Message-ID: <c-1@x>\n\nYour message attached below is being "
+	        "held because the address\n<me@example.org> has not been "
+	        "verified.\n\nTo release your message for delivery, please "
+	        "reply.\n"),
+	    ==, NDRCHECK_KIND_CHALLENGE);
+	g_assert_cmpint(
+	    kind_of_text(
+	        "From: content-filter@example.net\nTo: me@example.org\n"
+	        "Subject: Notification\nAuto-Submitted: auto-generated\n"
+	        "Message-ID: <v-1@x>\n\nOur content checker found\n"
+	        "    virus: Eicar-Test-Signature\n\nin email "
+	        "presumably from you <me@example.org>\n"),
+	    ==, NDRCHECK_KIND_VIRUS_NOTICE);
+	g_assert_cmpint(
+	    kind_of_text(
+	        "From: content-filter@example.net\nTo: me@example.org\n"
+	        "Subject: VIRUS (Eicar-Test-Signature) IN MAIL FROM "
+	        "YOU\nMessage-ID: <v-2@x>\n\nSee above.\n"),
+	    ==, NDRCHECK_KIND_VIRUS_NOTICE);
+	g_assert_cmpint(kind_of("bsd/lhost-dragonfly-25.eml"), ==,
+	                NDRCHECK_KIND_NDR);
+}
+
 /*
  * Ordinary automated mail: a ticket system's auto-reply, a list
  * message with a bounce-like subject, and list posts of TMDA users or
@@ -269,6 +323,11 @@ test_ordinary(void)
 	    "Subject: Re: [SAtalk] Re: patent on TMDA-like system\n"
 	    "Message-ID: <t-2@x>\n\nPlease confirm your message, it "
 	    "says.\n",
+	    /* a list's post quoting a challenge's words */
+	    "From: jan@example.net\nTo: list@example.org\n"
+	    "List-Id: <list.example.org>\nAuto-Submitted: auto-generated\n"
+	    "Subject: digest\nMessage-ID: <t-3@x>\n\nHe wrote: I'm "
+	    "protecting myself from receiving junk mail.\n",
 	};
 	GMimeMessage *msg;
 	ndr_findings *f;
@@ -303,6 +362,7 @@ main(int argc, char **argv)
 	g_test_add_func("/detect/implied-recipients", test_implied_recipients);
 	g_test_add_func("/detect/undisclosed", test_undisclosed);
 	g_test_add_func("/detect/list-refusal", test_list_refusal);
+	g_test_add_func("/detect/notices", test_notices);
 	g_test_add_func("/detect/ordinary", test_ordinary);
 	return g_test_run();
 }

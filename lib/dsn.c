@@ -138,6 +138,19 @@ skip_type(const char *v)
 	return *p == ';' ? p + 1 : v;
 }
 
+/* The type skip_type() passes over, in lower case, or NULL. */
+static char *
+type_of(const char *v)
+{
+	const char *value = skip_type(v);
+	char *type;
+
+	if (value == v)
+		return NULL;
+	type = g_ascii_strdown(v, value - 1 - v);
+	return g_strstrip(type);
+}
+
 /* Comments "(...)", nested, outside quoted strings, removed. */
 static char *
 strip_comments(const char *v)
@@ -477,6 +490,10 @@ ndr_dsn_add_group(ndr_findings *f, const ndr_dsn_group *g)
 		ndr_set_field(&r->status, v, TRUE);
 		g_free(v);
 		if (g->diagnostic != NULL) {
+			/* "x-unix": a local mailer's, not a server's reply */
+			v = type_of(g->diagnostic);
+			ndr_set_field(&r->diagnostic_type, v, TRUE);
+			g_free(v);
 			v = ndr_collapse_spaces(skip_type(g->diagnostic));
 			ndr_set_field(&r->diagnostic, v, TRUE);
 			g_free(v);

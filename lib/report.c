@@ -560,6 +560,8 @@ merge_recipient(ndr_recipient *dst, const ndr_recipient *src)
 	ndr_set_field(&dst->status, src->status, TRUE);
 	ndr_set_field(&dst->reply_code, src->reply_code, TRUE);
 	ndr_set_field(&dst->diagnostic, src->diagnostic, TRUE);
+	ndr_set_field(&dst->diagnostic_type, src->diagnostic_type, TRUE);
+	ndr_set_field(&dst->command, src->command, TRUE);
 	ndr_set_field(&dst->remote_mta, src->remote_mta, TRUE);
 	ndr_set_field(&dst->reason, src->reason, TRUE);
 }

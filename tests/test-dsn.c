@@ -85,6 +85,18 @@ test_broken(void)
 	/* The class-only Status gives way to the diagnostic's code. */
 	g_assert_cmpstr(rcpt(f, 1)->status, ==, "5.1.0");
 	g_assert_cmpstr(rcpt(f, 1)->reply_code, ==, "550");
+	/* The diagnostic's type, in lower case; none without one. */
+	g_assert_cmpstr(rcpt(f, 1)->diagnostic_type, ==, "smtp");
+	g_assert_null(rcpt(f, 0)->diagnostic_type);
+	ndr_findings_free(f);
+
+	/* A local mailer's failure, not a server's reply. */
+	f = read_dsn("Final-Recipient: rfc822; p@example.com\n"
+	             "Action: failed\nStatus: 5.0.0\n"
+	             "Diagnostic-Code: X-Unix ; 255\n",
+	             1);
+	g_assert_cmpstr(rcpt(f, 0)->diagnostic_type, ==, "x-unix");
+	g_assert_cmpstr(rcpt(f, 0)->diagnostic, ==, "255");
 	ndr_findings_free(f);
 
 	/* CR-only line ends, and a multi-line reply left unindented. */

@@ -279,6 +279,18 @@ test_families(void)
 	     "ResponseCode 421, , Host not reachable."},
 	    {"bsd/lhost-zoho-05.eml", "kijitora@7jo.example.jp",
 	     "ERROR_CODE :421"},
+	    /* KDDI: the reason before the address */
+	    {"bsd/lhost-ezweb-03.eml",
+	     "this-local-part-does-not-exist-on-the-site@ezweb.ne.jp",
+	     "The user(s) account is disabled."},
+	    {"bsd/lhost-ezweb-05.eml",
+	     "this-local-part-does-not-exist-on-the-server@ezweb.ne.jp",
+	     "not delivered within 0 days and 1 hours.\nRemote host is not"},
+	    /* Postfix: the indented lines continue the reply */
+	    {"bsd/lhost-postfix-07.eml", "kijitora@user.example.or.jp",
+	     "said: 550\n    <kijitora@user.example.or.jp>: User unknown"},
+	    {"bsd/lhost-postfix-34.eml", "kijitora@example.com",
+	     "Host not\n    found, try again"},
 	    /* Mimecast (Sisimai reads none of it): "-- address" */
 	    {"bsd/lhost-mimecast-01.eml", "sabineko@neko.ef.example.org",
 	     "5.4.1 Recipient address rejected: Access denied."},

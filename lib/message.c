@@ -157,6 +157,50 @@ decoded_stream(GMimePart *part)
 	return filtered;
 }
 
+/*
+ * Japanese mail in ISO-2022-JP (RFC 1468) that declares no charset, or
+ * us-ascii (its bytes are 7-bit; Lotus Domino writes its DSN fields so):
+ * its escape sequences say what it is.
+ */
+static gboolean
+undeclared_iso2022jp(GMimePart *part, const GByteArray *buf)
+{
+	const char *charset = g_mime_object_get_content_type_parameter(
+	    GMIME_OBJECT(part), "charset");
+
+	if (charset != NULL && g_ascii_strcasecmp(charset, "us-ascii") != 0)
+		return FALSE;
+	return memmem(buf->data, buf->len, "\x1b$B", 3) != NULL ||
+	       memmem(buf->data, buf->len, "\x1b$@", 3) != NULL;
+}
+
+/* buf converted from ISO-2022-JP to UTF-8 by GMime's lenient filter. */
+static GByteArray *
+from_iso2022jp(GByteArray *buf)
+{
+	GMimeFilter *filter = g_mime_filter_charset_new("ISO-2022-JP", "UTF-8");
+	GByteArray *out;
+	GMimeStream *mem, *in, *sink;
+
+	if (filter == NULL)
+		return buf;
+	mem = g_mime_stream_mem_new_with_buffer((const char *)buf->data,
+	                                        buf->len);
+	in = g_mime_stream_filter_new(mem);
+	g_object_unref(mem); /* the filter stream holds it */
+	g_mime_stream_filter_add(GMIME_STREAM_FILTER(in), filter);
+	g_object_unref(filter);
+	out = g_byte_array_sized_new(buf->len * 3 / 2 + 1);
+	sink = g_mime_stream_mem_new_with_byte_array(out);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(sink), FALSE);
+	g_mime_stream_write_to_stream(in, sink);
+	g_mime_stream_flush(sink);
+	g_object_unref(sink);
+	g_object_unref(in);
+	g_byte_array_unref(buf);
+	return out;
+}
+
 char *
 ndr_part_text(GMimePart *part, size_t max, size_t *len)
 {
@@ -181,6 +225,8 @@ ndr_part_text(GMimePart *part, size_t max, size_t *len)
 			break;
 	}
 	g_object_unref(s);
+	if (undeclared_iso2022jp(part, buf))
+		buf = from_iso2022jp(buf);
 	/* Undeclared or mislabelled 8-bit text: U+FFFD, never an abort. */
 	text = g_utf8_make_valid((const char *)buf->data, buf->len);
 	g_byte_array_unref(buf);

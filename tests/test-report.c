@@ -358,6 +358,49 @@ test_forwarded_quoted_bounce(void)
 	ndr_findings_free(f);
 }
 
+/*
+ * ISO-2022-JP that declares no charset (Lotus Domino's delivery-status
+ * fields) or calls itself us-ascii: converted by its escape sequences.
+ */
+static void
+test_undeclared_iso2022jp(void)
+{
+	static const char text[] =
+	    "From: MAILER-DAEMON@a.example\n"
+	    "Content-Type: text/plain; charset=us-ascii\n\n"
+	    "Final-Recipient: rfc822; x@b.example\nAction: failed\n"
+	    "Diagnostic-Code: smtp; 550 \x1b$B%f!<%6!<\x1b(B unknown\n";
+	ndr_findings *f = report_file("bsd/lhost-domino-02.eml", NULL);
+	ndrcheck_message *m = NULL;
+	GMimeMessage *msg;
+	ndr_recipient *r;
+
+	g_assert_cmpuint(f->recipients->len, ==, 1);
+	r = g_ptr_array_index(f->recipients, 0);
+	g_assert_cmpstr(r->diagnostic, ==,
+	                "\xe3\x83\xa6\xe3\x83\xbc\xe3\x82\xb6\xe3\x83\xbc"
+	                "Neko (kijitora@example.co.jp) \xe3\x81\xaf Domino "
+	                "\xe3\x83\x87\xe3\x82\xa3\xe3\x83\xac\xe3\x82\xaf"
+	                "\xe3\x83\x88\xe3\x83\xaa\xe3\x81\xab\xe3\x81\xaf"
+	                "\xe8\xa6\x8b\xe3\x81\xa4\xe3\x81\x8b\xe3\x82\x8a"
+	                "\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93\xe3\x80\x82");
+	ndr_findings_free(f);
+
+	g_assert_cmpint(ndrcheck_message_from_buffer(&m, text, strlen(text)),
+	                ==, NDRCHECK_OK);
+	msg = ndr_message_parse(m);
+	f = ndr_findings_new();
+	ndr_report_read(NULL, msg, f);
+	r = g_ptr_array_index(f->recipients, 0);
+	/* "ユーザー" */
+	g_assert_cmpstr(r->diagnostic, ==,
+	                "550 \xe3\x83\xa6\xe3\x83\xbc\xe3\x82\xb6"
+	                "\xe3\x83\xbc unknown");
+	ndr_findings_free(f);
+	g_object_unref(msg);
+	ndrcheck_message_free(m);
+}
+
 struct shape_case {
 	const char *name, *text;
 	ndrcheck_kind kind;
@@ -455,6 +498,8 @@ main(int argc, char **argv)
 		g_free(name);
 	}
 	g_test_add_func("/report/feedback-reason", test_feedback_reason);
+	g_test_add_func("/report/undeclared-iso-2022-jp",
+	                test_undeclared_iso2022jp);
 	g_test_add_func("/report/forwarded-quoted-bounce",
 	                test_forwarded_quoted_bounce);
 	for (i = 0; i < G_N_ELEMENTS(shapes); i++) {

@@ -291,6 +291,10 @@ test_families(void)
 	     "said: 550\n    <kijitora@user.example.or.jp>: User unknown"},
 	    {"bsd/lhost-postfix-34.eml", "kijitora@example.com",
 	     "Host not\n    found, try again"},
+	    /* Sendmail 5: the remote reply above its own line */
+	    {"bsd/lhost-v5sendmail-06.eml", "kijitora@example.edu",
+	     "<<< 550 Insecure Mail Relay\n554 <kijitora@example.edu>... "
+	     "Remote protocol error"},
 	    /* Mimecast (Sisimai reads none of it): "-- address" */
 	    {"bsd/lhost-mimecast-01.eml", "sabineko@neko.ef.example.org",
 	     "5.4.1 Recipient address rejected: Access denied."},
@@ -321,6 +325,12 @@ test_families(void)
 	f = read_file("bsd/lhost-postfix-75.eml", NULL);
 	g_assert_cmpstr(rcpt(f, 0)->diagnostic, ==,
 	                "451 4.3.0 Error: queue file write error");
+	ndr_findings_free(f);
+	/* delivery-status fields in the text end the diagnostic */
+	f = read_file("bsd/rfc3464-06.eml", NULL);
+	g_assert_cmpuint(f->recipients->len, ==, 1);
+	assert_diag(rcpt(f, 0), "mail.local: unknown user: kijitora");
+	g_assert_null(strstr(rcpt(f, 0)->diagnostic, "Reporting-MTA"));
 	ndr_findings_free(f);
 }
 

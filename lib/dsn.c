@@ -23,6 +23,7 @@ enum slot {
 	S_STATUS,
 	S_REMOTE_MTA,
 	S_DIAGNOSTIC,
+	S_CATEGORY,
 	N_RECIPIENT_SLOTS,
 	S_REPORTING_MTA = N_RECIPIENT_SLOTS,
 	S_ORIGINAL_MESSAGE_ID,
@@ -39,6 +40,8 @@ static const struct {
     {"Status", S_STATUS},
     {"Remote-MTA", S_REMOTE_MTA},
     {"Diagnostic-Code", S_DIAGNOSTIC},
+    /* PowerMTA's own verdict on the failure ("bad-mailbox"). */
+    {"X-PowerMTA-BounceCategory", S_CATEGORY},
     {"Reporting-MTA", S_REPORTING_MTA},
     /* Gmail names the original in the per-message group. */
     {"X-Original-Message-ID", S_ORIGINAL_MESSAGE_ID},
@@ -501,6 +504,11 @@ ndr_dsn_add_group(ndr_findings *f, const ndr_dsn_group *g)
 			ndr_set_field(&r->reply_code, v, TRUE);
 			g_free(v);
 		}
+		if (g->category != NULL) {
+			v = g_ascii_strdown(g->category, -1);
+			ndr_set_field(&r->category, v, TRUE);
+			g_free(v);
+		}
 		if (g->remote_mta != NULL) {
 			v = ndr_dsn_mta(g->remote_mta);
 			ndr_set_field(&r->remote_mta, v, TRUE);
@@ -523,6 +531,7 @@ flush_group(char **g, ndr_findings *f)
 	    .status = g[S_STATUS],
 	    .remote_mta = g[S_REMOTE_MTA],
 	    .diagnostic = g[S_DIAGNOSTIC],
+	    .category = g[S_CATEGORY],
 	};
 	gboolean added = ndr_dsn_add_group(f, &group) != NULL;
 	int i;

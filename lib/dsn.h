@@ -32,6 +32,7 @@ typedef struct ndr_dsn_group {
 	const char *status;
 	const char *remote_mta;
 	const char *diagnostic;
+	const char *category; /* the MTA's own category of the failure */
 } ndr_dsn_group;
 
 /*

@@ -21,6 +21,7 @@ recipient_free(gpointer p)
 	g_free(r->diagnostic_type);
 	g_free(r->remote_mta);
 	g_free(r->command);
+	g_free(r->category);
 	g_free(r->reason);
 	g_free(r);
 }

@@ -25,6 +25,8 @@ typedef struct ndr_recipient {
 	char *diagnostic_type; /* its type in lower case ("x-unix"), or NULL */
 	char *remote_mta; /* Remote-MTA, or NULL */
 	char *command;    /* SMTP command replied to ("RCPT"), or NULL */
+	char *category;   /* the MTA's own failure category, lower case
+	                     ("bad-mailbox": PowerMTA), or NULL */
 	char *reason;     /* Sisimai vocabulary (SPEC section 5), or NULL */
 } ndr_recipient;
 

@@ -562,6 +562,7 @@ merge_recipient(ndr_recipient *dst, const ndr_recipient *src)
 	ndr_set_field(&dst->diagnostic, src->diagnostic, TRUE);
 	ndr_set_field(&dst->diagnostic_type, src->diagnostic_type, TRUE);
 	ndr_set_field(&dst->command, src->command, TRUE);
+	ndr_set_field(&dst->category, src->category, TRUE);
 	ndr_set_field(&dst->remote_mta, src->remote_mta, TRUE);
 	ndr_set_field(&dst->reason, src->reason, TRUE);
 }

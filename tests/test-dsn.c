@@ -218,6 +218,27 @@ test_refine_status(void)
 	}
 }
 
+/* PowerMTA's per-recipient category, as lhost-powermta-01 writes it. */
+static void
+test_category(void)
+{
+	ndr_findings *f = read_dsn(
+	    "Reporting-MTA: dns;mail22.neko.example.net\n"
+	    "X-PowerMTA-VirtualMTA: mail22.neko.example.net\n\n"
+	    "Final-Recipient: rfc822;kijitora@example.jp\n"
+	    "Action: failed\n"
+	    "Status: 5.2.1 (mailbox disabled, not accepting messages)\n"
+	    "Diagnostic-Code: smtp;550 5.2.1 <kijitora@example.jp>... User "
+	    "Unknown\n"
+	    "X-PowerMTA-BounceCategory: Bad-Mailbox\n",
+	    1);
+
+	g_assert_cmpstr(rcpt(f, 0)->category, ==, "bad-mailbox");
+	g_assert_cmpstr(rcpt(f, 0)->diagnostic, ==,
+	                "550 5.2.1 <kijitora@example.jp>... User Unknown");
+	ndr_findings_free(f);
+}
+
 static void
 test_addresses(void)
 {
@@ -375,6 +396,7 @@ main(int argc, char **argv)
 	g_test_add_func("/dsn/delayed-and-actions", test_delayed_and_actions);
 	g_test_add_func("/dsn/status-choice", test_status_choice);
 	g_test_add_func("/dsn/refine-status", test_refine_status);
+	g_test_add_func("/dsn/category", test_category);
 	g_test_add_func("/dsn/addresses", test_addresses);
 	g_test_add_func("/dsn/mta", test_mta);
 	g_test_add_func("/dsn/routed-recipient", test_routed_recipient);

@@ -186,6 +186,9 @@ test_implied_recipients(void)
 	} cases[] = {
 	    {"bsd/lhost-verizon-01.eml", "0000000000@vzwpix.com",
 	     NDRCHECK_KIND_NDR},
+	    /* Sisimai wrong: it cuts this one to "kijitora@exampl" */
+	    {"bsd/lhost-v5sendmail-01.eml", "kijitora@example.com",
+	     NDRCHECK_KIND_NDR},
 	    {"bsd/arf-22.eml", "kijitora@example.com", NDRCHECK_KIND_FEEDBACK},
 	    {"bsd/arf-26.eml", "example@icloud.com", NDRCHECK_KIND_FEEDBACK},
 	};

@@ -4,10 +4,12 @@
  * "reporting-mta" in ndrcheck-rules(5)).
  *
  * One generic walk serves every mailer: the report is the text before
- * the first separator; each "recipient" match names a failed address,
+ * the first separator (or, for a bounce forwarded inline, the body of
+ * the forwarded message); each "recipient" match names a failed address,
  * with its diagnostic either captured by the rule or taken from the
- * lines that follow it; the original is whatever follows the separator.
- * Whether the text really is a report is not decided here but by
+ * lines that follow it, and the SMTP command its part of the text names;
+ * the original is whatever follows the separator.  Text is read with LF
+ * line ends.  Whether the text really is a report is not decided here but by
  * ndr_detect_kind(), from the headers and the "ndr-text" phrases: what
  * is read from ordinary mail is thrown away with its kind "none".
  */
@@ -260,10 +262,10 @@ field_line(const char *l, size_t n)
 static GString *
 forwarded_body(const char *text, size_t len, size_t from)
 {
+	enum { BEFORE, HEADER, BODY } part = BEFORE;
 	GString *body = g_string_new(NULL);
 	size_t at = from, end, n;
 	const char *l;
-	int part = 0; /* 0 before the header block, 1 in it, 2 after */
 
 	for (; at < len; at = end) {
 		end = line_end(text, len, at);
@@ -277,16 +279,21 @@ forwarded_body(const char *text, size_t len, size_t from)
 				n--;
 			}
 		}
-		if (part == 0 && !blank_line(l, n, 0))
-			part = field_line(l, n) ? 1 : 2;
-		else if (part == 1 && blank_line(l, n, 0))
-			part = 2;
-		else if (part == 2)
+		if (part == BEFORE && !blank_line(l, n, 0))
+			part = field_line(l, n) ? HEADER : BODY;
+		else if (part == HEADER && blank_line(l, n, 0))
+			part = BODY;
+		else if (part == BODY)
 			g_string_append_len(body, l, n);
 	}
 	return body;
 }
 
+/*
+ * Read one report: its original after the first separator, its
+ * reporting MTA and recipients before it.  depth is 1 inside a
+ * forwarded message, whose own forwarded messages are not unwrapped.
+ */
 static void
 read_report(const ndr_rules *rules, const char *text, size_t len,
             ndr_findings *f, int depth)

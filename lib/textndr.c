@@ -242,17 +242,6 @@ lf_lines(const char *text, size_t len, size_t *out)
 	return copy;
 }
 
-/* Whether a line of n bytes starts with "Field-Name:". */
-static gboolean
-field_line(const char *l, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n && l[i] > ' ' && l[i] < 127 && l[i] != ':')
-		i++;
-	return i > 0 && i < n && l[i] == ':';
-}
-
 /*
  * The body of a message forwarded inline from offset from on: each
  * line's quoting ("> ") taken off, and its header block (the forwarded
@@ -280,7 +269,7 @@ forwarded_body(const char *text, size_t len, size_t from)
 			}
 		}
 		if (part == BEFORE && !blank_line(l, n, 0))
-			part = field_line(l, n) ? HEADER : BODY;
+			part = ndr_original_field_line(l, n) ? HEADER : BODY;
 		else if (part == HEADER && blank_line(l, n, 0))
 			part = BODY;
 		else if (part == BODY)

@@ -29,7 +29,7 @@
 
 /* Compiled rules and the handles using them. */
 typedef struct shared_rules {
-	char *key; /* the rule directories, joined by newlines */
+	char *key; /* built-in or not, and the rule directories, by lines */
 	ndr_rules *rules;
 	unsigned refs;
 } shared_rules;
@@ -49,15 +49,19 @@ static GMutex rules_lock;
 static GPtrArray *rules_cache; /* of shared_rules *, under rules_lock */
 
 /*
- * The rules for dirs, compiled on first use.  The lock is held while
- * compiling so that threads opening handles at once compile them once.
+ * The rules for dirs, loaded on first use; with builtin, dirs[0] holds
+ * the rules that ship with ndrcheck, compiled class by class as they are
+ * used (ndr_rules_load_builtin()).  The lock is held while loading so
+ * that threads opening handles at once load them once.
  */
 static shared_rules *
-rules_get(char **dirs, GError **err)
+rules_get(char **dirs, gboolean builtin, GError **err)
 {
 	static char *none[] = {NULL};
-	char *key = g_strjoinv("\n", dirs != NULL ? dirs : none);
+	char *joined = g_strjoinv("\n", dirs != NULL ? dirs : none);
+	char *key = g_strdup_printf("%d\n%s", builtin, joined);
 	shared_rules *s = NULL;
+	const char *const *from;
 	ndr_rules *rules;
 	guint i;
 
@@ -71,8 +75,9 @@ rules_get(char **dirs, GError **err)
 			s = c;
 	}
 	if (s == NULL) {
-		rules = ndr_rules_load(
-		    (const char *const *)(dirs != NULL ? dirs : none), err);
+		from = (const char *const *)(dirs != NULL ? dirs : none);
+		rules = builtin ? ndr_rules_load_builtin(from, err)
+		                : ndr_rules_load(from, err);
 		if (rules != NULL) {
 			s = g_new0(shared_rules, 1);
 			s->key = g_steal_pointer(&key);
@@ -84,6 +89,7 @@ rules_get(char **dirs, GError **err)
 		s->refs++;
 	g_mutex_unlock(&rules_lock);
 	g_free(key);
+	g_free(joined);
 	return s;
 }
 
@@ -150,7 +156,8 @@ ndrcheck_open(ndrcheck **out, const ndrcheck_options *opts)
 		return fail(h, err);
 	if (!rules_dir_named_exists(opts, &h->cfg, &err))
 		return fail(h, err);
-	h->rules = rules_get(h->cfg.rules_dirs, &err);
+	/* --rules names the user's own folder: compiled at load. */
+	h->rules = rules_get(h->cfg.rules_dirs, opts->rules_dir == NULL, &err);
 	if (h->rules == NULL)
 		return fail(h, err);
 	return NDRCHECK_OK;

@@ -2,12 +2,17 @@
  * rules.c - load rule files and match their PCRE2 patterns (see rules.h
  * and ndrcheck-rules(5) for the file format).
  *
- * Patterns are compiled at load time with the interpreter, which costs
- * a few microseconds each.  JIT compilation costs some twenty times
- * more and only pays off on a lot of text, so a class is JIT-compiled
- * once the subjects matched against it add up to NDR_RULES_JIT_BYTES:
- * a single ndrcheck process on one ordinary message never pays for it,
- * a scan of a mailbox pays once per class.
+ * Patterns are compiled for the interpreter, a few microseconds each:
+ * a user's files at load, so that a mistake is a usage error before any
+ * mail is read; the files that ship with ndrcheck class by class, when
+ * a class is first used (ndr_rules_load_builtin()), so that ordinary
+ * mail, which never gets past the header classes, does not pay for the
+ * classes only bounces need.  JIT compilation pays off once a class
+ * has matched enough: it costs about what interpreting the class costs
+ * for a few messages (for the long phrase lists of the reason classes,
+ * a few recipients), so a class is JIT-compiled once it has spent
+ * NDR_RULES_JIT_US matching with the interpreter: one ordinary message
+ * never pays for it, a scan of a mailbox pays once per busy class.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +26,8 @@
 #include "reason.h"
 #include "rules.h"
 
-/* Subject bytes a class matches before it is JIT-compiled. */
-#define NDR_RULES_JIT_BYTES (256u * 1024)
+/* Time a class spends matching before it is JIT-compiled, in us. */
+#define NDR_RULES_JIT_US 1000
 
 /*
  * Every class the library reads, and what its subjects are; a class
@@ -56,14 +61,16 @@ typedef struct rule {
 	char *label;
 	char *file; /* for messages: where the rule was written */
 	guint line;
-	pcre2_code *code;
-	pcre2_code *jit; /* JIT-compiled copy, published atomically */
+	char *pattern;    /* macros expanded; freed once compiled */
+	pcre2_code *code; /* NULL until compiled, or when it does not */
+	pcre2_code *jit;  /* JIT-compiled copy, published atomically */
 } rule;
 
 typedef struct rule_class {
 	char *name;       /* also the key in ndr_rules.classes */
 	GPtrArray *rules; /* of rule *, in file and line order */
-	gint seen;        /* subject bytes matched, up to the JIT threshold */
+	gsize compiled;   /* g_once flag: every rule tried */
+	gint spent_us;    /* interpreted matching, up to the JIT threshold */
 	gsize jitted;     /* g_once flag */
 } rule_class;
 
@@ -79,6 +86,7 @@ rule_free(gpointer p)
 
 	g_free(ru->label);
 	g_free(ru->file);
+	g_free(ru->pattern);
 	pcre2_code_free(ru->code);
 	pcre2_code_free(ru->jit);
 	g_free(ru);
@@ -114,13 +122,15 @@ typedef struct reader {
 	guint label_line;
 	GString *pattern;
 	GHashTable *macros; /* "%define" name -> pattern, this file only */
+	gboolean lazy;      /* compile its rules when their class is used */
 } reader;
 
-static gboolean fail(GError **err, const reader *rd, guint line,
-                     const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+static gboolean fail_at(GError **err, const char *path, guint line,
+                        const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 
+/* A usage error naming the file and line where the mistake is. */
 static gboolean
-fail(GError **err, const reader *rd, guint line, const char *fmt, ...)
+fail_at(GError **err, const char *path, guint line, const char *fmt, ...)
 {
 	va_list ap;
 	char *what;
@@ -129,7 +139,7 @@ fail(GError **err, const reader *rd, guint line, const char *fmt, ...)
 	what = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
 	g_set_error(err, NDR_ERROR, NDRCHECK_EUSAGE,
-	            "%s:%u: %s (see ndrcheck-rules(5))", rd->path, line, what);
+	            "%s:%u: %s (see ndrcheck-rules(5))", path, line, what);
 	g_free(what);
 	return FALSE;
 }
@@ -175,10 +185,10 @@ expand_macros(reader *rd, GString *text, guint line, GError **err)
 		name = g_strndup(open + 2, close - open - 2);
 		value = g_hash_table_lookup(rd->macros, name);
 		if (value == NULL) {
-			fail(err, rd, line,
-			     "%%{%s} is used, but no %%define line before "
-			     "it names it",
-			     name);
+			fail_at(err, rd->path, line,
+			        "%%{%s} is used, but no %%define line before "
+			        "it names it",
+			        name);
 			g_free(name);
 			g_string_free(out, TRUE);
 			return FALSE;
@@ -194,14 +204,48 @@ expand_macros(reader *rd, GString *text, guint line, GError **err)
 	return TRUE;
 }
 
-/* Compile the collected rule and append it to its class. */
+/*
+ * Compile a rule's pattern.  Mail text is decoded to UTF-8 before
+ * matching, but a damaged part may still hold invalid sequences:
+ * MATCH_INVALID_UTF makes them simply never match instead of failing the
+ * call.
+ */
 static gboolean
-finish_rule(reader *rd, GError **err)
+compile_rule(rule *ru, GError **err)
 {
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE off;
 	uint32_t groups;
 	int code;
+
+	ru->code = pcre2_compile((PCRE2_SPTR)ru->pattern, strlen(ru->pattern),
+	                         PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS |
+	                             PCRE2_MULTILINE | PCRE2_MATCH_INVALID_UTF,
+	                         &code, &off, NULL);
+	if (ru->code == NULL) {
+		pcre2_get_error_message(code, msg, sizeof(msg));
+		return fail_at(err, ru->file, ru->line,
+		               "rule \"%s\": %s at offset %zu of its pattern",
+		               ru->label, (char *)msg, (size_t)off);
+	}
+	pcre2_pattern_info(ru->code, PCRE2_INFO_CAPTURECOUNT, &groups);
+	if (groups + 1 > NDR_RULE_MAX_GROUPS) {
+		pcre2_code_free(ru->code);
+		ru->code = NULL;
+		return fail_at(
+		    err, ru->file, ru->line,
+		    "rule \"%s\" has %u capturing groups, at most %d "
+		    "are allowed: use (?:...) for grouping",
+		    ru->label, groups, NDR_RULE_MAX_GROUPS - 1);
+	}
+	g_clear_pointer(&ru->pattern, g_free);
+	return TRUE;
+}
+
+/* Append the collected rule to its class, compiled unless lazy. */
+static gboolean
+finish_rule(reader *rd, GError **err)
+{
 	rule *ru;
 
 	if (rd->label == NULL)
@@ -212,31 +256,9 @@ finish_rule(reader *rd, GError **err)
 	ru->label = rd->label;
 	ru->file = g_strdup(rd->path);
 	ru->line = rd->label_line;
+	ru->pattern = g_strdup(rd->pattern->str);
 	rd->label = NULL;
-	/*
-	 * Mail text is decoded to UTF-8 before matching, but a damaged
-	 * part may still hold invalid sequences: MATCH_INVALID_UTF makes
-	 * them simply never match instead of failing the call.
-	 */
-	ru->code = pcre2_compile((PCRE2_SPTR)rd->pattern->str, rd->pattern->len,
-	                         PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS |
-	                             PCRE2_MULTILINE | PCRE2_MATCH_INVALID_UTF,
-	                         &code, &off, NULL);
-	if (ru->code == NULL) {
-		pcre2_get_error_message(code, msg, sizeof(msg));
-		fail(err, rd, ru->line,
-		     "rule \"%s\": %s at offset %zu of its "
-		     "pattern",
-		     ru->label, (char *)msg, (size_t)off);
-		rule_free(ru);
-		return FALSE;
-	}
-	pcre2_pattern_info(ru->code, PCRE2_INFO_CAPTURECOUNT, &groups);
-	if (groups + 1 > NDR_RULE_MAX_GROUPS) {
-		fail(err, rd, ru->line,
-		     "rule \"%s\" has %u capturing groups, "
-		     "at most %d are allowed: use (?:...) for grouping",
-		     ru->label, groups, NDR_RULE_MAX_GROUPS - 1);
+	if (!rd->lazy && !compile_rule(ru, err)) {
 		rule_free(ru);
 		return FALSE;
 	}
@@ -251,12 +273,12 @@ start_class(reader *rd, const char *line, GError **err)
 	char *name;
 
 	if (end == NULL || end[1] != '\0')
-		return fail(err, rd, rd->line,
-		            "a section line must be "
-		            "\"[class]\" alone");
+		return fail_at(err, rd->path, rd->line,
+		               "a section line must be "
+		               "\"[class]\" alone");
 	name = g_strndup(line + 1, end - line - 1);
 	if (!known_class(name)) {
-		fail(err, rd, rd->line, "unknown class \"%s\"", name);
+		fail_at(err, rd->path, rd->line, "unknown class \"%s\"", name);
 		g_free(name);
 		return FALSE;
 	}
@@ -285,24 +307,24 @@ start_rule(reader *rd, const char *line, GError **err)
 	while (*sp == ' ' || *sp == '\t')
 		sp++;
 	if (!valid_label(rd->label))
-		return fail(err, rd, rd->line,
-		            "label \"%s\" must be letters, "
-		            "digits, '.', '_' or '-'",
-		            rd->label);
+		return fail_at(err, rd->path, rd->line,
+		               "label \"%s\" must be letters, "
+		               "digits, '.', '_' or '-'",
+		               rd->label);
 	if (*sp == '\0')
-		return fail(err, rd, rd->line, "rule \"%s\" has no pattern",
-		            rd->label);
+		return fail_at(err, rd->path, rd->line,
+		               "rule \"%s\" has no pattern", rd->label);
 	if (rd->cls == NULL)
-		return fail(err, rd, rd->line,
-		            "rule \"%s\" before the first "
-		            "[class] line",
-		            rd->label);
+		return fail_at(err, rd->path, rd->line,
+		               "rule \"%s\" before the first "
+		               "[class] line",
+		               rd->label);
 	if (g_str_has_prefix(rd->cls->name, "reason") &&
 	    !ndr_reason_known(rd->label))
-		return fail(err, rd, rd->line,
-		            "\"%s\" is not a reason of "
-		            "ndrcheck(1)'s vocabulary",
-		            rd->label);
+		return fail_at(err, rd->path, rd->line,
+		               "\"%s\" is not a reason of "
+		               "ndrcheck(1)'s vocabulary",
+		               rd->label);
 	g_string_assign(rd->pattern, sp);
 	return TRUE;
 }
@@ -322,13 +344,15 @@ define_macro(reader *rd, const char *line, GError **err)
 		;
 	if (end == name || name == line ||
 	    (*end != '\0' && *end != ' ' && *end != '\t'))
-		return fail(err, rd, rd->line,
-		            "a macro line must be "
-		            "\"%%define NAME PATTERN\" with NAME in capitals");
+		return fail_at(
+		    err, rd->path, rd->line,
+		    "a macro line must be "
+		    "\"%%define NAME PATTERN\" with NAME in capitals");
 	while (*end == ' ' || *end == '\t')
 		end++;
 	if (*end == '\0')
-		return fail(err, rd, rd->line, "macro line without a pattern");
+		return fail_at(err, rd->path, rd->line,
+		               "macro line without a pattern");
 	/* A macro may use the macros defined before it. */
 	value = g_string_new(end);
 	if (!expand_macros(rd, value, rd->line, err)) {
@@ -347,9 +371,9 @@ read_line(reader *rd, char *line, GError **err)
 	if (*line == ' ' || *line == '\t') {
 		if (rd->label == NULL)
 			return g_strchug(line)[0] == '\0' ||
-			       fail(err, rd, rd->line,
-			            "continuation line "
-			            "without a rule before it");
+			       fail_at(err, rd->path, rd->line,
+			               "continuation line "
+			               "without a rule before it");
 		g_string_append(rd->pattern, g_strchug(line));
 		return TRUE;
 	}
@@ -365,14 +389,13 @@ read_line(reader *rd, char *line, GError **err)
 }
 
 static gboolean
-load_file(ndr_rules *r, const char *path, GError **err)
+load_file(ndr_rules *r, const char *path, gboolean lazy, GError **err)
 {
 	GError *e = NULL;
-	char *text, **lines;
-	reader rd = {.rules = r, .path = path};
+	char *text, *line, *end;
+	reader rd = {.rules = r, .path = path, .lazy = lazy};
 	gboolean ok = TRUE;
 	gsize len;
-	guint i;
 
 	if (!g_file_get_contents(path, &text, &len, &e)) {
 		g_set_error(err, NDR_ERROR, NDRCHECK_EUSAGE,
@@ -383,49 +406,72 @@ load_file(ndr_rules *r, const char *path, GError **err)
 	if (len > NDR_MAX_RULE_FILE_BYTES || strlen(text) != len ||
 	    !g_utf8_validate(text, len, NULL)) {
 		g_free(text);
-		return fail(err, &rd, 0,
-		            "not a rule file: larger than %u "
-		            "bytes, or not UTF-8 text",
-		            NDR_MAX_RULE_FILE_BYTES);
+		return fail_at(err, rd.path, 0,
+		               "not a rule file: larger than %u "
+		               "bytes, or not UTF-8 text",
+		               NDR_MAX_RULE_FILE_BYTES);
 	}
 	rd.pattern = g_string_new(NULL);
 	rd.macros =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	g_strdelimit(text, "\r", '\n'); /* CR-only and CRLF files too */
-	lines = g_strsplit(text, "\n", -1);
-	for (i = 0; ok && lines[i] != NULL; i++) {
-		rd.line = i + 1;
-		ok = read_line(&rd, lines[i], err);
+	/* Lines are cut in place: CR-only and CRLF files too. */
+	for (line = text, rd.line = 1; ok && line < text + len; rd.line++) {
+		end = line + strcspn(line, "\r\n");
+		if (*end == '\r' && end[1] == '\n')
+			*end++ = '\0';
+		*end = '\0';
+		ok = read_line(&rd, line, err);
+		line = end + 1;
 	}
 	if (ok)
 		ok = finish_rule(&rd, err);
 	g_free(rd.label);
 	g_string_free(rd.pattern, TRUE);
 	g_hash_table_unref(rd.macros);
-	g_strfreev(lines);
 	g_free(text);
 	return ok;
 }
 
-/* name -> path of every "*.rules" file, later directories winning. */
-static GHashTable *
-collect_files(const char *const *dirs)
+/* A rule file to read, and whether it ships with ndrcheck. */
+typedef struct rule_file {
+	char *path;
+	gboolean builtin;
+} rule_file;
+
+static void
+rule_file_free(gpointer p)
 {
-	GHashTable *files =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	rule_file *f = p;
+
+	g_free(f->path);
+	g_free(f);
+}
+
+/*
+ * name -> rule_file of every "*.rules" file, later directories winning;
+ * with builtin, those of the first directory ship with ndrcheck.
+ */
+static GHashTable *
+collect_files(const char *const *dirs, gboolean builtin)
+{
+	GHashTable *files = g_hash_table_new_full(g_str_hash, g_str_equal,
+	                                          g_free, rule_file_free);
 	const char *name;
+	rule_file *f;
+	guint i;
 	GDir *d;
 
-	for (; dirs != NULL && *dirs != NULL; dirs++) {
-		d = g_dir_open(*dirs, 0, NULL);
+	for (i = 0; dirs != NULL && dirs[i] != NULL; i++) {
+		d = g_dir_open(dirs[i], 0, NULL);
 		if (d == NULL)
 			continue; /* e.g. no user rules.d: nothing to add */
 		while ((name = g_dir_read_name(d)) != NULL) {
 			if (!g_str_has_suffix(name, ".rules") || name[0] == '.')
 				continue;
-			g_hash_table_insert(
-			    files, g_strdup(name),
-			    g_build_filename(*dirs, name, NULL));
+			f = g_new0(rule_file, 1);
+			f->path = g_build_filename(dirs[i], name, NULL);
+			f->builtin = builtin && i == 0;
+			g_hash_table_insert(files, g_strdup(name), f);
 		}
 		g_dir_close(d);
 	}
@@ -438,14 +484,15 @@ compare_names(gconstpointer a, gconstpointer b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-ndr_rules *
-ndr_rules_load(const char *const *dirs, GError **err)
+static ndr_rules *
+load(const char *const *dirs, gboolean builtin, GError **err)
 {
 	ndr_rules *r = g_new0(ndr_rules, 1);
-	GHashTable *files = collect_files(dirs);
+	GHashTable *files = collect_files(dirs, builtin);
 	guint i, n;
 	gpointer *names = g_hash_table_get_keys_as_array(files, &n);
 	gboolean ok = TRUE;
+	rule_file *f;
 
 	r->classes =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, NULL, class_free);
@@ -453,8 +500,10 @@ ndr_rules_load(const char *const *dirs, GError **err)
 	pcre2_set_match_limit(r->mctx, NDR_PCRE2_MATCH_LIMIT);
 	pcre2_set_depth_limit(r->mctx, NDR_PCRE2_DEPTH_LIMIT);
 	qsort(names, n, sizeof(*names), compare_names);
-	for (i = 0; ok && i < n; i++)
-		ok = load_file(r, g_hash_table_lookup(files, names[i]), err);
+	for (i = 0; ok && i < n; i++) {
+		f = g_hash_table_lookup(files, names[i]);
+		ok = load_file(r, f->path, f->builtin, err);
+	}
 	g_free(names);
 	g_hash_table_unref(files);
 	if (!ok) {
@@ -462,6 +511,18 @@ ndr_rules_load(const char *const *dirs, GError **err)
 		return NULL;
 	}
 	return r;
+}
+
+ndr_rules *
+ndr_rules_load(const char *const *dirs, GError **err)
+{
+	return load(dirs, FALSE, err);
+}
+
+ndr_rules *
+ndr_rules_load_builtin(const char *const *dirs, GError **err)
+{
+	return load(dirs, TRUE, err);
 }
 
 guint
@@ -473,26 +534,29 @@ ndr_rules_count(const ndr_rules *r, const char *cls)
 }
 
 /*
- * JIT-compile copies of the class's patterns once enough text has gone
- * through them.  Other threads keep matching the interpreted originals
- * meanwhile and pick up each copy once it is published.
+ * Count the us a class just spent matching; JIT-compile copies of its
+ * patterns once they add up to NDR_RULES_JIT_US.  Other threads keep
+ * matching the interpreted originals meanwhile and pick up each copy
+ * once it is published.
  */
 static void
-maybe_jit(rule_class *c, size_t len)
+maybe_jit(rule_class *c, gint64 us)
 {
 	guint i;
 	rule *ru;
 	pcre2_code *copy;
 
-	if (g_atomic_int_get(&c->seen) < (gint)NDR_RULES_JIT_BYTES) {
-		g_atomic_int_add(&c->seen,
-		                 (gint)MIN(len, (size_t)NDR_RULES_JIT_BYTES));
+	if (g_atomic_int_get(&c->spent_us) < NDR_RULES_JIT_US) {
+		g_atomic_int_add(&c->spent_us,
+		                 (gint)CLAMP(us, 0, NDR_RULES_JIT_US));
 		return;
 	}
 	if (!g_once_init_enter(&c->jitted))
 		return;
 	for (i = 0; i < c->rules->len; i++) {
 		ru = g_ptr_array_index(c->rules, i);
+		if (ru->code == NULL)
+			continue; /* left out: it did not compile */
 		copy = pcre2_code_copy(ru->code);
 		if (copy != NULL &&
 		    pcre2_jit_compile(copy, PCRE2_JIT_COMPLETE) == 0)
@@ -513,6 +577,8 @@ match_rule(const ndr_rules *r, rule *ru, pcre2_match_data *md,
 	int rc;
 	guint i;
 
+	if (ru->code == NULL)
+		return FALSE; /* left out: it did not compile */
 	rc = pcre2_match(code != NULL ? code : ru->code, (PCRE2_SPTR)subject,
 	                 len, from, 0, md, r->mctx);
 	if (rc <= 0)
@@ -531,6 +597,32 @@ match_rule(const ndr_rules *r, rule *ru, pcre2_match_data *md,
 }
 
 /*
+ * Compile the rules of a class not compiled at load, the first time it
+ * is used: the first thread to come compiles, the others wait for it.
+ * Only rules that ship with ndrcheck are compiled this late, and the
+ * tests compile every one of them, so one that fails comes from a
+ * damaged installation: it is left out, with a warning.
+ */
+static void
+compile_class(rule_class *c)
+{
+	GError *err = NULL;
+	rule *ru;
+	guint i;
+
+	if (!g_once_init_enter(&c->compiled))
+		return;
+	for (i = 0; i < c->rules->len; i++) {
+		ru = g_ptr_array_index(c->rules, i);
+		if (ru->code == NULL && !compile_rule(ru, &err)) {
+			g_warning("%s", err->message);
+			g_clear_error(&err);
+		}
+	}
+	g_once_init_leave(&c->compiled, 1);
+}
+
+/*
  * The class cls ready to match subject, or NULL when there is nothing to
  * match: no such class, no subject, or the message is over time (it is
  * then read on what was found so far).
@@ -543,7 +635,7 @@ class_for(const ndr_rules *r, const char *cls, const char *subject, size_t len,
 
 	if (c == NULL || subject == NULL || from > len || ndr_budget_expired())
 		return NULL;
-	maybe_jit(c, len - from);
+	compile_class(c);
 	return c;
 }
 
@@ -555,6 +647,7 @@ search(const ndr_rules *r, const char *cls, const char *subject, size_t len,
 	pcre2_match_data *md;
 	ndr_rule_match try;
 	gboolean found = FALSE;
+	gint64 t0 = g_get_monotonic_time();
 	guint i;
 
 	if (c == NULL)
@@ -571,6 +664,7 @@ search(const ndr_rules *r, const char *cls, const char *subject, size_t len,
 			break; /* nothing can come before it */
 	}
 	pcre2_match_data_free(md);
+	maybe_jit(c, g_get_monotonic_time() - t0);
 	return found;
 }
 
@@ -592,6 +686,7 @@ ndr_rules_labels(const ndr_rules *r, const char *cls, const char *subject,
 	rule_class *c = class_for(r, cls, subject, len, 0);
 	pcre2_match_data *md;
 	ndr_rule_match m;
+	gint64 t0 = g_get_monotonic_time();
 	rule *ru;
 	guint i;
 
@@ -605,6 +700,7 @@ ndr_rules_labels(const ndr_rules *r, const char *cls, const char *subject,
 			g_ptr_array_add(labels, ru->label);
 	}
 	pcre2_match_data_free(md);
+	maybe_jit(c, g_get_monotonic_time() - t0);
 }
 
 gboolean

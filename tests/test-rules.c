@@ -248,6 +248,67 @@ test_override(void)
 	g_free(d2);
 }
 
+/*
+ * ndr_rules_load_builtin(): the first directory's files, the built-in
+ * ones, loaded from builtin_text, compile class by class on first use;
+ * the second's, from user_text, at load.
+ */
+static ndr_rules *
+load_builtin(const char *builtin_text, const char *user_text, GError **err)
+{
+	char *d1 = g_dir_make_tmp("test-rules-XXXXXX", NULL);
+	char *d2 = g_dir_make_tmp("test-rules-XXXXXX", NULL);
+	char *p1 = write_rules(d1, "builtin.rules", builtin_text);
+	char *p2 = write_rules(d2, "user.rules", user_text);
+	const char *dirs[] = { d1, d2, NULL };
+	ndr_rules *r = ndr_rules_load_builtin(dirs, err);
+
+	g_unlink(p1);
+	g_unlink(p2);
+	g_rmdir(d1);
+	g_rmdir(d2);
+	g_free(p1);
+	g_free(p2);
+	g_free(d1);
+	g_free(d2);
+	return r;
+}
+
+/*
+ * A mistake in a user's file is a usage error at load even when the
+ * built-in files compile on first use; one in a built-in file (only a
+ * damaged installation has one) leaves that rule out with a warning when
+ * its class is first used, and the rest of the class works.
+ */
+static void
+test_lazy(void)
+{
+	const char *builtin = "[ndr-text]\nfirst alpha\nbroken (\n"
+			      "last gamma\n";
+	const char *s = "alpha beta gamma";
+	GError *err = NULL;
+	ndr_rule_match m;
+	ndr_rules *r;
+
+	r = load_builtin(builtin, "[separator]\nmine ^-- (unclosed\n", &err);
+	g_assert_null(r);
+	g_assert_error(err, NDR_ERROR, NDRCHECK_EUSAGE);
+	g_assert_nonnull(strstr(err->message, "user.rules:2"));
+	g_clear_error(&err);
+	r = load_builtin(builtin, "[separator]\nmine ^--$\n", &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(ndr_rules_count(r, "ndr-text"), ==, 3);
+	g_test_expect_message(NULL, G_LOG_LEVEL_WARNING,
+	    "*builtin.rules:3: rule \"broken\": missing closing parenthesis*");
+	g_assert_true(ndr_rules_find(r, "ndr-text", s, strlen(s), 6, &m));
+	g_test_assert_expected_messages();
+	g_assert_cmpstr(m.label, ==, "last");
+	/* Compiled once: no second warning. */
+	g_assert_true(ndr_rules_match(r, "ndr-text", s, strlen(s), 0, &m));
+	g_assert_cmpstr(m.label, ==, "first");
+	ndr_rules_free(r);
+}
+
 /* The built-in rules load, and their reason labels are all valid. */
 static void
 test_builtin(void)
@@ -290,15 +351,16 @@ match_many(gpointer p)
 }
 
 /*
- * Many threads on one ndr_rules, on enough text to cross the JIT
- * threshold midway: every thread sees every match.
+ * Many threads on one ndr_rules, compiling its class on first use all
+ * at once, then on enough text to cross the JIT threshold midway: every
+ * thread sees every match.
  */
 static void
 test_threads(void)
 {
-	ndr_rules *r = load_text("[recipient]\n"
-				 "angle ^<(?<addr>[^>]+)>:$\n",
-	    NULL);
+	ndr_rules *r = load_builtin("[recipient]\n"
+				    "angle ^<(?<addr>[^>]+)>:$\n",
+	    "", NULL);
 	GString *text = g_string_new(NULL);
 	GThread *t[8];
 	job jobs[8];
@@ -332,6 +394,7 @@ main(int argc, char **argv)
 	g_test_add_func("/rules/utf8", test_utf8);
 	g_test_add_func("/rules/limits", test_limits);
 	g_test_add_func("/rules/override", test_override);
+	g_test_add_func("/rules/lazy", test_lazy);
 	g_test_add_func("/rules/builtin", test_builtin);
 	g_test_add_func("/rules/threads", test_threads);
 	return g_test_run();

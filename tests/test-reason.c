@@ -223,6 +223,18 @@ test_status(void)
 	      "syntaxerror", "5.5.0", "503");
 	check(NULL, "failed", NULL, "undefined", NULL, NULL);
 	check_case(&unix_pipe); /* lhost-postfix-43: a local mailer */
+	/* A local mailer's words decide first (lhost-postfix-45) ... */
+	unix_pipe.diag = "/var/email/kijitora/Maildir/tmp/1000000000."
+	                 "A000000B00000.neko22: Disk quota exceeded";
+	unix_pipe.reason = "mailboxfull";
+	check_case(&unix_pipe);
+	/* ... and when they name the mailer, over the status's reason
+	 * (lhost-postfix-01). */
+	unix_pipe.status = unix_pipe.want_status = "5.1.1";
+	unix_pipe.diag = "procmail: Couldn't create \"/var/spool/mail/neko\" "
+	                 "id: r.example.org: No such user";
+	unix_pipe.reason = "mailererror";
+	check_case(&unix_pipe);
 }
 
 /*

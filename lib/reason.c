@@ -6,6 +6,7 @@
  * The rules decide.  What is known of a recipient is written as lines
  * of "name: value", its facts (ndrcheck-rules(5) lists them): the reason
  * its status code means, the status, reply code, SMTP command, action,
+ * the diagnostic's type, the MTA's own category of the failure,
  * the reasons whose phrases its diagnostic has (class "reason-phrase"),
  * the hosts, the recipient and the diagnostic.  The first rule of class
  * "reason" that matches the facts names the reason; their order is
@@ -261,6 +262,7 @@ facts(const ndr_rules *rules, const ndr_findings *f, const ndr_recipient *r)
 	add_fact(s, "command", command(rules, r));
 	add_fact(s, "action", r->action);
 	add_fact(s, "diagnostic-type", r->diagnostic_type);
+	add_fact(s, "category", r->category);
 	add_fact(s, "phrases", list);
 	add_fact(s, "remote-mta", r->remote_mta);
 	add_fact(s, "reporting-mta", f->reporting_mta);

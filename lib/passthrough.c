@@ -199,6 +199,30 @@ from_line_open(const ndrcheck_message *m)
 }
 
 /*
+ * The length of the lines at the start of a header block that begin with
+ * white space: continuation lines of no field.  Our fields go after them,
+ * or the first would be read as a continuation of X-NDR-Evidence.
+ */
+static size_t
+orphan_lines(const guint8 *p, size_t len)
+{
+	size_t at = 0;
+
+	while (at < len && (p[at] == ' ' || p[at] == '\t')) {
+		/* To the end of the line: LF, CRLF or a lone CR (mixed mail).
+		 */
+		while (at < len && p[at] != '\n' && p[at] != '\r')
+			at++;
+		if (at < len && p[at] == '\r' && at + 1 < len &&
+		    p[at + 1] == '\n')
+			at++;
+		if (at < len)
+			at++;
+	}
+	return at;
+}
+
+/*
  * The message with r's fields added (none when r is NULL) and every
  * X-NDR-* field of the input left out: a recipe trusts X-NDR-Verdict once
  * the filter exits 0, so a forged one must go even when nothing is added.
@@ -213,14 +237,17 @@ write_with_fields(const ndrcheck_message *m, const ndrcheck_result *r, int fd)
 	GString *fields =
 	    r != NULL ? added_fields(r, m->eol) : g_string_new("");
 	const char *nl = eol_string(m->eol);
+	size_t orphans =
+	    orphan_lines(data + m->from_line, header_end - m->from_line);
+	size_t fields_at = m->from_line + orphans;
 	gboolean ok;
 
-	ok = ndr_write_all(fd, data, m->from_line) &&
-	     (fields->len == 0 || !from_line_open(m) ||
+	ok = ndr_write_all(fd, data, fields_at) &&
+	     (fields->len == 0 || orphans > 0 || !from_line_open(m) ||
 	      ndr_write_all(fd, nl, strlen(nl))) &&
 	     ndr_write_all(fd, fields->str, fields->len) &&
-	     write_headers_without_ours(fd, data + m->from_line,
-	                                header_end - m->from_line) &&
+	     write_headers_without_ours(fd, data + fields_at,
+	                                header_end - fields_at) &&
 	     ndr_write_all(fd, data + header_end, m->head->len - header_end);
 	g_string_free(fields, TRUE);
 	return ok;

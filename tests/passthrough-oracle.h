@@ -5,7 +5,8 @@
  *
  * The output is the input byte for byte, with X-NDR-Verdict, X-NDR-Kind
  * and at most one X-NDR-Evidence added at the top (after an mbox "From "
- * line, which gets a line end if it had none) in the line ending of the
+ * line, which gets a line end if it had none, and after any lines that
+ * start with white space, which no field heads) in the line ending of the
  * input's first line, and every X-NDR-* field of the input's header block
  * (which ends at the first empty line) removed with its continuation
  * lines.  Lines end in LF, CRLF or a lone CR.
@@ -73,6 +74,17 @@ is_xndr(const guint8 *p, const guint8 *end)
 {
 	return end - p >= 6 &&
 	       g_ascii_strncasecmp((const char *)p, "X-NDR-", 6) == 0;
+}
+
+/* The length of the lines at p that start with white space (no field's). */
+static inline size_t
+orphans_len(const guint8 *p, const guint8 *end)
+{
+	const guint8 *q = p;
+
+	while (q < end && (*q == ' ' || *q == '\t'))
+		q = line_end(q, end);
+	return q - p;
 }
 
 /*
@@ -159,15 +171,17 @@ static inline const char *
 passthrough_fault(const guint8 *in, size_t len, const guint8 *out,
                   size_t outlen, char **verdict, char **kind)
 {
-	size_t from = from_line_len(in, len), pos = from;
+	size_t from = from_line_len(in, len);
+	size_t pos = from + orphans_len(in + from, in + len);
 	const char *eol = input_eol(in, len), *fault = NULL;
-	GByteArray *rest = strip_forged(in, len, from);
+	GByteArray *rest = strip_forged(in, len, pos);
 
 	*verdict = *kind = NULL;
-	if (outlen < from + rest->len)
+	if (outlen < pos + rest->len)
 		fault = "the output is shorter than the input";
-	else if (!same(in, out, from))
-		fault = "the mbox From line is not first";
+	else if (!same(in, out, pos))
+		fault = "the mbox From line (and lines of no field) are not "
+		        "first";
 	else if (!same(rest->data, out + outlen - rest->len, rest->len))
 		fault = "the message after the added headers is not the input "
 		        "less its X-NDR-* fields";

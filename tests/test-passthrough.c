@@ -281,6 +281,30 @@ test_copy(void)
 	ndrcheck_message_free(m);
 }
 
+/*
+ * A header block that starts with white space (a continuation of no
+ * field): our fields go after those lines, or the first of them would
+ * continue X-NDR-Evidence and a second pass would remove it with ours.
+ */
+static void
+test_leading_continuation(void)
+{
+	static const char input[] = " stray\n\tlines\nSubject: a\n\nb\n";
+	ndrcheck_result *r = backscatter_result();
+	ndrcheck_message *m = from_string(input);
+	char *added = fields("\n");
+	char *want = g_strconcat(" stray\n\tlines\n", added,
+	                         "Subject: a\n\nb\n", NULL);
+	GBytes *got = written(m, r);
+
+	assert_bytes(got, want, strlen(want));
+	g_bytes_unref(got);
+	g_free(want);
+	g_free(added);
+	ndrcheck_message_free(m);
+	ndrcheck_result_free(r);
+}
+
 /* No evidence: two fields only. */
 static void
 test_no_evidence(void)
@@ -582,6 +606,8 @@ main(int argc, char **argv)
 	g_test_add_func("/passthrough/unclassified", test_unclassified);
 	g_test_add_func("/passthrough/copy", test_copy);
 	g_test_add_func("/passthrough/no-evidence", test_no_evidence);
+	g_test_add_func("/passthrough/leading-continuation",
+	                test_leading_continuation);
 	g_test_add_func("/passthrough/evidence-folding", test_evidence_folding);
 	g_test_add_func("/passthrough/big-pipe", test_big_pipe);
 	g_test_add_func("/passthrough/big-file", test_big_file);

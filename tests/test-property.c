@@ -205,7 +205,8 @@ mutate_boundary(GRand *r, GByteArray *b)
 	guint8 *p, *hit;
 	size_t dl;
 
-	if (bnd == NULL) {
+	if (bnd == NULL || *bnd == '\0') { /* nothing to break: flip bits */
+		g_free(bnd);
 		mutate_bitflip(r, b);
 		g_ptr_array_unref(hits);
 		return;

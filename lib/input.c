@@ -22,6 +22,7 @@
 #include "error.h"
 #include "input.h"
 #include "ndrlimits.h"
+#include "passthrough.h"
 
 /* Bytes asked of read(2) at a time when the size is not known. */
 #define READ_CHUNK (64u * 1024)
@@ -111,23 +112,6 @@ ndr_input_header_len(const ndrcheck_message *m)
 	return len;
 }
 
-/* Write all of buf to fd, retrying after signals and short writes. */
-static gboolean
-write_all(int fd, const guint8 *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return FALSE;
-		buf += n;
-		len -= n;
-	}
-	return TRUE;
-}
-
 /*
  * An unlinked temporary file holding head so far: it vanishes with its
  * descriptor, whatever way the process ends.
@@ -151,7 +135,7 @@ spool_open(ndrcheck_message *m)
 		     "cannot create a spool file in %s: %s; set TMPDIR to a "
 		     "writable directory",
 		     dir, g_strerror(saved));
-	} else if (!write_all(fd, m->head->data, m->head->len)) {
+	} else if (!ndr_write_all(fd, m->head->data, m->head->len)) {
 		fail(NDRCHECK_ETEMP, "cannot write spool file in %s: %s", dir,
 		     g_strerror(errno));
 		close(fd);
@@ -210,7 +194,7 @@ read_stream(ndrcheck_message *m, int fd, gboolean keep_all)
 				rc = NDRCHECK_ETEMP;
 		}
 		m->size += n;
-		if (m->rest_fd >= 0 && !write_all(m->rest_fd, chunk, n)) {
+		if (m->rest_fd >= 0 && !ndr_write_all(m->rest_fd, chunk, n)) {
 			rc = fail(NDRCHECK_ETEMP,
 			          "cannot write the spool file: %s",
 			          g_strerror(errno));
@@ -325,7 +309,7 @@ ndrcheck_message_from_buffer(ndrcheck_message **out, const void *buf,
 		m->truncated = TRUE;
 		m->rest_fd = spool_open(m);
 		if (m->rest_fd < 0 ||
-		    !write_all(m->rest_fd, (const guint8 *)buf + keep,
+		    !ndr_write_all(m->rest_fd, (const guint8 *)buf + keep,
 		               len - keep)) {
 			ndrcheck_message_free(m);
 			return fail(NDRCHECK_ETEMP,

@@ -15,6 +15,7 @@
 
 #include <sqlite3.h>
 
+#include "dbquery.h"
 #include "error.h"
 #include "import.h"
 #include "tmptree.h"
@@ -116,18 +117,7 @@ mailed(fixture *fx, const char *address)
 static gint64
 count(fixture *fx, const char *sql)
 {
-	sqlite3 *db;
-	sqlite3_stmt *s;
-	gint64 v = -1;
-
-	g_assert_cmpint(sqlite3_open(fx->db, &db), ==, SQLITE_OK);
-	g_assert_cmpint(sqlite3_prepare_v2(db, sql, -1, &s, NULL), ==,
-	                SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
+	return db_query(fx->db, sql);
 }
 
 static char *

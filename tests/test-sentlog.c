@@ -7,8 +7,7 @@
 
 #include <string.h>
 
-#include <sqlite3.h>
-
+#include "dbquery.h"
 #include "error.h"
 #include "message.h"
 #include "sentlog.h"
@@ -47,25 +46,6 @@ parse_file(const char *path)
 	return msg;
 }
 
-/* One integer from a query run on the database file directly. */
-static gint64
-query(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *s;
-	gint64 v = -1;
-
-	g_assert_cmpint(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
-	                ==, SQLITE_OK);
-	g_assert_cmpint(sqlite3_prepare_v2(db, sql, -1, &s, NULL), ==,
-	                SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
-}
-
 /* Created with its parent folders: file 0600, folders 0700, WAL, v1. */
 static void
 test_create(void)
@@ -87,8 +67,8 @@ test_create(void)
 	g_assert_cmpint(sb.st_mode & 07777, ==, 0600);
 	g_assert_cmpint(stat(db_dir, &sb), ==, 0);
 	g_assert_cmpint(sb.st_mode & 07777, ==, 0700);
-	g_assert_cmpint(query(path, "PRAGMA user_version"), ==, 1);
-	g_assert_cmpint(query(path, "SELECT count(*) FROM pragma_journal_mode "
+	g_assert_cmpint(db_query(path, "PRAGMA user_version"), ==, 1);
+	g_assert_cmpint(db_query(path, "SELECT count(*) FROM pragma_journal_mode "
 	                            "WHERE journal_mode = 'wal'"),
 	                ==, 1);
 	g_free(path);
@@ -170,8 +150,8 @@ test_record_real(void)
 	g_assert_true(ndr_sentlog_earliest(log, &when, &err));
 	g_assert_cmpint(when, ==, 1404225959);
 	ndr_sentlog_close(log);
-	g_assert_cmpint(query(path, "SELECT count(*) FROM messages"), ==, 1);
-	g_assert_cmpint(query(path, "SELECT count(*) FROM messages WHERE "
+	g_assert_cmpint(db_query(path, "SELECT count(*) FROM messages"), ==, 1);
+	g_assert_cmpint(db_query(path, "SELECT count(*) FROM messages WHERE "
 	                            "sender = 'shironeko@example.jp' AND "
 	                            "subject = 'Message'"),
 	                ==, 1);
@@ -215,8 +195,8 @@ test_record_fields(void)
 	                                         G_MAXINT64, TRUE, &when, &err));
 	g_assert_cmpint(when, ==, 1795168800);
 	ndr_sentlog_close(log);
-	g_assert_cmpint(query(path, "SELECT count(*) FROM recipients"), ==, 8);
-	g_assert_cmpint(query(path, "SELECT count(*) FROM messages WHERE "
+	g_assert_cmpint(db_query(path, "SELECT count(*) FROM recipients"), ==, 8);
+	g_assert_cmpint(db_query(path, "SELECT count(*) FROM messages WHERE "
 	                            "message_id LIKE '%@ndrcheck.invalid' AND "
 	                            "sender = 'jan@example.org'"),
 	                ==, 1);

@@ -4,9 +4,9 @@
  * detect.h).
  *
  * Both questions are asked of the header block rewritten as one
- * "Name: value" line per field, decoded, so that one pattern can look
- * at a field name and its value together; what mailers write there is
- * in rules/headers.rules.
+ * "Name: value" line per field, decoded (headtext.h), so that one
+ * pattern can look at a field name and its value together; what
+ * mailers write there is in rules/headers.rules.
  */
 #include <string.h>
 
@@ -21,50 +21,6 @@ static const char *const suspect_classes[] = {
     "virus-notice", "feedback",       "suspect",    NULL,
 };
 
-/*
- * Append the fields of list as "Name: value\n" lines, values unfolded
- * and decoded by GMime, while s stays within NDR_MAX_HEADERS lines and
- * NDR_MAX_HEADER_BYTES bytes.
- */
-static void
-append_fields(GString *s, GMimeHeaderList *list, int *fields)
-{
-	GMimeHeader *h;
-	const char *name, *value;
-	int i, n;
-
-	n = list == NULL ? 0 : g_mime_header_list_get_count(list);
-	for (i = 0; i < n && *fields < NDR_MAX_HEADERS; i++, (*fields)++) {
-		h = g_mime_header_list_get_header_at(list, i);
-		name = g_mime_header_get_name(h);
-		value = g_mime_header_get_value(h);
-		if (value == NULL)
-			value = "";
-		if (s->len + strlen(name) + strlen(value) + 3 >
-		    NDR_MAX_HEADER_BYTES)
-			return;
-		g_string_append_printf(s, "%s: %s\n", name, value);
-	}
-}
-
-/*
- * The header block as text.  GMime keeps the Content-* fields with the
- * top MIME part, not with the message: both lists make the block.
- */
-static GString *
-header_text(GMimeMessage *msg)
-{
-	GMimeObject *top = g_mime_message_get_mime_part(msg);
-	GString *s = g_string_new(NULL);
-	int fields = 0;
-
-	append_fields(s, g_mime_object_get_header_list(GMIME_OBJECT(msg)),
-	              &fields);
-	if (top != NULL)
-		append_fields(s, g_mime_object_get_header_list(top), &fields);
-	return s;
-}
-
 static gboolean
 matches(const ndr_rules *rules, const char *cls, const GString *s)
 {
@@ -74,16 +30,14 @@ matches(const ndr_rules *rules, const char *cls, const GString *s)
 }
 
 gboolean
-ndr_detect_suspect(const ndr_rules *rules, GMimeMessage *headers)
+ndr_detect_suspect(const ndr_rules *rules, const GString *hdr)
 {
-	GString *s = header_text(headers);
-	gboolean found = FALSE;
 	guint i;
 
-	for (i = 0; !found && suspect_classes[i] != NULL; i++)
-		found = matches(rules, suspect_classes[i], s);
-	g_string_free(s, TRUE);
-	return found;
+	for (i = 0; suspect_classes[i] != NULL; i++)
+		if (matches(rules, suspect_classes[i], hdr))
+			return TRUE;
+	return FALSE;
 }
 
 /*
@@ -260,9 +214,9 @@ implied_recipients(GMimeMessage *msg, const char *prose, ndr_findings *f)
  * auto-replied" too.
  */
 void
-ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, ndr_findings *f)
+ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, const GString *hdr,
+                ndr_findings *f)
 {
-	GString *hdr = header_text(msg);
 	GString *body = g_string_new(NULL);
 	GMimeObject *top = g_mime_message_get_mime_part(msg);
 	gboolean prose, found;
@@ -295,6 +249,5 @@ ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, ndr_findings *f)
 		f->kind = NDRCHECK_KIND_AUTO_REPLY;
 	implied_recipients(msg, report->str, f);
 	g_string_free(report, TRUE);
-	g_string_free(hdr, TRUE);
 	g_string_free(body, TRUE);
 }

@@ -15,8 +15,9 @@
 #include "findings.h"
 #include "rules.h"
 
-gboolean ndr_detect_suspect(const ndr_rules *rules, GMimeMessage *headers);
+/* hdr: the message's header text, from ndr_header_text(). */
+gboolean ndr_detect_suspect(const ndr_rules *rules, const GString *hdr);
 void ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg,
-    ndr_findings *f);
+    const GString *hdr, ndr_findings *f);
 
 #endif /* NDR_DETECT_H */

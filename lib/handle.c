@@ -16,6 +16,7 @@
 #include "config.h"
 #include "detect.h"
 #include "error.h"
+#include "headtext.h"
 #include "import.h"
 #include "input.h"
 #include "message.h"
@@ -248,14 +249,14 @@ over_time(void)
  */
 static gboolean
 read_findings(const ndr_rules *rules, const ndrcheck_message *m,
-              ndrcheck_result *r, gboolean *late)
+              const GString *hdr, ndrcheck_result *r, gboolean *late)
 {
 	GMimeMessage *msg;
 
 	ndr_budget_start();
 	msg = ndr_message_parse(m);
 	ndr_report_read(rules, msg, r->findings);
-	ndr_detect_kind(rules, msg, r->findings);
+	ndr_detect_kind(rules, msg, hdr, r->findings);
 	ndr_reason_fill(rules, r->findings);
 	g_object_unref(msg);
 	*late = ndr_budget_expired();
@@ -267,8 +268,8 @@ int
 ndrcheck_classify(ndrcheck *h, const ndrcheck_message *m, ndrcheck_result **out)
 {
 	ndrcheck_result *r;
-	GMimeMessage *headers;
-	gboolean suspect, late;
+	GString *hdr;
+	gboolean found, late;
 	ndr_sentlog *log;
 	GError *err = NULL;
 
@@ -278,16 +279,17 @@ ndrcheck_classify(ndrcheck *h, const ndrcheck_message *m, ndrcheck_result **out)
 		                    "the handle failed to open; close it");
 		return fail(h, err);
 	}
-	headers = ndr_message_headers(m);
-	suspect = ndr_detect_suspect(h->rules->rules, headers);
-	g_object_unref(headers);
 	r = *out = ndr_result_new();
-	if (!suspect) {
+	hdr = ndr_header_text(m);
+	if (!ndr_detect_suspect(h->rules->rules, hdr)) {
+		g_string_free(hdr, TRUE);
 		not_bounce(r, "no header field marks it as a bounce, "
 		              "auto-reply or notice");
 		return NDRCHECK_OK;
 	}
-	if (!read_findings(h->rules->rules, m, r, &late) && !late) {
+	found = read_findings(h->rules->rules, m, hdr, r, &late);
+	g_string_free(hdr, TRUE);
+	if (!found && !late) {
 		not_bounce(r, "nothing in it reports on a message sent "
 		              "earlier");
 		return NDRCHECK_OK;

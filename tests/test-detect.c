@@ -4,14 +4,59 @@
  * feedback reports, and ordinary mail that must stay ordinary.
  */
 #include "detect.h"
+#include "headtext.h"
 #include "report.h"
 #include "ruletest.h"
+
+/* The header text of a message parse_file() or parse_text() made. */
+static GString *
+header_of(GMimeMessage *msg)
+{
+	return ndr_header_text(g_object_get_data(G_OBJECT(msg),
+	                                         "ndr-test-input"));
+}
+
+/* A message given as text, parsed whole as the library parses one. */
+static GMimeMessage *
+parse_text(const char *text)
+{
+	ndrcheck_message *m = NULL;
+	GMimeMessage *msg;
+
+	ndr_gmime_init();
+	g_assert_cmpint(ndrcheck_message_from_buffer(&m, text, strlen(text)),
+	                ==, NDRCHECK_OK);
+	msg = ndr_message_parse(m);
+	g_object_set_data_full(G_OBJECT(msg), "ndr-test-input", m,
+	                       (GDestroyNotify)ndrcheck_message_free);
+	return msg;
+}
+
+static gboolean
+is_suspect(GMimeMessage *msg)
+{
+	GString *hdr = header_of(msg);
+	gboolean s = ndr_detect_suspect(builtin_rules(), hdr);
+
+	g_string_free(hdr, TRUE);
+	return s;
+}
+
+/* What the header rules and the whole message say msg is. */
+static void
+detect_kind(GMimeMessage *msg, ndr_findings *f)
+{
+	GString *hdr = header_of(msg);
+
+	ndr_detect_kind(builtin_rules(), msg, hdr, f);
+	g_string_free(hdr, TRUE);
+}
 
 static gboolean
 suspect(const char *name)
 {
-	GMimeMessage *msg = parse_file(name, TRUE);
-	gboolean s = ndr_detect_suspect(builtin_rules(), msg);
+	GMimeMessage *msg = parse_file(name, FALSE);
+	gboolean s = is_suspect(msg);
 
 	g_object_unref(msg);
 	return s;
@@ -25,7 +70,7 @@ read_all(const char *name)
 	ndr_findings *f = ndr_findings_new();
 
 	ndr_report_read(builtin_rules(), msg, f);
-	ndr_detect_kind(builtin_rules(), msg, f);
+	detect_kind(msg, f);
 	g_object_unref(msg);
 	return f;
 }
@@ -132,7 +177,7 @@ test_failed_recipients(void)
 	ndr_recipient *r;
 
 	ndr_report_read(builtin_rules(), msg, f);
-	ndr_detect_kind(builtin_rules(), msg, f);
+	detect_kind(msg, f);
 	g_assert_cmpuint(f->recipients->len, ==, 1);
 	r = g_ptr_array_index(f->recipients, 0);
 	g_assert_cmpstr(r->address, ==, "libsisimai@googlegroups.com");
@@ -251,11 +296,10 @@ kind_of_text(const char *text)
 	ndr_findings *f = ndr_findings_new();
 	ndrcheck_kind k;
 
-	ndr_gmime_init();
-	msg = ndr_message_from_text(text, strlen(text));
-	g_assert_true(ndr_detect_suspect(builtin_rules(), msg));
+	msg = parse_text(text);
+	g_assert_true(is_suspect(msg));
 	ndr_report_read(builtin_rules(), msg, f);
-	ndr_detect_kind(builtin_rules(), msg, f);
+	detect_kind(msg, f);
 	k = f->kind;
 	ndr_findings_free(f);
 	g_object_unref(msg);
@@ -336,15 +380,14 @@ test_ordinary(void)
 	ndr_findings *f;
 	guint i;
 
-	ndr_gmime_init();
 	for (i = 0; i < G_N_ELEMENTS(mails); i++) {
-		msg = ndr_message_from_text(mails[i], strlen(mails[i]));
+		msg = parse_text(mails[i]);
 		f = ndr_findings_new();
 		/* The first two look automated; the kind must see through. */
 		if (i < 2)
-			g_assert_true(ndr_detect_suspect(builtin_rules(), msg));
+			g_assert_true(is_suspect(msg));
 		ndr_report_read(builtin_rules(), msg, f);
-		ndr_detect_kind(builtin_rules(), msg, f);
+		detect_kind(msg, f);
 		if (f->kind != NDRCHECK_KIND_NONE)
 			g_error("mail %u: kind %d", i, f->kind);
 		ndr_findings_free(f);

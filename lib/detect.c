@@ -16,28 +16,20 @@
 #include "message.h"
 
 /* The classes of header rules any of which makes a message suspect. */
-static const char *const suspect_classes[] = {
-    "bounce",       "bounce-subject", "auto-reply", "challenge",
-    "virus-notice", "feedback",       "suspect",    NULL,
-};
+#define SUSPECT_CLASSES                                                        \
+	"bounce bounce-subject auto-reply challenge virus-notice feedback "    \
+	"suspect"
 
 static gboolean
 matches(const ndr_rules *rules, const char *cls, const GString *s)
 {
-	ndr_rule_match m;
-
-	return ndr_rules_find(rules, cls, s->str, s->len, 0, &m);
+	return ndr_rules_any(rules, cls, s->str, s->len);
 }
 
 gboolean
 ndr_detect_suspect(const ndr_rules *rules, const GString *hdr)
 {
-	guint i;
-
-	for (i = 0; suspect_classes[i] != NULL; i++)
-		if (matches(rules, suspect_classes[i], hdr))
-			return TRUE;
-	return FALSE;
+	return matches(rules, SUSPECT_CLASSES, hdr);
 }
 
 /*

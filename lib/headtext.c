@@ -13,37 +13,34 @@
 #include <string.h>
 
 #include "headtext.h"
+#include "message.h"
 #include "ndrlimits.h"
 
 /* The header reader's position: p .. end is what is left to read. */
 typedef struct cursor {
 	const char *p, *end;
-	gboolean cr_only; /* a lone CR ends a line (ndr_eol NDR_EOL_CR) */
+	char eol; /* the byte that ends a line: '\n', or '\r' if CR-only */
 } cursor;
 
-/* The length of the line ending at p, 0 if p is not at one. */
-static size_t
-eol_at(const cursor *c, const char *p)
+/* Whether the line at p is empty: the end of the header block. */
+static gboolean
+empty_line(const cursor *c, const char *p)
 {
-	if (*p == '\n')
-		return 1;
-	if (*p != '\r')
-		return 0;
-	if (p + 1 < c->end && p[1] == '\n')
-		return 2;
-	return c->cr_only ? 1 : 0;
+	return *p == c->eol || (*p == '\r' && p + 1 < c->end && p[1] == '\n');
 }
 
-/* Past the end of the line that starts at c->p (its EOL included). */
+/* Past the end of the line that starts at p (its EOL included). */
 static const char *
 line_end(const cursor *c, const char *p)
 {
-	size_t n;
+	const char *e = memchr(p, c->eol, c->end - p);
 
-	for (; p < c->end; p++)
-		if ((n = eol_at(c, p)) > 0)
-			return p + n;
-	return c->end;
+	if (e == NULL)
+		return c->end;
+	/* (a CR-only message may still hold a CRLF) */
+	if (c->eol == '\r' && e + 1 < c->end && e[1] == '\n')
+		e++;
+	return e + 1;
 }
 
 /*
@@ -83,38 +80,96 @@ name_len(const char *f, const char *end)
 	return (size_t)((name_end != NULL ? name_end : p) - f);
 }
 
+/* GMime's is_lwsp(): what unfolding trims and line breaks are made of. */
+static gboolean
+is_lwsp(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
 /* Whether GMime's decoder has anything to do: encoded words or 8 bits. */
 static gboolean
-needs_decoding(const char *v)
+needs_decoding(const char *v, const char *end)
 {
-	for (; *v != '\0'; v++)
-		if ((guchar)*v >= 0x80 || (v[0] == '=' && v[1] == '?'))
+	const char *eq = memchr(v, '=', end - v);
+
+	for (; v < end; v++)
+		if ((guchar)*v >= 0x80)
+			return TRUE;
+	for (; eq != NULL; eq = memchr(eq + 1, '=', end - (eq + 1)))
+		if (eq + 1 < end && eq[1] == '?')
 			return TRUE;
 	return FALSE;
 }
 
-/* Append "Name: value\n" for the field f .. end, if it fits. */
+/* The first CR or LF in v .. end, or NULL. */
+static const char *
+next_break(const char *v, const char *end)
+{
+	const char *lf = memchr(v, '\n', end - v);
+	const char *cr = memchr(v, '\r', (lf != NULL ? lf : end) - v);
+
+	return cr != NULL ? cr : lf;
+}
+
+/* Append v .. end without its line breaks: a folded value unfolded. */
+static void
+append_unfolded(GString *s, const char *v, const char *end)
+{
+	const char *br;
+
+	while ((br = next_break(v, end)) != NULL) {
+		g_string_append_len(s, v, br - v);
+		for (v = br; v < end && (*v == '\r' || *v == '\n'); v++)
+			;
+	}
+	g_string_append_len(s, v, end - v);
+}
+
+/*
+ * Append the value v .. end as g_mime_header_get_value() gives it:
+ * unfolded (trimmed, line breaks taken out), then decoded; plain ASCII,
+ * most values, is copied without GMime's allocations.
+ */
+static void
+append_value(GString *s, const char *v, const char *end)
+{
+	char *raw, *unfolded, *decoded;
+
+	while (v < end && is_lwsp(*v))
+		v++;
+	while (end > v && is_lwsp(end[-1]))
+		end--;
+	if (!needs_decoding(v, end)) {
+		append_unfolded(s, v, end);
+		return;
+	}
+	ndr_gmime_init();
+	raw = g_strndup(v, end - v);
+	unfolded = g_mime_utils_header_unfold(raw);
+	decoded = g_mime_utils_header_decode_text(NULL, unfolded);
+	g_string_append(s, decoded);
+	g_free(decoded);
+	g_free(unfolded);
+	g_free(raw);
+}
+
+/*
+ * Append "Name: value\n" for the field f .. end whose name is nlen
+ * bytes long, unless the text would outgrow NDR_MAX_HEADER_BYTES.
+ */
 static void
 append_field(GString *s, const char *f, size_t nlen, const char *end)
 {
 	const char *colon = memchr(f + nlen, ':', end - (f + nlen));
-	char *raw = g_strndup(colon + 1, end - (colon + 1));
-	char *value = g_mime_utils_header_unfold(raw);
-	char *decoded;
+	size_t before = s->len;
 
-	if (needs_decoding(value)) {
-		decoded = g_mime_utils_header_decode_text(NULL, value);
-		g_free(value);
-		value = decoded;
-	}
-	if (s->len + nlen + strlen(value) + 3 <= NDR_MAX_HEADER_BYTES) {
-		g_string_append_len(s, f, nlen);
-		g_string_append(s, ": ");
-		g_string_append(s, value);
-		g_string_append_c(s, '\n');
-	}
-	g_free(value);
-	g_free(raw);
+	g_string_append_len(s, f, nlen);
+	g_string_append_len(s, ": ", 2);
+	append_value(s, colon + 1, end);
+	g_string_append_c(s, '\n');
+	if (s->len > NDR_MAX_HEADER_BYTES)
+		g_string_truncate(s, before);
 }
 
 GString *
@@ -123,7 +178,7 @@ ndr_header_text(const ndrcheck_message *m)
 	GString *s = g_string_sized_new(2048);
 	const char *data = (const char *)m->head->data;
 	size_t len = MIN(m->head->len, m->from_line + NDR_MAX_HEADER_BYTES);
-	cursor c = {.cr_only = m->eol == NDR_EOL_CR};
+	cursor c = {.eol = m->eol == NDR_EOL_CR ? '\r' : '\n'};
 	const char *end;
 	int fields = 0;
 	size_t nlen;
@@ -133,7 +188,7 @@ ndr_header_text(const ndrcheck_message *m)
 		return s;
 	c.p = data + m->from_line;
 	c.end = data + len;
-	while (c.p < c.end && eol_at(&c, c.p) == 0 &&
+	while (c.p < c.end && !empty_line(&c, c.p) &&
 	       fields < NDR_MAX_HEADERS) {
 		end = field_end(&c);
 		nlen = name_len(c.p, end);

@@ -26,6 +26,11 @@
 #include "reason.h"
 #include "rules.h"
 
+/* How every pattern is compiled (ndrcheck-rules(5)). */
+#define NDR_RULES_PCRE2_OPTIONS                                                \
+	(PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_MULTILINE |            \
+	 PCRE2_MATCH_INVALID_UTF)
+
 /* Time a class spends matching before it is JIT-compiled, in us. */
 #define NDR_RULES_JIT_US 1000
 
@@ -67,15 +72,30 @@ typedef struct rule {
 } rule;
 
 typedef struct rule_class {
-	char *name;       /* also the key in ndr_rules.classes */
-	GPtrArray *rules; /* of rule *, in file and line order */
-	gsize compiled;   /* g_once flag: every rule tried */
-	gint spent_us;    /* interpreted matching, up to the JIT threshold */
-	gsize jitted;     /* g_once flag */
+	char *name;        /* also the key in ndr_rules.classes */
+	GPtrArray *rules;  /* of rule *, in file and line order */
+	gsize compiled;    /* g_once flag: every rule tried */
+	gint spent_us;     /* interpreted matching, up to the JIT threshold */
+	gsize jitted;      /* g_once flag */
+	GString *patterns; /* "(?:pattern)|(?:pattern)...", for unions */
 } rule_class;
+
+/*
+ * The rules of one or more classes as one alternation (ndr_rules_any()):
+ * the text is scanned once, not once a rule.
+ */
+typedef struct rule_union {
+	pcre2_code
+	    *code;       /* NULL: no union means the same; match rule by rule */
+	pcre2_code *jit; /* JIT-compiled copy, published atomically */
+	gint spent_us;   /* interpreted matching, up to the JIT threshold */
+	gsize jitted;    /* g_once flag */
+} rule_union;
 
 struct ndr_rules {
 	GHashTable *classes; /* name -> rule_class * */
+	GHashTable *unions;  /* "class class ..." -> rule_union * */
+	GMutex unions_lock;
 	pcre2_match_context *mctx;
 };
 
@@ -99,7 +119,18 @@ class_free(gpointer p)
 
 	g_free(c->name);
 	g_ptr_array_unref(c->rules);
+	g_string_free(c->patterns, TRUE);
 	g_free(c);
+}
+
+static void
+union_free(gpointer p)
+{
+	rule_union *u = p;
+
+	pcre2_code_free(u->code);
+	pcre2_code_free(u->jit);
+	g_free(u);
 }
 
 void
@@ -108,6 +139,8 @@ ndr_rules_free(ndr_rules *r)
 	if (r == NULL)
 		return;
 	g_hash_table_unref(r->classes);
+	g_hash_table_unref(r->unions);
+	g_mutex_clear(&r->unions_lock);
 	pcre2_match_context_free(r->mctx);
 	g_free(r);
 }
@@ -219,9 +252,7 @@ compile_rule(rule *ru, GError **err)
 	int code;
 
 	ru->code = pcre2_compile((PCRE2_SPTR)ru->pattern, strlen(ru->pattern),
-	                         PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS |
-	                             PCRE2_MULTILINE | PCRE2_MATCH_INVALID_UTF,
-	                         &code, &off, NULL);
+	                         NDR_RULES_PCRE2_OPTIONS, &code, &off, NULL);
 	if (ru->code == NULL) {
 		pcre2_get_error_message(code, msg, sizeof(msg));
 		return fail_at(err, ru->file, ru->line,
@@ -258,6 +289,9 @@ finish_rule(reader *rd, GError **err)
 	ru->line = rd->label_line;
 	ru->pattern = g_strdup(rd->pattern->str);
 	rd->label = NULL;
+	g_string_append_printf(rd->cls->patterns, "%s(?:%s)",
+	                       rd->cls->patterns->len > 0 ? "|" : "",
+	                       ru->pattern);
 	if (!rd->lazy && !compile_rule(ru, err)) {
 		rule_free(ru);
 		return FALSE;
@@ -287,6 +321,7 @@ start_class(reader *rd, const char *line, GError **err)
 		rd->cls = g_new0(rule_class, 1);
 		rd->cls->name = name;
 		rd->cls->rules = g_ptr_array_new_with_free_func(rule_free);
+		rd->cls->patterns = g_string_new(NULL);
 		g_hash_table_insert(rd->rules->classes, name, rd->cls);
 	} else {
 		g_free(name);
@@ -496,6 +531,9 @@ load(const char *const *dirs, gboolean builtin, GError **err)
 
 	r->classes =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, NULL, class_free);
+	r->unions =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, union_free);
+	g_mutex_init(&r->unions_lock);
 	r->mctx = pcre2_match_context_create(NULL);
 	pcre2_set_match_limit(r->mctx, NDR_PCRE2_MATCH_LIMIT);
 	pcre2_set_depth_limit(r->mctx, NDR_PCRE2_DEPTH_LIMIT);
@@ -533,6 +571,33 @@ ndr_rules_count(const ndr_rules *r, const char *cls)
 	return c == NULL ? 0 : c->rules->len;
 }
 
+/* A JIT-compiled copy of code, or NULL where there is no JIT. */
+static pcre2_code *
+jit_copy(const pcre2_code *code)
+{
+	pcre2_code *copy = pcre2_code_copy(code);
+
+	if (copy != NULL && pcre2_jit_compile(copy, PCRE2_JIT_COMPLETE) != 0)
+		g_clear_pointer(&copy, pcre2_code_free);
+	return copy; /* NULL: no JIT here, interpret */
+}
+
+/*
+ * Count the us just spent interpreting; TRUE once they add up to
+ * NDR_RULES_JIT_US, for the one caller that is then to JIT-compile and
+ * call g_once_init_leave(jitted, 1).
+ */
+static gboolean
+jit_due(gint *spent_us, gsize *jitted, gint64 us)
+{
+	if (g_atomic_int_get(spent_us) < NDR_RULES_JIT_US) {
+		g_atomic_int_add(spent_us,
+		                 (gint)CLAMP(us, 0, NDR_RULES_JIT_US));
+		return FALSE;
+	}
+	return g_once_init_enter(jitted);
+}
+
 /*
  * Count the us a class just spent matching; JIT-compile copies of its
  * patterns once they add up to NDR_RULES_JIT_US.  Other threads keep
@@ -544,25 +609,14 @@ maybe_jit(rule_class *c, gint64 us)
 {
 	guint i;
 	rule *ru;
-	pcre2_code *copy;
 
-	if (g_atomic_int_get(&c->spent_us) < NDR_RULES_JIT_US) {
-		g_atomic_int_add(&c->spent_us,
-		                 (gint)CLAMP(us, 0, NDR_RULES_JIT_US));
-		return;
-	}
-	if (!g_once_init_enter(&c->jitted))
+	if (!jit_due(&c->spent_us, &c->jitted, us))
 		return;
 	for (i = 0; i < c->rules->len; i++) {
 		ru = g_ptr_array_index(c->rules, i);
 		if (ru->code == NULL)
 			continue; /* left out: it did not compile */
-		copy = pcre2_code_copy(ru->code);
-		if (copy != NULL &&
-		    pcre2_jit_compile(copy, PCRE2_JIT_COMPLETE) == 0)
-			g_atomic_pointer_set(&ru->jit, copy);
-		else
-			pcre2_code_free(copy); /* no JIT here: interpret */
+		g_atomic_pointer_set(&ru->jit, jit_copy(ru->code));
 	}
 	g_once_init_leave(&c->jitted, 1);
 }
@@ -701,6 +755,136 @@ ndr_rules_labels(const ndr_rules *r, const char *cls, const char *subject,
 	}
 	pcre2_match_data_free(md);
 	maybe_jit(c, g_get_monotonic_time() - t0);
+}
+
+/*
+ * Whether an alternation of the rules means what the rules mean one by
+ * one: only if none has a capturing group, so that none refers to a
+ * group by number, and none recurses into the whole pattern with (?R)
+ * or (?0).
+ */
+static gboolean
+union_safe(const rule_class *c)
+{
+	uint32_t groups;
+	rule *ru;
+	guint i;
+
+	if (strstr(c->patterns->str, "(?R") != NULL ||
+	    strstr(c->patterns->str, "(?0") != NULL)
+		return FALSE;
+	for (i = 0; i < c->rules->len; i++) {
+		ru = g_ptr_array_index(c->rules, i);
+		if (ru->code == NULL)
+			return FALSE; /* left out; the union would not be */
+		pcre2_pattern_info(ru->code, PCRE2_INFO_CAPTURECOUNT, &groups);
+		if (groups > 0)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/*
+ * The union of the classes named in names (separated by spaces), its
+ * code NULL when one of them cannot join it.  Called with the lock held.
+ */
+static rule_union *
+union_new(const ndr_rules *r, const char *names)
+{
+	char **v = g_strsplit(names, " ", -1);
+	GString *text = g_string_new(NULL);
+	rule_union *u = g_new0(rule_union, 1);
+	gboolean safe = TRUE;
+	rule_class *c;
+	PCRE2_SIZE off;
+	guint i;
+	int code;
+
+	for (i = 0; safe && v[i] != NULL; i++) {
+		c = g_hash_table_lookup(r->classes, v[i]);
+		if (c == NULL)
+			continue; /* no rules: adds nothing */
+		compile_class(c);
+		safe = union_safe(c);
+		if (c->patterns->len > 0)
+			g_string_append_printf(text, "%s%s",
+			                       text->len > 0 ? "|" : "",
+			                       c->patterns->str);
+	}
+	if (safe && text->len > 0)
+		u->code =
+		    pcre2_compile((PCRE2_SPTR)text->str, text->len,
+		                  NDR_RULES_PCRE2_OPTIONS, &code, &off, NULL);
+	g_string_free(text, TRUE);
+	g_strfreev(v);
+	return u;
+}
+
+static rule_union *
+union_for(const ndr_rules *r, const char *names)
+{
+	GMutex *lock = (GMutex *)&r->unions_lock;
+	rule_union *u;
+
+	g_mutex_lock(lock);
+	u = g_hash_table_lookup(r->unions, names);
+	if (u == NULL) {
+		u = union_new(r, names);
+		g_hash_table_insert(r->unions, g_strdup(names), u);
+	}
+	g_mutex_unlock(lock);
+	return u;
+}
+
+/* As maybe_jit(), for a union. */
+static void
+maybe_jit_union(rule_union *u, gint64 us)
+{
+	if (!jit_due(&u->spent_us, &u->jitted, us))
+		return;
+	g_atomic_pointer_set(&u->jit, jit_copy(u->code));
+	g_once_init_leave(&u->jitted, 1);
+}
+
+/* Rule by rule, for classes that cannot join a union. */
+static gboolean
+any_of_each(const ndr_rules *r, const char *names, const char *subject,
+            size_t len)
+{
+	char **v = g_strsplit(names, " ", -1);
+	gboolean found = FALSE;
+	ndr_rule_match m;
+	guint i;
+
+	for (i = 0; !found && v[i] != NULL; i++)
+		found = search(r, v[i], subject, len, 0, FALSE, &m);
+	g_strfreev(v);
+	return found;
+}
+
+gboolean
+ndr_rules_any(const ndr_rules *r, const char *classes, const char *subject,
+              size_t len)
+{
+	rule_union *u;
+	pcre2_match_data *md;
+	pcre2_code *jit;
+	gint64 t0;
+	int rc;
+
+	if (subject == NULL || ndr_budget_expired())
+		return FALSE;
+	u = union_for(r, classes);
+	if (u->code == NULL)
+		return any_of_each(r, classes, subject, len);
+	t0 = g_get_monotonic_time();
+	jit = g_atomic_pointer_get(&u->jit);
+	md = pcre2_match_data_create(1, NULL);
+	rc = pcre2_match(jit != NULL ? jit : u->code, (PCRE2_SPTR)subject, len,
+	                 0, 0, md, r->mctx);
+	pcre2_match_data_free(md);
+	maybe_jit_union(u, g_get_monotonic_time() - t0);
+	return rc > 0;
 }
 
 gboolean

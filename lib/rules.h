@@ -62,6 +62,16 @@ void ndr_rules_free(ndr_rules *r);
 guint ndr_rules_count(const ndr_rules *r, const char *cls);
 
 /*
+ * Whether any rule of the classes named in classes (one name, or several
+ * separated by spaces) matches subject anywhere.  Classes whose rules
+ * have no capturing groups (those of the header block) are matched as
+ * one alternation: one pass over the text instead of one a rule, which
+ * is most of what ordinary mail costs.
+ */
+gboolean ndr_rules_any(const ndr_rules *r, const char *classes,
+                       const char *subject, size_t len);
+
+/*
  * The first rule of class cls (in file and line order) that matches
  * subject at or after offset from; TRUE and *m filled on a match.
  * For deciding questions where rule order is a priority (reasons).

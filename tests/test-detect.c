@@ -123,6 +123,65 @@ test_suspect(void)
 	g_assert_false(suspect("not/is-not-bounce-02.eml"));
 }
 
+/* The suspect test rule by rule, as the header classes read. */
+static gboolean
+suspect_rule_by_rule(const GString *hdr)
+{
+	static const char *const classes[] = {
+	    "bounce",       "bounce-subject", "auto-reply", "challenge",
+	    "virus-notice", "feedback",       "suspect",
+	};
+	ndr_rule_match m;
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS(classes); i++)
+		if (ndr_rules_find(builtin_rules(), classes[i], hdr->str,
+		                   hdr->len, 0, &m))
+			return TRUE;
+	return FALSE;
+}
+
+/*
+ * The header classes matched as one alternation decide as they do rule
+ * by rule, on every message of testdata/set-of-emails: bounces and not.
+ */
+static void
+test_suspect_union(void)
+{
+	const char *folders[] = {"bsd", "dos", "err", "mac", "not"};
+	guint i, suspects = 0, others = 0;
+	const char *name;
+	char *path, *rel;
+	GMimeMessage *msg;
+	GString *hdr;
+	GDir *d;
+
+	for (i = 0; i < G_N_ELEMENTS(folders); i++) {
+		path = g_strconcat(SOE, folders[i], NULL);
+		d = g_dir_open(path, 0, NULL);
+		g_assert_nonnull(d);
+		while ((name = g_dir_read_name(d)) != NULL) {
+			rel = g_strconcat(folders[i], "/", name, NULL);
+			msg = parse_file(rel, FALSE);
+			hdr = header_of(msg);
+			if (ndr_detect_suspect(builtin_rules(), hdr) !=
+			    suspect_rule_by_rule(hdr))
+				g_error("%s: the union decides otherwise", rel);
+			if (suspect_rule_by_rule(hdr))
+				suspects++;
+			else
+				others++;
+			g_string_free(hdr, TRUE);
+			g_object_unref(msg);
+			g_free(rel);
+		}
+		g_dir_close(d);
+		g_free(path);
+	}
+	g_assert_cmpuint(suspects, >, 100);
+	g_assert_cmpuint(others, >, 0);
+}
+
 static void
 test_kinds(void)
 {
@@ -400,6 +459,7 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/detect/suspect", test_suspect);
+	g_test_add_func("/detect/suspect-union", test_suspect_union);
 	g_test_add_func("/detect/kinds", test_kinds);
 	g_test_add_func("/detect/bounce-before-auto-reply",
 	                test_bounce_before_auto_reply);

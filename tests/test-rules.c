@@ -383,6 +383,52 @@ test_threads(void)
 	ndr_rules_free(r);
 }
 
+/*
+ * any: whether a rule of any of the classes named matches, the same
+ * whether the classes are matched as one alternation (no capturing
+ * groups) or rule by rule (groups, which an alternation would renumber).
+ */
+static void
+test_any(void)
+{
+	ndr_rules *r = load_builtin("[bounce]\n"
+				    "daemon ^From:.*mailer-daemon\n"
+				    "failed ^X-Failed-Recipients:\n"
+				    "[suspect]\n"
+				    "null ^Return-Path:\\s*<>$\n"
+				    "[recipient]\n"
+				    "twice ^(\\w+) \\1$\n",
+	    "[feedback]\n"
+	    "user ^Feedback-Type:\n",
+	    NULL);
+	const char *daemon = "To: x\nFrom: MAILER-DAEMON@example.org\n";
+	const char *null = "Return-Path: <>\nSubject: hi\n";
+	const char *plain = "From: jan@example.org\nSubject: lunch\n";
+	const char *twice = "to to\n", *once = "to too\n";
+	const char *arf = "Feedback-Type: abuse\n";
+
+	g_assert_nonnull(r);
+	g_assert_true(ndr_rules_any(r, "bounce", daemon, strlen(daemon)));
+	g_assert_false(ndr_rules_any(r, "bounce", null, strlen(null)));
+	g_assert_true(ndr_rules_any(r, "bounce suspect", null, strlen(null)));
+	g_assert_false(
+	    ndr_rules_any(r, "bounce suspect", plain, strlen(plain)));
+	/* a user's class joins the built-in ones; unknown names add nothing */
+	g_assert_true(
+	    ndr_rules_any(r, "bounce nosuch feedback", arf, strlen(arf)));
+	g_assert_false(ndr_rules_any(r, "nosuch", arf, strlen(arf)));
+	/* a back reference: rule by rule, alone or among others */
+	g_assert_true(ndr_rules_any(r, "recipient", twice, strlen(twice)));
+	g_assert_false(ndr_rules_any(r, "recipient", once, strlen(once)));
+	g_assert_true(
+	    ndr_rules_any(r, "bounce recipient", twice, strlen(twice)));
+	g_assert_true(
+	    ndr_rules_any(r, "bounce recipient", daemon, strlen(daemon)));
+	g_assert_false(
+	    ndr_rules_any(r, "bounce recipient", once, strlen(once)));
+	ndr_rules_free(r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -397,5 +443,6 @@ main(int argc, char **argv)
 	g_test_add_func("/rules/lazy", test_lazy);
 	g_test_add_func("/rules/builtin", test_builtin);
 	g_test_add_func("/rules/threads", test_threads);
+	g_test_add_func("/rules/any", test_any);
 	return g_test_run();
 }

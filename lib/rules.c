@@ -85,17 +85,18 @@ typedef struct rule_class {
  * the text is scanned once, not once a rule.
  */
 typedef struct rule_union {
-	pcre2_code
-	    *code;       /* NULL: no union means the same; match rule by rule */
-	pcre2_code *jit; /* JIT-compiled copy, published atomically */
-	gint spent_us;   /* interpreted matching, up to the JIT threshold */
-	gsize jitted;    /* g_once flag */
+	char *names; /* the classes, as ndr_rules_any() was given them */
+	struct rule_union *next;
+	pcre2_code *code; /* NULL: unsafe (union_safe()), go rule by rule */
+	pcre2_code *jit;  /* JIT-compiled copy, published atomically */
+	gint spent_us;    /* interpreted matching, up to the JIT threshold */
+	gsize jitted;     /* g_once flag */
 } rule_union;
 
 struct ndr_rules {
 	GHashTable *classes; /* name -> rule_class * */
-	GHashTable *unions;  /* "class class ..." -> rule_union * */
-	GMutex unions_lock;
+	rule_union *unions;  /* a list that only grows, read without a lock */
+	GMutex unions_lock;  /* held to add to it */
 	pcre2_match_context *mctx;
 };
 
@@ -124,10 +125,9 @@ class_free(gpointer p)
 }
 
 static void
-union_free(gpointer p)
+union_free(rule_union *u)
 {
-	rule_union *u = p;
-
+	g_free(u->names);
 	pcre2_code_free(u->code);
 	pcre2_code_free(u->jit);
 	g_free(u);
@@ -136,10 +136,15 @@ union_free(gpointer p)
 void
 ndr_rules_free(ndr_rules *r)
 {
+	rule_union *u;
+
 	if (r == NULL)
 		return;
 	g_hash_table_unref(r->classes);
-	g_hash_table_unref(r->unions);
+	while ((u = r->unions) != NULL) {
+		r->unions = u->next;
+		union_free(u);
+	}
 	g_mutex_clear(&r->unions_lock);
 	pcre2_match_context_free(r->mctx);
 	g_free(r);
@@ -531,8 +536,6 @@ load(const char *const *dirs, gboolean builtin, GError **err)
 
 	r->classes =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, NULL, class_free);
-	r->unions =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, union_free);
 	g_mutex_init(&r->unions_lock);
 	r->mctx = pcre2_match_context_create(NULL);
 	pcre2_set_match_limit(r->mctx, NDR_PCRE2_MATCH_LIMIT);
@@ -817,22 +820,40 @@ union_new(const ndr_rules *r, const char *names)
 		                  NDR_RULES_PCRE2_OPTIONS, &code, &off, NULL);
 	g_string_free(text, TRUE);
 	g_strfreev(v);
+	u->names = g_strdup(names);
 	return u;
 }
 
 static rule_union *
+union_find(rule_union *u, const char *names)
+{
+	for (; u != NULL; u = u->next)
+		if (strcmp(u->names, names) == 0)
+			return u;
+	return NULL;
+}
+
+/*
+ * The union of names, made on first use.  Worker threads of a scan ask
+ * for it with every message: they read the list without a lock (a
+ * union is complete before it is published, and never removed).
+ */
+static rule_union *
 union_for(const ndr_rules *r, const char *names)
 {
-	GMutex *lock = (GMutex *)&r->unions_lock;
-	rule_union *u;
+	ndr_rules *rw = (ndr_rules *)r; /* the unions are a cache */
+	rule_union *u = union_find(g_atomic_pointer_get(&rw->unions), names);
 
-	g_mutex_lock(lock);
-	u = g_hash_table_lookup(r->unions, names);
+	if (u != NULL)
+		return u;
+	g_mutex_lock(&rw->unions_lock);
+	u = union_find(rw->unions, names);
 	if (u == NULL) {
 		u = union_new(r, names);
-		g_hash_table_insert(r->unions, g_strdup(names), u);
+		u->next = rw->unions;
+		g_atomic_pointer_set(&rw->unions, u);
 	}
-	g_mutex_unlock(lock);
+	g_mutex_unlock(&rw->unions_lock);
 	return u;
 }
 

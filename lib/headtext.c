@@ -87,19 +87,35 @@ is_lwsp(char ch)
 	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
 }
 
+/* Whether any byte of v .. end has its high bit set, 8 bytes at a time. */
+static gboolean
+has_8bit(const char *v, const char *end)
+{
+	const guint64 high = G_GUINT64_CONSTANT(0x8080808080808080);
+	guint64 word;
+
+	for (; end - v >= 8; v += 8) {
+		memcpy(&word, v, 8);
+		if ((word & high) != 0)
+			return TRUE;
+	}
+	for (; v < end; v++)
+		if ((guchar)*v >= 0x80)
+			return TRUE;
+	return FALSE;
+}
+
 /* Whether GMime's decoder has anything to do: encoded words or 8 bits. */
 static gboolean
 needs_decoding(const char *v, const char *end)
 {
-	const char *eq = memchr(v, '=', end - v);
+	const char *eq;
 
-	for (; v < end; v++)
-		if ((guchar)*v >= 0x80)
-			return TRUE;
-	for (; eq != NULL; eq = memchr(eq + 1, '=', end - (eq + 1)))
+	for (eq = memchr(v, '=', end - v); eq != NULL;
+	     eq = memchr(eq + 1, '=', end - (eq + 1)))
 		if (eq + 1 < end && eq[1] == '?')
 			return TRUE;
-	return FALSE;
+	return has_8bit(v, end);
 }
 
 /* The first CR or LF in v .. end, or NULL. */

@@ -1,8 +1,9 @@
 /*
  * message.h - GMime views of a message.
  *
- * ndr_message_headers() parses the header block alone: the fast path
- * decides most ordinary mail from it without touching the body.
+ * ndr_message_headers() parses the header block alone (recording a
+ * sent message needs no more; the fast path of classification reads
+ * the header block without GMime, see headtext.h).
  * ndr_message_parse() parses the whole kept prefix.  Both cope with LF,
  * CRLF and CR-only line endings and never fail: damaged mail gives what
  * GMime could make of it (possibly a message with no parts).

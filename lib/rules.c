@@ -13,6 +13,12 @@
  * a few recipients), so a class is JIT-compiled once it has spent
  * NDR_RULES_JIT_US matching with the interpreter: one ordinary message
  * never pays for it, a scan of a mailbox pays once per busy class.
+ *
+ * Compiling every built-in class still costs a bounce a few
+ * milliseconds, so their codes are kept in a file (rulecache.h) and
+ * decoded, class by class on first use too, by the next processes: the
+ * first process that has to compile a built-in class writes the file
+ * with every built-in class.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +30,20 @@
 #include "error.h"
 #include "ndrlimits.h"
 #include "reason.h"
+#include "rulecache.h"
 #include "rules.h"
 
 /* Time a class spends matching before it is JIT-compiled, in us. */
 #define NDR_RULES_JIT_US 1000
+
+/*
+ * Mail text is decoded to UTF-8 before matching, but a damaged part may
+ * still hold invalid sequences: MATCH_INVALID_UTF makes them simply
+ * never match instead of failing the call.
+ */
+#define NDR_RULE_OPTIONS                                                       \
+	(PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_MULTILINE |            \
+	 PCRE2_MATCH_INVALID_UTF)
 
 /*
  * Every class the library reads, and what its subjects are; a class
@@ -61,7 +77,8 @@ typedef struct rule {
 	char *label;
 	char *file; /* for messages: where the rule was written */
 	guint line;
-	char *pattern;    /* macros expanded; freed once compiled */
+	char *pattern;    /* macros expanded (the cache compares them) */
+	gboolean lazy;    /* ships with ndrcheck: compiled on first use */
 	pcre2_code *code; /* NULL until compiled, or when it does not */
 	pcre2_code *jit;  /* JIT-compiled copy, published atomically */
 } rule;
@@ -74,9 +91,19 @@ typedef struct rule_class {
 	gsize jitted;     /* g_once flag */
 } rule_class;
 
+/* The file of compiled built-in rules, as one ndr_rules uses it. */
+typedef struct cache_use {
+	char *path;
+	ndr_rulecache *file; /* NULL when missing or not to be trusted */
+	gint decoded;        /* classes taken from it */
+	gint stale;          /* a built-in class had to be compiled */
+	gint written;        /* a new file was written, or tried */
+} cache_use;
+
 struct ndr_rules {
 	GHashTable *classes; /* name -> rule_class * */
 	pcre2_match_context *mctx;
+	cache_use *cache; /* NULL: no built-in rules (ndr_rules_load()) */
 };
 
 static void
@@ -109,6 +136,11 @@ ndr_rules_free(ndr_rules *r)
 		return;
 	g_hash_table_unref(r->classes);
 	pcre2_match_context_free(r->mctx);
+	if (r->cache != NULL) {
+		ndr_rulecache_close(r->cache->file);
+		g_free(r->cache->path);
+		g_free(r->cache);
+	}
 	g_free(r);
 }
 
@@ -204,12 +236,7 @@ expand_macros(reader *rd, GString *text, guint line, GError **err)
 	return TRUE;
 }
 
-/*
- * Compile a rule's pattern.  Mail text is decoded to UTF-8 before
- * matching, but a damaged part may still hold invalid sequences:
- * MATCH_INVALID_UTF makes them simply never match instead of failing the
- * call.
- */
+/* Compile a rule's pattern; its capturing groups must fit a match. */
 static gboolean
 compile_rule(rule *ru, GError **err)
 {
@@ -219,9 +246,7 @@ compile_rule(rule *ru, GError **err)
 	int code;
 
 	ru->code = pcre2_compile((PCRE2_SPTR)ru->pattern, strlen(ru->pattern),
-	                         PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS |
-	                             PCRE2_MULTILINE | PCRE2_MATCH_INVALID_UTF,
-	                         &code, &off, NULL);
+	                         NDR_RULE_OPTIONS, &code, &off, NULL);
 	if (ru->code == NULL) {
 		pcre2_get_error_message(code, msg, sizeof(msg));
 		return fail_at(err, ru->file, ru->line,
@@ -238,7 +263,6 @@ compile_rule(rule *ru, GError **err)
 		    "are allowed: use (?:...) for grouping",
 		    ru->label, groups, NDR_RULE_MAX_GROUPS - 1);
 	}
-	g_clear_pointer(&ru->pattern, g_free);
 	return TRUE;
 }
 
@@ -257,6 +281,7 @@ finish_rule(reader *rd, GError **err)
 	ru->file = g_strdup(rd->path);
 	ru->line = rd->label_line;
 	ru->pattern = g_strdup(rd->pattern->str);
+	ru->lazy = rd->lazy;
 	rd->label = NULL;
 	if (!rd->lazy && !compile_rule(ru, err)) {
 		rule_free(ru);
@@ -510,6 +535,12 @@ load(const char *const *dirs, gboolean builtin, GError **err)
 		ndr_rules_free(r);
 		return NULL;
 	}
+	if (builtin) {
+		r->cache = g_new0(cache_use, 1);
+		r->cache->path = ndr_rulecache_path();
+		r->cache->file =
+		    ndr_rulecache_open(r->cache->path, NDR_RULE_OPTIONS);
+	}
 	return r;
 }
 
@@ -597,29 +628,145 @@ match_rule(const ndr_rules *r, rule *ru, pcre2_match_data *md,
 }
 
 /*
- * Compile the rules of a class not compiled at load, the first time it
- * is used: the first thread to come compiles, the others wait for it.
- * Only rules that ship with ndrcheck are compiled this late, and the
- * tests compile every one of them, so one that fails comes from a
- * damaged installation: it is left out, with a warning.
+ * Fill cc with the built-in rules of c in order, their patterns and
+ * codes, as the cache file holds them; view_free() frees its arrays.
  */
 static void
-compile_class(rule_class *c)
+view_class(const rule_class *c, ndr_cached_class *cc)
 {
-	GError *err = NULL;
+	const char **patterns = g_new(const char *, c->rules->len);
 	rule *ru;
 	guint i;
 
-	if (!g_once_init_enter(&c->compiled))
-		return;
+	cc->name = c->name;
+	cc->n = 0;
+	cc->codes = g_new(pcre2_code *, c->rules->len);
 	for (i = 0; i < c->rules->len; i++) {
 		ru = g_ptr_array_index(c->rules, i);
-		if (ru->code == NULL && !compile_rule(ru, &err)) {
+		if (!ru->lazy)
+			continue; /* a user's, compiled at load */
+		patterns[cc->n] = ru->pattern;
+		cc->codes[cc->n++] = ru->code;
+	}
+	cc->patterns = patterns;
+}
+
+static void
+view_free(ndr_cached_class *cc)
+{
+	g_free((gpointer)cc->patterns);
+	g_free(cc->codes);
+}
+
+/* Give c's built-in rules the codes of the cache file, if it has them. */
+static gboolean
+decode_class(const cache_use *cu, rule_class *c)
+{
+	ndr_cached_class cc;
+	gboolean ok;
+	rule *ru;
+	guint i, k;
+
+	if (cu == NULL || cu->file == NULL)
+		return FALSE;
+	view_class(c, &cc);
+	ok = ndr_rulecache_get(cu->file, &cc);
+	for (i = 0, k = 0; ok && i < c->rules->len; i++) {
+		ru = g_ptr_array_index(c->rules, i);
+		if (ru->lazy)
+			ru->code = cc.codes[k++];
+	}
+	view_free(&cc);
+	return ok;
+}
+
+/*
+ * Compile c's rules not compiled at load.  Only rules that ship with
+ * ndrcheck are compiled this late, and the tests compile every one of
+ * them, so one that fails comes from a damaged installation: it is left
+ * out, with a warning.  TRUE when it compiled some, and all of them.
+ */
+static gboolean
+compile_rules(rule_class *c)
+{
+	GError *err = NULL;
+	guint i, compiled = 0, failed = 0;
+	rule *ru;
+
+	for (i = 0; i < c->rules->len; i++) {
+		ru = g_ptr_array_index(c->rules, i);
+		if (ru->code != NULL)
+			continue;
+		if (compile_rule(ru, &err)) {
+			compiled++;
+		} else {
 			g_warning("%s", err->message);
 			g_clear_error(&err);
+			failed++;
 		}
 	}
+	return compiled > 0 && failed == 0;
+}
+
+/*
+ * Make a class not compiled at load ready, the first time it is used:
+ * the first thread to come decodes or compiles it, the others wait for
+ * it.  Having to compile built-in rules makes the cache file stale.
+ */
+static void
+compile_class(const ndr_rules *r, rule_class *c)
+{
+	if (!g_once_init_enter(&c->compiled))
+		return;
+	if (decode_class(r->cache, c))
+		g_atomic_int_inc(&r->cache->decoded);
+	else if (compile_rules(c) && r->cache != NULL)
+		g_atomic_int_set(&r->cache->stale, 1);
 	g_once_init_leave(&c->compiled, 1);
+}
+
+/*
+ * Once the cache file is stale, write it anew with every built-in class,
+ * making ready the classes not used yet: once per ndr_rules, by the
+ * first thread to come (the others go on matching), and outside any
+ * class's g_once, since it waits for each.  A class one of whose rules
+ * did not compile is left out.
+ */
+static void
+write_cache(const ndr_rules *r)
+{
+	cache_use *cu = r->cache;
+	ndr_rulecache_writer *w;
+	ndr_cached_class cc;
+	rule_class *c;
+	guint i, k;
+
+	if (cu == NULL || !g_atomic_int_get(&cu->stale) ||
+	    !g_atomic_int_compare_and_exchange(&cu->written, 0, 1))
+		return;
+	w = ndr_rulecache_begin(cu->path, NDR_RULE_OPTIONS);
+	if (w == NULL)
+		return; /* e.g. no home: compile in every process */
+	for (i = 0; known_classes[i] != NULL; i++) {
+		c = g_hash_table_lookup(r->classes, known_classes[i]);
+		if (c == NULL)
+			continue;
+		compile_class(r, c);
+		view_class(c, &cc);
+		for (k = 0; k < cc.n && cc.codes[k] != NULL; k++)
+			;
+		if (cc.n > 0 && k == cc.n)
+			ndr_rulecache_add(w, &cc);
+		view_free(&cc);
+	}
+	ndr_rulecache_finish(w);
+}
+
+guint
+ndr_rules_cached_classes(const ndr_rules *r)
+{
+	return r->cache == NULL ? 0
+	                        : (guint)g_atomic_int_get(&r->cache->decoded);
 }
 
 /*
@@ -635,7 +782,8 @@ class_for(const ndr_rules *r, const char *cls, const char *subject, size_t len,
 
 	if (c == NULL || subject == NULL || from > len || ndr_budget_expired())
 		return NULL;
-	compile_class(c);
+	compile_class(r, c);
+	write_cache(r);
 	return c;
 }
 

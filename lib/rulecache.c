@@ -257,12 +257,11 @@ decode(const ndr_rulecache *rc, const guchar *blob, guint32 len,
 	if (len < SERIAL_HEADER_BYTES ||
 	    pcre2_serialize_get_number_of_codes(blob) != (int32_t)cls->n)
 		return FALSE;
-	/* On an error PCRE2 frees what it had decoded itself. */
-	if (pcre2_serialize_decode(cls->codes, cls->n, blob, NULL) !=
-	    (int32_t)cls->n)
-		return FALSE;
-	if (plausible(rc, cls->codes, cls->n, len))
+	if (pcre2_serialize_decode(cls->codes, cls->n, blob, NULL) ==
+	        (int32_t)cls->n &&
+	    plausible(rc, cls->codes, cls->n, len))
 		return TRUE;
+	/* PCRE2 frees what it decoded before some errors, not all. */
 	for (i = 0; i < cls->n; i++)
 		g_clear_pointer(&cls->codes[i], pcre2_code_free);
 	return FALSE;
@@ -340,18 +339,21 @@ ndr_rulecache_begin(const char *path, uint32_t options)
 	char *dir = g_path_get_dirname(path);
 	char version[VERSION_BYTES];
 	ndr_rulecache_writer *w;
-	char *tmp = NULL;
-	int fd = -1;
+	char *tmp;
+	int fd;
 
-	if (own_dir(dir)) {
-		tmp = g_strconcat(path, ".XXXXXX", NULL);
-		fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0600);
+	if (!own_dir(dir)) {
+		g_debug("%s: not written: %s is not a folder of this user "
+		        "only, and cannot be made one",
+		        path, dir);
+		g_free(dir);
+		return NULL;
 	}
 	g_free(dir);
+	tmp = g_strconcat(path, ".XXXXXX", NULL);
+	fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		g_debug("%s: not written: its folder is not the user's own, "
-		        "or %s",
-		        path, g_strerror(errno));
+		g_debug("%s: not written: %s", path, g_strerror(errno));
 		g_free(tmp);
 		return NULL;
 	}
@@ -408,6 +410,7 @@ ndr_rulecache_finish(ndr_rulecache_writer *w)
 	gboolean ok;
 
 	set_u32(w->out, w->count_at, w->classes);
+	errno = EFBIG;
 	ok = w->out->len <= NDR_MAX_RULE_CACHE_BYTES &&
 	     ndr_write_all(w->fd, w->out->data, w->out->len);
 	ok = close(w->fd) == 0 && ok;

@@ -50,9 +50,9 @@ ndr_rulecache *ndr_rulecache_open(const char *path, uint32_t options);
 void ndr_rulecache_close(ndr_rulecache *rc);
 
 /*
- * Fill cls->codes from the file when it holds class cls->name with
- * exactly the patterns of cls; FALSE (and no codes) otherwise.  The
- * codes are the caller's to free.  Thread-safe for different classes.
+ * Fill cls->codes (NULL on entry) from the file when it holds class
+ * cls->name with exactly the patterns of cls; FALSE (and no codes)
+ * otherwise.  The codes are the caller's to free.  Thread-safe.
  */
 gboolean ndr_rulecache_get(const ndr_rulecache *rc, ndr_cached_class *cls);
 

@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "rules.h"
+#include "tmptree.h"
 
 typedef struct tmpdirs {
 	char *a, *b;
@@ -386,6 +387,11 @@ test_threads(void)
 int
 main(int argc, char **argv)
 {
+	/* The built-in rules' compiled codes go there, not to ~/.cache. */
+	char *cache = tmptree_new();
+	int status;
+
+	g_setenv("XDG_CACHE_HOME", cache, TRUE);
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/rules/errors", test_errors);
 	g_test_add_func("/rules/format", test_format);
@@ -397,5 +403,7 @@ main(int argc, char **argv)
 	g_test_add_func("/rules/lazy", test_lazy);
 	g_test_add_func("/rules/builtin", test_builtin);
 	g_test_add_func("/rules/threads", test_threads);
-	return g_test_run();
+	status = g_test_run();
+	tmptree_free(cache);
+	return status;
 }

@@ -3,7 +3,8 @@
  * (rulecache.h): written by the first process that compiles, decoded by
  * the next ones class by class, ignored and rewritten when the rules
  * changed, and ignored without harm when damaged, not the user's own,
- * or impossible to write.  Every test has its own XDG_CACHE_HOME.
+ * or impossible to write; found under ~/.cache without XDG_CACHE_HOME.
+ * Every test has its own XDG_CACHE_HOME.
  */
 #include <sys/stat.h>
 
@@ -409,6 +410,36 @@ test_unwritable(fixture *f, gconstpointer data)
 	g_free(dir);
 }
 
+/*
+ * Without XDG_CACHE_HOME (or with a relative one, which the XDG
+ * specification says to ignore) the file is under ~/.cache, HOME
+ * naming the home directory.
+ */
+static void
+test_home(fixture *f, gconstpointer data)
+{
+	char *home = g_build_filename(f->dir, "home", NULL);
+	char *file =
+	    g_build_filename(home, ".cache", "ndrcheck", "rules.pcre2", NULL);
+	char *old = g_strdup(g_getenv("HOME"));
+
+	g_assert_cmpint(g_mkdir(home, 0700), ==, 0);
+	g_setenv("HOME", home, TRUE);
+	g_unsetenv("XDG_CACHE_HOME");
+	g_assert_cmpuint(decoded_classes(), ==, 0);
+	g_assert_true(g_file_test(file, G_FILE_TEST_IS_REGULAR));
+	g_setenv("XDG_CACHE_HOME", "relative/cache", TRUE);
+	g_assert_cmpuint(decoded_classes(), ==, 19);
+	g_assert_false(g_file_test(f->cache, G_FILE_TEST_EXISTS));
+	if (old != NULL)
+		g_setenv("HOME", old, TRUE);
+	else
+		g_unsetenv("HOME");
+	g_free(old);
+	g_free(file);
+	g_free(home);
+}
+
 typedef struct job {
 	const ndr_rules *rules;
 	guint first; /* the class it starts with */
@@ -474,6 +505,7 @@ main(int argc, char **argv)
 	ADD("/rules-cache/damaged", test_damaged);
 	ADD("/rules-cache/untrusted", test_untrusted);
 	ADD("/rules-cache/unwritable", test_unwritable);
+	ADD("/rules-cache/home", test_home);
 	ADD("/rules-cache/threads", test_threads);
 	return g_test_run();
 }

@@ -18,7 +18,7 @@
  * fraction of a second whatever the input.  A MIME delimiter line counts
  * NDR_PARSE_PART_ITEMS (a part costs GMime more than a header field).
  */
-#define NDR_MAX_PARSE_ITEMS 65536
+#define NDR_MAX_PARSE_ITEMS  65536
 #define NDR_PARSE_PART_ITEMS 64
 /* Time the parse stages may spend on one message (SPEC: well within 10 s,
  * of which the sent log's busy timeout and sync take their share). */
@@ -47,6 +47,12 @@
 
 /* Bytes of one rule file (ndrcheck-rules(5)); a larger one is refused. */
 #define NDR_MAX_RULE_FILE_BYTES (1024u * 1024)
+/*
+ * Bytes of the file of compiled built-in rules (rulecache.h); those
+ * that ship with ndrcheck take about 200 KB.  A larger file is not read,
+ * and not written.
+ */
+#define NDR_MAX_RULE_CACHE_BYTES (8u * 1024 * 1024)
 
 /* Bytes of a file held at once when reading mbox files and MTA logs. */
 #define NDR_LINE_BUFFER (256u * 1024)
@@ -57,7 +63,7 @@
  * mbox messages read ahead of the workers.
  */
 #define NDR_SCAN_WINDOW_PER_JOB 64
-#define NDR_SCAN_QUEUED_BYTES (16u * 1024 * 1024)
+#define NDR_SCAN_QUEUED_BYTES   (16u * 1024 * 1024)
 /* scan: recipients held in the results waiting for output (each up to a
  * few NDR_MAX_FIELD_BYTES), so that a folder of bounces that each list
  * NDR_MAX_RECIPIENTS cannot fill the memory through the window. */

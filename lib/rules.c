@@ -13,6 +13,12 @@
  * a few recipients), so a class is JIT-compiled once it has spent
  * NDR_RULES_JIT_US matching with the interpreter: one ordinary message
  * never pays for it, a scan of a mailbox pays once per busy class.
+ *
+ * Compiling every built-in class still costs a bounce a few
+ * milliseconds, so their codes are kept in a file (rulecache.h) and
+ * decoded, class by class on first use too, by the next processes: the
+ * first process that has to compile a built-in class writes the file
+ * with every built-in class.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,15 +30,20 @@
 #include "error.h"
 #include "ndrlimits.h"
 #include "reason.h"
+#include "rulecache.h"
 #include "rules.h"
-
-/* How every pattern is compiled (ndrcheck-rules(5)). */
-#define NDR_RULES_PCRE2_OPTIONS                                                \
-	(PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_MULTILINE |            \
-	 PCRE2_MATCH_INVALID_UTF)
 
 /* Time a class spends matching before it is JIT-compiled, in us. */
 #define NDR_RULES_JIT_US 1000
+
+/*
+ * Mail text is decoded to UTF-8 before matching, but a damaged part may
+ * still hold invalid sequences: MATCH_INVALID_UTF makes them simply
+ * never match instead of failing the call.
+ */
+#define NDR_RULE_OPTIONS                                                       \
+	(PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_MULTILINE |            \
+	 PCRE2_MATCH_INVALID_UTF)
 
 /*
  * Every class the library reads, and what its subjects are; a class
@@ -66,18 +77,18 @@ typedef struct rule {
 	char *label;
 	char *file; /* for messages: where the rule was written */
 	guint line;
-	char *pattern;    /* macros expanded; freed once compiled */
+	char *pattern;    /* macros expanded (the cache compares them) */
+	gboolean lazy;    /* ships with ndrcheck: compiled on first use */
 	pcre2_code *code; /* NULL until compiled, or when it does not */
 	pcre2_code *jit;  /* JIT-compiled copy, published atomically */
 } rule;
 
 typedef struct rule_class {
-	char *name;        /* also the key in ndr_rules.classes */
-	GPtrArray *rules;  /* of rule *, in file and line order */
-	gsize compiled;    /* g_once flag: every rule tried */
-	gint spent_us;     /* interpreted matching, up to the JIT threshold */
-	gsize jitted;      /* g_once flag */
-	GString *patterns; /* "(?:pattern)|(?:pattern)...", for unions */
+	char *name;       /* also the key in ndr_rules.classes */
+	GPtrArray *rules; /* of rule *, in file and line order */
+	gsize compiled;   /* g_once flag: every rule tried */
+	gint spent_us;    /* interpreted matching, up to the JIT threshold */
+	gsize jitted;     /* g_once flag */
 } rule_class;
 
 /*
@@ -87,17 +98,27 @@ typedef struct rule_class {
 typedef struct rule_union {
 	char *names; /* the classes, as ndr_rules_any() was given them */
 	struct rule_union *next;
-	pcre2_code *code; /* NULL: unsafe (union_safe()), go rule by rule */
-	pcre2_code *jit;  /* JIT-compiled copy, published atomically */
-	gint spent_us;    /* interpreted matching, up to the JIT threshold */
-	gsize jitted;     /* g_once flag */
+	gint spent_us;    /* matching rule by rule, up to NDR_RULES_JIT_US */
+	gsize built;      /* g_once flag: code tried */
+	pcre2_code *code; /* JIT-compiled, published atomically; NULL until
+	                     built, or when it would not mean the same */
 } rule_union;
+
+/* The file of compiled built-in rules, as one ndr_rules uses it. */
+typedef struct cache_use {
+	char *path;
+	ndr_rulecache *file; /* NULL when missing or not to be trusted */
+	gint decoded;        /* classes taken from it */
+	gint stale;          /* a built-in class had to be compiled */
+	gint written;        /* a new file was written, or tried */
+} cache_use;
 
 struct ndr_rules {
 	GHashTable *classes; /* name -> rule_class * */
 	rule_union *unions;  /* a list that only grows, read without a lock */
 	GMutex unions_lock;  /* held to add to it */
 	pcre2_match_context *mctx;
+	cache_use *cache; /* NULL: no built-in rules (ndr_rules_load()) */
 };
 
 static void
@@ -120,7 +141,6 @@ class_free(gpointer p)
 
 	g_free(c->name);
 	g_ptr_array_unref(c->rules);
-	g_string_free(c->patterns, TRUE);
 	g_free(c);
 }
 
@@ -129,7 +149,6 @@ union_free(rule_union *u)
 {
 	g_free(u->names);
 	pcre2_code_free(u->code);
-	pcre2_code_free(u->jit);
 	g_free(u);
 }
 
@@ -147,6 +166,11 @@ ndr_rules_free(ndr_rules *r)
 	}
 	g_mutex_clear(&r->unions_lock);
 	pcre2_match_context_free(r->mctx);
+	if (r->cache != NULL) {
+		ndr_rulecache_close(r->cache->file);
+		g_free(r->cache->path);
+		g_free(r->cache);
+	}
 	g_free(r);
 }
 
@@ -242,12 +266,7 @@ expand_macros(reader *rd, GString *text, guint line, GError **err)
 	return TRUE;
 }
 
-/*
- * Compile a rule's pattern.  Mail text is decoded to UTF-8 before
- * matching, but a damaged part may still hold invalid sequences:
- * MATCH_INVALID_UTF makes them simply never match instead of failing the
- * call.
- */
+/* Compile a rule's pattern; its capturing groups must fit a match. */
 static gboolean
 compile_rule(rule *ru, GError **err)
 {
@@ -257,7 +276,7 @@ compile_rule(rule *ru, GError **err)
 	int code;
 
 	ru->code = pcre2_compile((PCRE2_SPTR)ru->pattern, strlen(ru->pattern),
-	                         NDR_RULES_PCRE2_OPTIONS, &code, &off, NULL);
+	                         NDR_RULE_OPTIONS, &code, &off, NULL);
 	if (ru->code == NULL) {
 		pcre2_get_error_message(code, msg, sizeof(msg));
 		return fail_at(err, ru->file, ru->line,
@@ -274,7 +293,6 @@ compile_rule(rule *ru, GError **err)
 		    "are allowed: use (?:...) for grouping",
 		    ru->label, groups, NDR_RULE_MAX_GROUPS - 1);
 	}
-	g_clear_pointer(&ru->pattern, g_free);
 	return TRUE;
 }
 
@@ -293,10 +311,8 @@ finish_rule(reader *rd, GError **err)
 	ru->file = g_strdup(rd->path);
 	ru->line = rd->label_line;
 	ru->pattern = g_strdup(rd->pattern->str);
+	ru->lazy = rd->lazy;
 	rd->label = NULL;
-	g_string_append_printf(rd->cls->patterns, "%s(?:%s)",
-	                       rd->cls->patterns->len > 0 ? "|" : "",
-	                       ru->pattern);
 	if (!rd->lazy && !compile_rule(ru, err)) {
 		rule_free(ru);
 		return FALSE;
@@ -326,7 +342,6 @@ start_class(reader *rd, const char *line, GError **err)
 		rd->cls = g_new0(rule_class, 1);
 		rd->cls->name = name;
 		rd->cls->rules = g_ptr_array_new_with_free_func(rule_free);
-		rd->cls->patterns = g_string_new(NULL);
 		g_hash_table_insert(rd->rules->classes, name, rd->cls);
 	} else {
 		g_free(name);
@@ -551,6 +566,12 @@ load(const char *const *dirs, gboolean builtin, GError **err)
 		ndr_rules_free(r);
 		return NULL;
 	}
+	if (builtin) {
+		r->cache = g_new0(cache_use, 1);
+		r->cache->path = ndr_rulecache_path();
+		r->cache->file =
+		    ndr_rulecache_open(r->cache->path, NDR_RULE_OPTIONS);
+	}
 	return r;
 }
 
@@ -654,29 +675,145 @@ match_rule(const ndr_rules *r, rule *ru, pcre2_match_data *md,
 }
 
 /*
- * Compile the rules of a class not compiled at load, the first time it
- * is used: the first thread to come compiles, the others wait for it.
- * Only rules that ship with ndrcheck are compiled this late, and the
- * tests compile every one of them, so one that fails comes from a
- * damaged installation: it is left out, with a warning.
+ * Fill cc with the built-in rules of c in order, their patterns and
+ * codes, as the cache file holds them; view_free() frees its arrays.
  */
 static void
-compile_class(rule_class *c)
+view_class(const rule_class *c, ndr_cached_class *cc)
 {
-	GError *err = NULL;
+	const char **patterns = g_new(const char *, c->rules->len);
 	rule *ru;
 	guint i;
 
-	if (!g_once_init_enter(&c->compiled))
-		return;
+	cc->name = c->name;
+	cc->n = 0;
+	cc->codes = g_new(pcre2_code *, c->rules->len);
 	for (i = 0; i < c->rules->len; i++) {
 		ru = g_ptr_array_index(c->rules, i);
-		if (ru->code == NULL && !compile_rule(ru, &err)) {
+		if (!ru->lazy)
+			continue; /* a user's, compiled at load */
+		patterns[cc->n] = ru->pattern;
+		cc->codes[cc->n++] = ru->code;
+	}
+	cc->patterns = patterns;
+}
+
+static void
+view_free(ndr_cached_class *cc)
+{
+	g_free((gpointer)cc->patterns);
+	g_free(cc->codes);
+}
+
+/* Give c's built-in rules the codes of the cache file, if it has them. */
+static gboolean
+decode_class(const cache_use *cu, rule_class *c)
+{
+	ndr_cached_class cc;
+	gboolean ok;
+	rule *ru;
+	guint i, k;
+
+	if (cu == NULL || cu->file == NULL)
+		return FALSE;
+	view_class(c, &cc);
+	ok = ndr_rulecache_get(cu->file, &cc);
+	for (i = 0, k = 0; ok && i < c->rules->len; i++) {
+		ru = g_ptr_array_index(c->rules, i);
+		if (ru->lazy)
+			ru->code = cc.codes[k++];
+	}
+	view_free(&cc);
+	return ok;
+}
+
+/*
+ * Compile c's rules not compiled at load.  Only rules that ship with
+ * ndrcheck are compiled this late, and the tests compile every one of
+ * them, so one that fails comes from a damaged installation: it is left
+ * out, with a warning.  TRUE when it compiled some, and all of them.
+ */
+static gboolean
+compile_rules(rule_class *c)
+{
+	GError *err = NULL;
+	guint i, compiled = 0, failed = 0;
+	rule *ru;
+
+	for (i = 0; i < c->rules->len; i++) {
+		ru = g_ptr_array_index(c->rules, i);
+		if (ru->code != NULL)
+			continue;
+		if (compile_rule(ru, &err)) {
+			compiled++;
+		} else {
 			g_warning("%s", err->message);
 			g_clear_error(&err);
+			failed++;
 		}
 	}
+	return compiled > 0 && failed == 0;
+}
+
+/*
+ * Make a class not compiled at load ready, the first time it is used:
+ * the first thread to come decodes or compiles it, the others wait for
+ * it.  Having to compile built-in rules makes the cache file stale.
+ */
+static void
+compile_class(const ndr_rules *r, rule_class *c)
+{
+	if (!g_once_init_enter(&c->compiled))
+		return;
+	if (decode_class(r->cache, c))
+		g_atomic_int_inc(&r->cache->decoded);
+	else if (compile_rules(c) && r->cache != NULL)
+		g_atomic_int_set(&r->cache->stale, 1);
 	g_once_init_leave(&c->compiled, 1);
+}
+
+/*
+ * Once the cache file is stale, write it anew with every built-in class,
+ * making ready the classes not used yet: once per ndr_rules, by the
+ * first thread to come (the others go on matching), and outside any
+ * class's g_once, since it waits for each.  A class one of whose rules
+ * did not compile is left out.
+ */
+static void
+write_cache(const ndr_rules *r)
+{
+	cache_use *cu = r->cache;
+	ndr_rulecache_writer *w;
+	ndr_cached_class cc;
+	rule_class *c;
+	guint i, k;
+
+	if (cu == NULL || !g_atomic_int_get(&cu->stale) ||
+	    !g_atomic_int_compare_and_exchange(&cu->written, 0, 1))
+		return;
+	w = ndr_rulecache_begin(cu->path, NDR_RULE_OPTIONS);
+	if (w == NULL)
+		return; /* e.g. no home: compile in every process */
+	for (i = 0; known_classes[i] != NULL; i++) {
+		c = g_hash_table_lookup(r->classes, known_classes[i]);
+		if (c == NULL)
+			continue;
+		compile_class(r, c);
+		view_class(c, &cc);
+		for (k = 0; k < cc.n && cc.codes[k] != NULL; k++)
+			;
+		if (cc.n > 0 && k == cc.n)
+			ndr_rulecache_add(w, &cc);
+		view_free(&cc);
+	}
+	ndr_rulecache_finish(w);
+}
+
+guint
+ndr_rules_cached_classes(const ndr_rules *r)
+{
+	return r->cache == NULL ? 0
+	                        : (guint)g_atomic_int_get(&r->cache->decoded);
 }
 
 /*
@@ -692,7 +829,8 @@ class_for(const ndr_rules *r, const char *cls, const char *subject, size_t len,
 
 	if (c == NULL || subject == NULL || from > len || ndr_budget_expired())
 		return NULL;
-	compile_class(c);
+	compile_class(r, c);
+	write_cache(r);
 	return c;
 }
 
@@ -761,67 +899,63 @@ ndr_rules_labels(const ndr_rules *r, const char *cls, const char *subject,
 }
 
 /*
- * Whether an alternation of the rules means what the rules mean one by
- * one: only if none has a capturing group, so that none refers to a
- * group by number, and none recurses into the whole pattern with (?R)
- * or (?0).
+ * Whether the rules of c can join an alternation that means what they
+ * mean one by one: only if none has a capturing group, so that none
+ * refers to a group by number, and none recurses into the whole pattern
+ * with (?R) or (?0); then add them to text.
  */
 static gboolean
-union_safe(const rule_class *c)
+add_to_union(const rule_class *c, GString *text)
 {
 	uint32_t groups;
 	rule *ru;
 	guint i;
 
-	if (strstr(c->patterns->str, "(?R") != NULL ||
-	    strstr(c->patterns->str, "(?0") != NULL)
-		return FALSE;
 	for (i = 0; i < c->rules->len; i++) {
 		ru = g_ptr_array_index(c->rules, i);
 		if (ru->code == NULL)
 			return FALSE; /* left out; the union would not be */
 		pcre2_pattern_info(ru->code, PCRE2_INFO_CAPTURECOUNT, &groups);
-		if (groups > 0)
+		if (groups > 0 || strstr(ru->pattern, "(?R") != NULL ||
+		    strstr(ru->pattern, "(?0") != NULL)
 			return FALSE;
+		g_string_append_printf(text, "%s(?:%s)",
+		                       text->len > 0 ? "|" : "", ru->pattern);
 	}
 	return TRUE;
 }
 
 /*
- * The union of the classes named in names (separated by spaces), its
- * code NULL when one of them cannot join it.  Called with the lock held.
+ * The rules of the classes named in names as one JIT-compiled
+ * alternation, or NULL when that would not mean the same.
  */
-static rule_union *
-union_new(const ndr_rules *r, const char *names)
+static pcre2_code *
+union_compile(const ndr_rules *r, const char *names)
 {
 	char **v = g_strsplit(names, " ", -1);
 	GString *text = g_string_new(NULL);
-	rule_union *u = g_new0(rule_union, 1);
+	pcre2_code *code = NULL;
 	gboolean safe = TRUE;
 	rule_class *c;
 	PCRE2_SIZE off;
 	guint i;
-	int code;
+	int err;
 
 	for (i = 0; safe && v[i] != NULL; i++) {
 		c = g_hash_table_lookup(r->classes, v[i]);
 		if (c == NULL)
-			continue; /* no rules: adds nothing */
-		compile_class(c);
-		safe = union_safe(c);
-		if (c->patterns->len > 0)
-			g_string_append_printf(text, "%s%s",
-			                       text->len > 0 ? "|" : "",
-			                       c->patterns->str);
+			continue; /* no such class: adds nothing */
+		compile_class(r, c);
+		safe = add_to_union(c, text);
 	}
 	if (safe && text->len > 0)
-		u->code =
-		    pcre2_compile((PCRE2_SPTR)text->str, text->len,
-		                  NDR_RULES_PCRE2_OPTIONS, &code, &off, NULL);
+		code = pcre2_compile((PCRE2_SPTR)text->str, text->len,
+		                     NDR_RULE_OPTIONS, &err, &off, NULL);
+	if (code != NULL)
+		pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
 	g_string_free(text, TRUE);
 	g_strfreev(v);
-	u->names = g_strdup(names);
-	return u;
+	return code;
 }
 
 static rule_union *
@@ -849,7 +983,8 @@ union_for(const ndr_rules *r, const char *names)
 	g_mutex_lock(&rw->unions_lock);
 	u = union_find(rw->unions, names);
 	if (u == NULL) {
-		u = union_new(r, names);
+		u = g_new0(rule_union, 1);
+		u->names = g_strdup(names);
 		u->next = rw->unions;
 		g_atomic_pointer_set(&rw->unions, u);
 	}
@@ -857,17 +992,7 @@ union_for(const ndr_rules *r, const char *names)
 	return u;
 }
 
-/* As maybe_jit(), for a union. */
-static void
-maybe_jit_union(rule_union *u, gint64 us)
-{
-	if (!jit_due(&u->spent_us, &u->jitted, us))
-		return;
-	g_atomic_pointer_set(&u->jit, jit_copy(u->code));
-	g_once_init_leave(&u->jitted, 1);
-}
-
-/* Rule by rule, for classes that cannot join a union. */
+/* Rule by rule, class by class. */
 static gboolean
 any_of_each(const ndr_rules *r, const char *names, const char *subject,
             size_t len)
@@ -883,29 +1008,39 @@ any_of_each(const ndr_rules *r, const char *names, const char *subject,
 	return found;
 }
 
+/*
+ * The union is to the rules of a busy process what JIT compilation is
+ * to one rule: it costs more to build (a compilation of every pattern
+ * again) than a message or two costs to match rule by rule, so it is
+ * built once matching rule by rule has taken NDR_RULES_JIT_US.
+ */
 gboolean
 ndr_rules_any(const ndr_rules *r, const char *classes, const char *subject,
               size_t len)
 {
-	rule_union *u;
+	rule_union *u = union_for(r, classes);
+	pcre2_code *code = g_atomic_pointer_get(&u->code);
 	pcre2_match_data *md;
-	pcre2_code *jit;
+	gboolean found;
 	gint64 t0;
 	int rc;
 
 	if (subject == NULL || ndr_budget_expired())
 		return FALSE;
-	u = union_for(r, classes);
-	if (u->code == NULL)
-		return any_of_each(r, classes, subject, len);
+	if (code != NULL) {
+		md = pcre2_match_data_create(1, NULL);
+		rc = pcre2_match(code, (PCRE2_SPTR)subject, len, 0, 0, md,
+		                 r->mctx);
+		pcre2_match_data_free(md);
+		return rc > 0;
+	}
 	t0 = g_get_monotonic_time();
-	jit = g_atomic_pointer_get(&u->jit);
-	md = pcre2_match_data_create(1, NULL);
-	rc = pcre2_match(jit != NULL ? jit : u->code, (PCRE2_SPTR)subject, len,
-	                 0, 0, md, r->mctx);
-	pcre2_match_data_free(md);
-	maybe_jit_union(u, g_get_monotonic_time() - t0);
-	return rc > 0;
+	found = any_of_each(r, classes, subject, len);
+	if (jit_due(&u->spent_us, &u->built, g_get_monotonic_time() - t0)) {
+		g_atomic_pointer_set(&u->code, union_compile(r, classes));
+		g_once_init_leave(&u->built, 1);
+	}
+	return found;
 }
 
 gboolean

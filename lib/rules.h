@@ -53,10 +53,21 @@ ndr_rules *ndr_rules_load(const char *const *dirs, GError **err);
  * one of them; should one not compile all the same (a damaged
  * installation), it is left out with a warning.  Files of the other
  * directories (a user's rules.d) are compiled at load, so that their
- * mistakes are usage errors naming file and line.
+ * mistakes are usage errors naming file and line.  The compiled built-in
+ * classes are kept for the next processes in a file under
+ * $XDG_CACHE_HOME (rulecache.h), decoded class by class on first use;
+ * the first process that has to compile a built-in class writes it anew
+ * with every built-in class.
  */
 ndr_rules *ndr_rules_load_builtin(const char *const *dirs, GError **err);
 void ndr_rules_free(ndr_rules *r);
+
+/*
+ * How many classes of r were taken, compiled, from the cache file of the
+ * built-in rules (ndrcheck-rules(5), CACHE) instead of being compiled:
+ * for the tests.
+ */
+guint ndr_rules_cached_classes(const ndr_rules *r);
 
 /* How many rules of class cls there are (0 for an unknown class). */
 guint ndr_rules_count(const ndr_rules *r, const char *cls);

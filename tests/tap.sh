@@ -9,8 +9,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 nd=${NDRCHECK:-$top/bin/ndrcheck}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-HOME=$tmp XDG_CONFIG_HOME=$tmp XDG_DATA_HOME=$tmp
-export HOME XDG_CONFIG_HOME XDG_DATA_HOME
+HOME=$tmp XDG_CONFIG_HOME=$tmp XDG_DATA_HOME=$tmp XDG_CACHE_HOME=$tmp/cache
+export HOME XDG_CONFIG_HOME XDG_DATA_HOME XDG_CACHE_HOME
 unset NDRCHECK_DB
 n=0 failed=0
 

@@ -48,20 +48,37 @@ typedef struct scan {
 	gint queued;     /* atomic: bytes of mbox messages queued */
 	gint held;       /* atomic: recipients in results not yet emitted */
 	gint stop;       /* atomic: the caller or the sent log said stop */
+	gint warm_reads; /* atomic: files read from the page cache in a row */
 	int status;
 	GError *error;
 } scan;
+
+/*
+ * Read the message file of it; count the files in a row that came from
+ * the page cache, not the disk (prefetch() goes by it).
+ */
+static gboolean
+read_file(scan *s, item *it)
+{
+	gint64 t0 = g_get_monotonic_time();
+	int rc = ndrcheck_message_open_file(&it->msg, it->file);
+
+	if (g_get_monotonic_time() - t0 > NDR_SCAN_COLD_READ_US)
+		g_atomic_int_set(&s->warm_reads, 0);
+	else if (g_atomic_int_get(&s->warm_reads) < G_MAXINT / 2)
+		g_atomic_int_inc(&s->warm_reads);
+	if (rc != NDRCHECK_OK)
+		it->error = g_strdup(ndrcheck_message_error());
+	return rc == NDRCHECK_OK;
+}
 
 static void
 classify(scan *s, item *it)
 {
 	ndrcheck *h;
 
-	if (!it->in_mbox &&
-	    ndrcheck_message_open_file(&it->msg, it->file) != NDRCHECK_OK) {
-		it->error = g_strdup(ndrcheck_message_error());
+	if (!it->in_mbox && !read_file(s, it))
 		return;
-	}
 	h = g_async_queue_pop(s->handles);
 	it->status = ndrcheck_classify(h, it->msg, &it->result);
 	if (it->status != NDRCHECK_OK)
@@ -130,14 +147,18 @@ wait_for(scan *s, item *it)
 /*
  * Have the kernel start reading a message file that will be classified
  * soon, so that on a cold cache reading the files ahead overlaps
- * classifying the ones before them (even with one thread).
+ * classifying the ones before them (even with one thread).  From the
+ * page cache this would only open every file twice: it stops once a
+ * whole window of files in a row came from there, and starts again
+ * with the first that did not.
  */
 static void
-prefetch(const item *it)
+prefetch(const scan *s, const item *it)
 {
 	int fd;
 
-	if (it->in_mbox || (fd = open(it->file, O_RDONLY | O_CLOEXEC)) < 0)
+	if (it->in_mbox || g_atomic_int_get(&s->warm_reads) > (gint)s->size ||
+	    (fd = open(it->file, O_RDONLY | O_CLOEXEC)) < 0)
 		return;
 	posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
 	close(fd);
@@ -280,7 +301,7 @@ add(scan *s, char *file, ndrcheck_message *msg, const char *error)
 	}
 	it->bytes = bytes;
 	g_atomic_int_add(&s->queued, bytes);
-	prefetch(it);
+	prefetch(s, it);
 	if (s->pool != NULL)
 		g_thread_pool_push(s->pool, it, NULL);
 	return settle(s, 0);

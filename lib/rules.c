@@ -266,6 +266,26 @@ expand_macros(reader *rd, GString *text, guint line, GError **err)
 	return TRUE;
 }
 
+/*
+ * How patterns are compiled besides NDR_RULE_OPTIONS: lines end in LF
+ * whatever PCRE2 was built to default to, as the texts matched are
+ * made so (the facts of [reason] rely on it: ndrcheck-rules(5)).
+ */
+static pcre2_compile_context *
+compile_context(void)
+{
+	static gsize done;
+	static pcre2_compile_context *ctx;
+
+	if (g_once_init_enter(&done)) {
+		ctx = pcre2_compile_context_create(NULL);
+		if (ctx != NULL)
+			pcre2_set_newline(ctx, PCRE2_NEWLINE_LF);
+		g_once_init_leave(&done, 1);
+	}
+	return ctx;
+}
+
 /* Compile a rule's pattern; its capturing groups must fit a match. */
 static gboolean
 compile_rule(rule *ru, GError **err)
@@ -275,8 +295,9 @@ compile_rule(rule *ru, GError **err)
 	uint32_t groups;
 	int code;
 
-	ru->code = pcre2_compile((PCRE2_SPTR)ru->pattern, strlen(ru->pattern),
-	                         NDR_RULE_OPTIONS, &code, &off, NULL);
+	ru->code =
+	    pcre2_compile((PCRE2_SPTR)ru->pattern, strlen(ru->pattern),
+	                  NDR_RULE_OPTIONS, &code, &off, compile_context());
 	if (ru->code == NULL) {
 		pcre2_get_error_message(code, msg, sizeof(msg));
 		return fail_at(err, ru->file, ru->line,
@@ -950,7 +971,8 @@ union_compile(const ndr_rules *r, const char *names)
 	}
 	if (safe && text->len > 0)
 		code = pcre2_compile((PCRE2_SPTR)text->str, text->len,
-		                     NDR_RULE_OPTIONS, &err, &off, NULL);
+		                     NDR_RULE_OPTIONS, &err, &off,
+		                     compile_context());
 	if (code != NULL)
 		pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
 	g_string_free(text, TRUE);

@@ -63,6 +63,8 @@
  * mbox messages read ahead of the workers.
  */
 #define NDR_SCAN_WINDOW_PER_JOB 64
+/* scan: messages a worker takes at once (a fraction of the window). */
+#define NDR_SCAN_BATCH 8
 #define NDR_SCAN_QUEUED_BYTES   (16u * 1024 * 1024)
 /* scan: recipients held in the results waiting for output (each up to a
  * few NDR_MAX_FIELD_BYTES), so that a folder of bounces that each list

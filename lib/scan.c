@@ -44,6 +44,7 @@ typedef struct scan {
 	item *ring;
 	guint64 size;    /* of the ring */
 	guint64 next;    /* items queued so far */
+	guint64 pushed;  /* items handed to the pool so far */
 	guint64 emitted; /* items handed to p->fn so far */
 	gint queued;     /* atomic: bytes of mbox messages queued */
 	gint held;       /* atomic: recipients in results not yet emitted */
@@ -113,29 +114,58 @@ done(scan *s, item *it)
 	g_atomic_int_set(&it->done, TRUE);
 }
 
+/* A worker thread's task: the ring's items first .. end - 1. */
+typedef struct batch {
+	guint64 first, end;
+} batch;
+
 /*
- * A worker thread's task.  The calling thread is woken only when it waits
- * for this very item (a wake-up per message would cost a system call
- * and a context switch each).
+ * Classify a batch of items (one task a message would cost the pool's
+ * lock and a wake-up each).  The calling thread is woken only when it
+ * waits for one of them.  An item that could not be read was settled
+ * when it was queued.
  */
 static void
 work(gpointer data, gpointer user_data)
 {
-	item *it = data;
+	batch *b = data;
 	scan *s = user_data;
+	guint64 i;
+	item *it;
 
-	run(s, it);
-	done(s, it);
-	g_mutex_lock(&s->lock);
-	if (s->waited == it)
-		g_cond_signal(&s->cond);
-	g_mutex_unlock(&s->lock);
+	for (i = b->first; i < b->end; i++) {
+		it = &s->ring[i % s->size];
+		if (g_atomic_int_get(&it->done))
+			continue;
+		run(s, it);
+		done(s, it);
+		g_mutex_lock(&s->lock);
+		if (s->waited == it)
+			g_cond_signal(&s->cond);
+		g_mutex_unlock(&s->lock);
+	}
+	g_free(b);
+}
+
+/* Hand the items queued since the last call to the pool, as one task. */
+static void
+flush(scan *s)
+{
+	batch *b;
+
+	if (s->pool == NULL || s->pushed == s->next)
+		return;
+	b = g_new(batch, 1);
+	b->first = s->pushed;
+	b->end = s->pushed = s->next;
+	g_thread_pool_push(s->pool, b, NULL);
 }
 
 /* Wait until a worker has classified it. */
 static void
 wait_for(scan *s, item *it)
 {
+	flush(s);
 	g_mutex_lock(&s->lock);
 	s->waited = it;
 	while (!g_atomic_int_get(&it->done))
@@ -302,8 +332,8 @@ add(scan *s, char *file, ndrcheck_message *msg, const char *error)
 	it->bytes = bytes;
 	g_atomic_int_add(&s->queued, bytes);
 	prefetch(s, it);
-	if (s->pool != NULL)
-		g_thread_pool_push(s->pool, it, NULL);
+	if (s->next - s->pushed >= NDR_SCAN_BATCH)
+		flush(s);
 	return settle(s, 0);
 }
 

@@ -23,11 +23,52 @@ line_items(const char *p, size_t len)
 	return items;
 }
 
+/*
+ * The occurrences of c in text; for a line end, dashes (else NULL)
+ * counts those followed by "--", lines that may be delimiters.
+ */
+static size_t
+count_byte(const char *text, size_t len, char c, size_t *dashes)
+{
+	const char *p = text, *end = text + len;
+	size_t n = 0;
+
+	while ((p = memchr(p, c, end - p)) != NULL) {
+		n++;
+		p++;
+		if (dashes != NULL && end - p >= 2 && p[0] == '-' &&
+		    p[1] == '-')
+			(*dashes)++;
+	}
+	return n;
+}
+
+/*
+ * More items than text can hold, counted with memchr(): every line end
+ * taken to end a line of its own, every line end before "--" to start a
+ * delimiter.  Nearly all mail is far below the limit: it is then passed
+ * whole without walking it line by line.
+ */
+static size_t
+items_bound(const char *text, size_t len)
+{
+	size_t dashes = 1, lines = 1, marks;
+
+	lines += count_byte(text, len, '\n', &dashes);
+	lines += count_byte(text, len, '\r', &dashes);
+	marks = count_byte(text, len, ',', NULL) +
+	        count_byte(text, len, ';', NULL) +
+	        count_byte(text, len, '@', NULL);
+	return lines + dashes * NDR_PARSE_PART_ITEMS + marks;
+}
+
 size_t
 ndr_budget_extent(const char *text, size_t len)
 {
 	size_t at = 0, items = 0;
 
+	if (items_bound(text, len) <= NDR_MAX_PARSE_ITEMS)
+		return len;
 	while (at < len) {
 		const char *nl = memchr(text + at, '\n', len - at);
 		const char *stop = nl != NULL ? nl : text + len;

@@ -70,9 +70,11 @@
  * few NDR_MAX_FIELD_BYTES), so that a folder of bounces that each list
  * NDR_MAX_RECIPIENTS cannot fill the memory through the window. */
 #define NDR_SCAN_HELD_RECIPIENTS 2048
-/* scan: a message file that took longer than this to open and read came
- * from the disk, not the page cache: the files after it are read ahead. */
+/* scan: a message file that took longer than this to open and read (and
+ * as long again for every NDR_SCAN_COLD_READ_KB of it) came from the
+ * disk, not the page cache: the files after it are read ahead. */
 #define NDR_SCAN_COLD_READ_US 50
+#define NDR_SCAN_COLD_READ_KB 64
 /* scan --jobs at most: each worker holds a handle (rules, SQLite). */
 #define NDR_SCAN_MAX_JOBS 256
 

@@ -55,22 +55,32 @@ typedef struct scan {
 } scan;
 
 /*
- * Read the message file of it; count the files in a row that came from
- * the page cache, not the disk (prefetch() goes by it).
+ * Read the message file of it, and judge where it came from: a read
+ * slower than the page cache gives (NDR_SCAN_COLD_READ_US, and as much
+ * again per NDR_SCAN_COLD_READ_KB of the file) was the disk's.  A streak
+ * of reads from the cache makes prefetch() stop; a slow read halves it,
+ * so that one read slowed by the scheduler does not start it again but
+ * a few from the disk do.  (The counter is a hint: racing updates of
+ * it do no harm.)
  */
 static gboolean
 read_file(scan *s, item *it)
 {
-	gint64 t0 = g_get_monotonic_time();
+	gint64 t0 = g_get_monotonic_time(), us;
 	int rc = ndrcheck_message_open_file(&it->msg, it->file);
+	gint warm = g_atomic_int_get(&s->warm_reads);
 
-	if (g_get_monotonic_time() - t0 > NDR_SCAN_COLD_READ_US)
-		g_atomic_int_set(&s->warm_reads, 0);
-	else if (g_atomic_int_get(&s->warm_reads) < G_MAXINT / 2)
-		g_atomic_int_inc(&s->warm_reads);
-	if (rc != NDRCHECK_OK)
+	us = g_get_monotonic_time() - t0;
+	if (rc != NDRCHECK_OK) {
 		it->error = g_strdup(ndrcheck_message_error());
-	return rc == NDRCHECK_OK;
+		return FALSE;
+	}
+	if (us > NDR_SCAN_COLD_READ_US * (1 + (gint64)(it->msg->size / 1024 /
+	                                               NDR_SCAN_COLD_READ_KB)))
+		g_atomic_int_set(&s->warm_reads, warm / 2);
+	else if (warm < 2 * (gint)s->size)
+		g_atomic_int_inc(&s->warm_reads);
+	return TRUE;
 }
 
 static void
@@ -178,9 +188,8 @@ wait_for(scan *s, item *it)
  * Have the kernel start reading a message file that will be classified
  * soon, so that on a cold cache reading the files ahead overlaps
  * classifying the ones before them (even with one thread).  From the
- * page cache this would only open every file twice: it stops once a
- * whole window of files in a row came from there, and starts again
- * with the first that did not.
+ * page cache this would only open every file twice: it stops once
+ * about a window of files came from there (read_file()).
  */
 static void
 prefetch(const scan *s, const item *it)

@@ -1,6 +1,6 @@
 /*
- * rules.c - load rule files and match their PCRE2 patterns (see rules.h
- * and ndrcheck-rules(5) for the file format).
+ * rules.c - compile and match the PCRE2 patterns of the rules that
+ * rulefile.c reads (see rules.h, and ndrcheck-rules(5)).
  *
  * Patterns are compiled for the interpreter, a few microseconds each:
  * a user's files at load, so that a mistake is a usage error before any
@@ -20,7 +20,6 @@
  * first process that has to compile a built-in class writes the file
  * with every built-in class.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -29,8 +28,8 @@
 #include "budget.h"
 #include "error.h"
 #include "ndrlimits.h"
-#include "reason.h"
 #include "rulecache.h"
+#include "rulefile.h"
 #include "rules.h"
 
 /* Time a class spends matching before it is JIT-compiled, in us. */
@@ -44,52 +43,6 @@
 #define NDR_RULE_OPTIONS                                                       \
 	(PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_MULTILINE |            \
 	 PCRE2_MATCH_INVALID_UTF)
-
-/*
- * Every class the library reads, and what its subjects are; a class
- * named in a file but missing here is a typo that would silently do
- * nothing, so it is an error.
- */
-static const char *const known_classes[] = {
-    "suspect",        /* header lines: worth a full parse */
-    "bounce",         /* header lines: a delivery failure report */
-    "bounce-subject", /* header lines: a subject of such a report */
-    "auto-reply",     /* header lines: an automatic reply */
-    "challenge",      /* header lines: challenge-response */
-    "challenge-text", /* text: challenge-response */
-    "virus-notice",   /* header lines: the sender's message was infected */
-    "virus-text",     /* text: the sender's message was infected */
-    "feedback",       /* header lines: an abuse or unsubscribe report */
-    "ordinary",       /* header lines: automated but ordinary mail */
-    "ndr-text",       /* text: the prose of a non-delivery report */
-    "recipient",      /* text: a failed recipient (addr, code, ...) */
-    "separator",      /* text: the original follows */
-    "reporting-mta",  /* text: the reporting MTA (mta) */
-    "status",         /* text: an enhanced status code (status) */
-    "reply-code",     /* text: an SMTP reply code (code) */
-    "reason-phrase",  /* diagnostic text: label is a reason it speaks of */
-    "reason",         /* a recipient's facts: label is its reason */
-    "smtp-command",   /* diagnostic text: label is the command answered */
-    NULL,
-};
-
-typedef struct rule {
-	char *label;
-	char *file; /* for messages: where the rule was written */
-	guint line;
-	char *pattern;    /* macros expanded (the cache compares them) */
-	gboolean lazy;    /* ships with ndrcheck: compiled on first use */
-	pcre2_code *code; /* NULL until compiled, or when it does not */
-	pcre2_code *jit;  /* JIT-compiled copy, published atomically */
-} rule;
-
-typedef struct rule_class {
-	char *name;       /* also the key in ndr_rules.classes */
-	GPtrArray *rules; /* of rule *, in file and line order */
-	gsize compiled;   /* g_once flag: every rule tried */
-	gint spent_us;    /* interpreted matching, up to the JIT threshold */
-	gsize jitted;     /* g_once flag */
-} rule_class;
 
 /*
  * The rules of one or more classes as one alternation (ndr_rules_any()):
@@ -122,29 +75,6 @@ struct ndr_rules {
 };
 
 static void
-rule_free(gpointer p)
-{
-	rule *ru = p;
-
-	g_free(ru->label);
-	g_free(ru->file);
-	g_free(ru->pattern);
-	pcre2_code_free(ru->code);
-	pcre2_code_free(ru->jit);
-	g_free(ru);
-}
-
-static void
-class_free(gpointer p)
-{
-	rule_class *c = p;
-
-	g_free(c->name);
-	g_ptr_array_unref(c->rules);
-	g_free(c);
-}
-
-static void
 union_free(rule_union *u)
 {
 	g_free(u->names);
@@ -172,98 +102,6 @@ ndr_rules_free(ndr_rules *r)
 		g_free(r->cache);
 	}
 	g_free(r);
-}
-
-/* The state of reading one file. */
-typedef struct reader {
-	ndr_rules *rules;
-	const char *path;
-	guint line;
-	rule_class *cls; /* current [class], or NULL before the first */
-	char *label;     /* the rule being collected, or NULL */
-	guint label_line;
-	GString *pattern;
-	GHashTable *macros; /* "%define" name -> pattern, this file only */
-	gboolean lazy;      /* compile its rules when their class is used */
-} reader;
-
-static gboolean fail_at(GError **err, const char *path, guint line,
-                        const char *fmt, ...) G_GNUC_PRINTF(4, 5);
-
-/* A usage error naming the file and line where the mistake is. */
-static gboolean
-fail_at(GError **err, const char *path, guint line, const char *fmt, ...)
-{
-	va_list ap;
-	char *what;
-
-	va_start(ap, fmt);
-	what = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	g_set_error(err, NDR_ERROR, NDRCHECK_EUSAGE,
-	            "%s:%u: %s (see ndrcheck-rules(5))", path, line, what);
-	g_free(what);
-	return FALSE;
-}
-
-static gboolean
-known_class(const char *name)
-{
-	guint i;
-
-	for (i = 0; known_classes[i] != NULL; i++)
-		if (strcmp(known_classes[i], name) == 0)
-			return TRUE;
-	return FALSE;
-}
-
-static gboolean
-valid_label(const char *s)
-{
-	if (*s == '\0')
-		return FALSE;
-	for (; *s != '\0'; s++)
-		if (!g_ascii_isalnum(*s) && strchr("._-", *s) == NULL)
-			return FALSE;
-	return TRUE;
-}
-
-/*
- * Replace each %{NAME} in text by the pattern "%define NAME" gave earlier
- * in the file, so that a shape used by many rules (an address, say) is
- * written once; line is where text was written, for the error.
- */
-static gboolean
-expand_macros(reader *rd, GString *text, guint line, GError **err)
-{
-	GString *out = g_string_sized_new(text->len);
-	const char *p = text->str, *open, *close, *value;
-	char *name;
-
-	while ((open = strstr(p, "%{")) != NULL) {
-		close = strchr(open, '}');
-		if (close == NULL)
-			break;
-		name = g_strndup(open + 2, close - open - 2);
-		value = g_hash_table_lookup(rd->macros, name);
-		if (value == NULL) {
-			fail_at(err, rd->path, line,
-			        "%%{%s} is used, but no %%define line before "
-			        "it names it",
-			        name);
-			g_free(name);
-			g_string_free(out, TRUE);
-			return FALSE;
-		}
-		g_free(name);
-		g_string_append_len(out, p, open - p);
-		g_string_append(out, value);
-		p = close + 1;
-	}
-	g_string_append(out, p);
-	g_string_assign(text, out->str);
-	g_string_free(out, TRUE);
-	return TRUE;
 }
 
 /*
@@ -300,15 +138,16 @@ compile_rule(rule *ru, GError **err)
 	                  NDR_RULE_OPTIONS, &code, &off, compile_context());
 	if (ru->code == NULL) {
 		pcre2_get_error_message(code, msg, sizeof(msg));
-		return fail_at(err, ru->file, ru->line,
-		               "rule \"%s\": %s at offset %zu of its pattern",
-		               ru->label, (char *)msg, (size_t)off);
+		return ndr_rulefile_fail(
+		    err, ru->file, ru->line,
+		    "rule \"%s\": %s at offset %zu of its pattern", ru->label,
+		    (char *)msg, (size_t)off);
 	}
 	pcre2_pattern_info(ru->code, PCRE2_INFO_CAPTURECOUNT, &groups);
 	if (groups + 1 > NDR_RULE_MAX_GROUPS) {
 		pcre2_code_free(ru->code);
 		ru->code = NULL;
-		return fail_at(
+		return ndr_rulefile_fail(
 		    err, ru->file, ru->line,
 		    "rule \"%s\" has %u capturing groups, at most %d "
 		    "are allowed: use (?:...) for grouping",
@@ -317,276 +156,47 @@ compile_rule(rule *ru, GError **err)
 	return TRUE;
 }
 
-/* Append the collected rule to its class, compiled unless lazy. */
-static gboolean
-finish_rule(reader *rd, GError **err)
-{
-	rule *ru;
-
-	if (rd->label == NULL)
-		return TRUE;
-	if (!expand_macros(rd, rd->pattern, rd->label_line, err))
-		return FALSE;
-	ru = g_new0(rule, 1);
-	ru->label = rd->label;
-	ru->file = g_strdup(rd->path);
-	ru->line = rd->label_line;
-	ru->pattern = g_strdup(rd->pattern->str);
-	ru->lazy = rd->lazy;
-	rd->label = NULL;
-	if (!rd->lazy && !compile_rule(ru, err)) {
-		rule_free(ru);
-		return FALSE;
-	}
-	g_ptr_array_add(rd->cls->rules, ru);
-	return TRUE;
-}
-
-static gboolean
-start_class(reader *rd, const char *line, GError **err)
-{
-	const char *end = strchr(line, ']');
-	char *name;
-
-	if (end == NULL || end[1] != '\0')
-		return fail_at(err, rd->path, rd->line,
-		               "a section line must be "
-		               "\"[class]\" alone");
-	name = g_strndup(line + 1, end - line - 1);
-	if (!known_class(name)) {
-		fail_at(err, rd->path, rd->line, "unknown class \"%s\"", name);
-		g_free(name);
-		return FALSE;
-	}
-	rd->cls = g_hash_table_lookup(rd->rules->classes, name);
-	if (rd->cls == NULL) {
-		rd->cls = g_new0(rule_class, 1);
-		rd->cls->name = name;
-		rd->cls->rules = g_ptr_array_new_with_free_func(rule_free);
-		g_hash_table_insert(rd->rules->classes, name, rd->cls);
-	} else {
-		g_free(name);
-	}
-	return TRUE;
-}
-
-/* "LABEL PATTERN": the label is the first word, the pattern the rest. */
-static gboolean
-start_rule(reader *rd, const char *line, GError **err)
-{
-	const char *sp = line;
-
-	while (*sp != '\0' && *sp != ' ' && *sp != '\t')
-		sp++;
-	rd->label = g_strndup(line, sp - line);
-	rd->label_line = rd->line;
-	while (*sp == ' ' || *sp == '\t')
-		sp++;
-	if (!valid_label(rd->label))
-		return fail_at(err, rd->path, rd->line,
-		               "label \"%s\" must be letters, "
-		               "digits, '.', '_' or '-'",
-		               rd->label);
-	if (*sp == '\0')
-		return fail_at(err, rd->path, rd->line,
-		               "rule \"%s\" has no pattern", rd->label);
-	if (rd->cls == NULL)
-		return fail_at(err, rd->path, rd->line,
-		               "rule \"%s\" before the first "
-		               "[class] line",
-		               rd->label);
-	if (g_str_has_prefix(rd->cls->name, "reason") &&
-	    !ndr_reason_known(rd->label))
-		return fail_at(err, rd->path, rd->line,
-		               "\"%s\" is not a reason of "
-		               "ndrcheck(1)'s vocabulary",
-		               rd->label);
-	g_string_assign(rd->pattern, sp);
-	return TRUE;
-}
-
-/* "%define NAME PATTERN": NAME is capitals, digits and '_'. */
-static gboolean
-define_macro(reader *rd, const char *line, GError **err)
-{
-	const char *name = line, *end;
-	GString *value;
-
-	while (*name == ' ' || *name == '\t')
-		name++;
-	for (end = name;
-	     g_ascii_isupper(*end) || g_ascii_isdigit(*end) || *end == '_';
-	     end++)
-		;
-	if (end == name || name == line ||
-	    (*end != '\0' && *end != ' ' && *end != '\t'))
-		return fail_at(
-		    err, rd->path, rd->line,
-		    "a macro line must be "
-		    "\"%%define NAME PATTERN\" with NAME in capitals");
-	while (*end == ' ' || *end == '\t')
-		end++;
-	if (*end == '\0')
-		return fail_at(err, rd->path, rd->line,
-		               "macro line without a pattern");
-	/* A macro may use the macros defined before it. */
-	value = g_string_new(end);
-	if (!expand_macros(rd, value, rd->line, err)) {
-		g_string_free(value, TRUE);
-		return FALSE;
-	}
-	g_hash_table_insert(rd->macros, g_strndup(name, strcspn(name, " \t")),
-	                    g_string_free(value, FALSE));
-	return TRUE;
-}
-
-static gboolean
-read_line(reader *rd, char *line, GError **err)
-{
-	g_strchomp(line);
-	if (*line == ' ' || *line == '\t') {
-		if (rd->label == NULL)
-			return g_strchug(line)[0] == '\0' ||
-			       fail_at(err, rd->path, rd->line,
-			               "continuation line "
-			               "without a rule before it");
-		g_string_append(rd->pattern, g_strchug(line));
-		return TRUE;
-	}
-	if (!finish_rule(rd, err))
-		return FALSE;
-	if (*line == '\0' || *line == '#')
-		return TRUE;
-	if (*line == '[')
-		return start_class(rd, line, err);
-	if (g_str_has_prefix(line, "%define"))
-		return define_macro(rd, line + strlen("%define"), err);
-	return start_rule(rd, line, err);
-}
-
-static gboolean
-load_file(ndr_rules *r, const char *path, gboolean lazy, GError **err)
-{
-	GError *e = NULL;
-	char *text, *line, *end;
-	reader rd = {.rules = r, .path = path, .lazy = lazy};
-	gboolean ok = TRUE;
-	gsize len;
-
-	if (!g_file_get_contents(path, &text, &len, &e)) {
-		g_set_error(err, NDR_ERROR, NDRCHECK_EUSAGE,
-		            "cannot read rule file: %s", e->message);
-		g_error_free(e);
-		return FALSE;
-	}
-	if (len > NDR_MAX_RULE_FILE_BYTES || strlen(text) != len ||
-	    !g_utf8_validate(text, len, NULL)) {
-		g_free(text);
-		return fail_at(err, rd.path, 0,
-		               "not a rule file: larger than %u "
-		               "bytes, or not UTF-8 text",
-		               NDR_MAX_RULE_FILE_BYTES);
-	}
-	rd.pattern = g_string_new(NULL);
-	rd.macros =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	/* Lines are cut in place: CR-only and CRLF files too. */
-	for (line = text, rd.line = 1; ok && line < text + len; rd.line++) {
-		end = line + strcspn(line, "\r\n");
-		if (*end == '\r' && end[1] == '\n')
-			*end++ = '\0';
-		*end = '\0';
-		ok = read_line(&rd, line, err);
-		line = end + 1;
-	}
-	if (ok)
-		ok = finish_rule(&rd, err);
-	g_free(rd.label);
-	g_string_free(rd.pattern, TRUE);
-	g_hash_table_unref(rd.macros);
-	g_free(text);
-	return ok;
-}
-
-/* A rule file to read, and whether it ships with ndrcheck. */
-typedef struct rule_file {
-	char *path;
-	gboolean builtin;
-} rule_file;
-
-static void
-rule_file_free(gpointer p)
-{
-	rule_file *f = p;
-
-	g_free(f->path);
-	g_free(f);
-}
-
 /*
- * name -> rule_file of every "*.rules" file, later directories winning;
- * with builtin, those of the first directory ship with ndrcheck.
+ * Compile the rules read from a user's files now, so that a mistake in
+ * one is a usage error naming its file and line before any mail is
+ * read; the built-in ones wait for their class to be used.
  */
-static GHashTable *
-collect_files(const char *const *dirs, gboolean builtin)
+static gboolean
+compile_eager(GHashTable *classes, GError **err)
 {
-	GHashTable *files = g_hash_table_new_full(g_str_hash, g_str_equal,
-	                                          g_free, rule_file_free);
-	const char *name;
-	rule_file *f;
-	guint i;
-	GDir *d;
+	rule_class *c;
+	rule *ru;
+	guint i, k;
 
-	for (i = 0; dirs != NULL && dirs[i] != NULL; i++) {
-		d = g_dir_open(dirs[i], 0, NULL);
-		if (d == NULL)
-			continue; /* e.g. no user rules.d: nothing to add */
-		while ((name = g_dir_read_name(d)) != NULL) {
-			if (!g_str_has_suffix(name, ".rules") || name[0] == '.')
-				continue;
-			f = g_new0(rule_file, 1);
-			f->path = g_build_filename(dirs[i], name, NULL);
-			f->builtin = builtin && i == 0;
-			g_hash_table_insert(files, g_strdup(name), f);
+	for (i = 0; ndr_rule_classes[i] != NULL; i++) {
+		c = g_hash_table_lookup(classes, ndr_rule_classes[i]);
+		for (k = 0; c != NULL && k < c->rules->len; k++) {
+			ru = g_ptr_array_index(c->rules, k);
+			if (!ru->lazy && !compile_rule(ru, err))
+				return FALSE;
 		}
-		g_dir_close(d);
 	}
-	return files;
-}
-
-static int
-compare_names(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	return TRUE;
 }
 
 static ndr_rules *
 load(const char *const *dirs, gboolean builtin, GError **err)
 {
-	ndr_rules *r = g_new0(ndr_rules, 1);
-	GHashTable *files = collect_files(dirs, builtin);
-	guint i, n;
-	gpointer *names = g_hash_table_get_keys_as_array(files, &n);
-	gboolean ok = TRUE;
-	rule_file *f;
+	GHashTable *classes = ndr_rulefile_read(dirs, builtin, err);
+	ndr_rules *r;
 
-	r->classes =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, NULL, class_free);
+	if (classes == NULL)
+		return NULL;
+	if (!compile_eager(classes, err)) {
+		g_hash_table_unref(classes);
+		return NULL;
+	}
+	r = g_new0(ndr_rules, 1);
+	r->classes = classes;
 	g_mutex_init(&r->unions_lock);
 	r->mctx = pcre2_match_context_create(NULL);
 	pcre2_set_match_limit(r->mctx, NDR_PCRE2_MATCH_LIMIT);
 	pcre2_set_depth_limit(r->mctx, NDR_PCRE2_DEPTH_LIMIT);
-	qsort(names, n, sizeof(*names), compare_names);
-	for (i = 0; ok && i < n; i++) {
-		f = g_hash_table_lookup(files, names[i]);
-		ok = load_file(r, f->path, f->builtin, err);
-	}
-	g_free(names);
-	g_hash_table_unref(files);
-	if (!ok) {
-		ndr_rules_free(r);
-		return NULL;
-	}
 	if (builtin) {
 		r->cache = g_new0(cache_use, 1);
 		r->cache->path = ndr_rulecache_path();
@@ -815,8 +425,8 @@ write_cache(const ndr_rules *r)
 	w = ndr_rulecache_begin(cu->path, NDR_RULE_OPTIONS);
 	if (w == NULL)
 		return; /* e.g. no home: compile in every process */
-	for (i = 0; known_classes[i] != NULL; i++) {
-		c = g_hash_table_lookup(r->classes, known_classes[i]);
+	for (i = 0; ndr_rule_classes[i] != NULL; i++) {
+		c = g_hash_table_lookup(r->classes, ndr_rule_classes[i]);
 		if (c == NULL)
 			continue;
 		compile_class(r, c);

@@ -122,21 +122,30 @@ fail(ndrcheck *h, GError *err)
 }
 
 /*
- * A rules folder named in the options must exist: the loader skips
- * missing folders (the user's rules.d is optional), which would leave
- * a mistyped --rules with no rules at all and all mail "not-bounce".
+ * The first rules folder must exist: the loader skips missing folders
+ * (the user's rules.d is optional), which would leave a mistyped --rules,
+ * or an installation without its rules, with no rules at all and all mail
+ * "not-bounce".  A mistyped --rules is the caller's mistake; missing
+ * built-in rules are the installation's, to be fixed before mail can be
+ * classified (a temporary failure to a delivery agent).
  */
 static gboolean
-rules_dir_named_exists(const ndrcheck_options *opts, const ndr_config *cfg,
-                       GError **err)
+rules_dir_exists(const ndrcheck_options *opts, const ndr_config *cfg,
+                 GError **err)
 {
-	if (opts->rules_dir == NULL ||
-	    g_file_test(cfg->rules_dirs[0], G_FILE_TEST_IS_DIR))
+	if (g_file_test(cfg->rules_dirs[0], G_FILE_TEST_IS_DIR))
 		return TRUE;
-	g_set_error(err, NDR_ERROR, NDRCHECK_EUSAGE,
-	            "--rules %s: no such folder; name the folder of the "
-	            "*.rules files",
-	            opts->rules_dir);
+	if (opts->rules_dir != NULL)
+		g_set_error(err, NDR_ERROR, NDRCHECK_EUSAGE,
+		            "--rules %s: no such folder; name the folder of "
+		            "the *.rules files",
+		            opts->rules_dir);
+	else
+		g_set_error(err, NDR_ERROR, NDRCHECK_ETEMP,
+		            "%s: no such folder: the rules that ship with "
+		            "ndrcheck are missing; reinstall ndrcheck (make "
+		            "install), or name a rules folder with --rules",
+		            cfg->rules_dirs[0]);
 	return FALSE;
 }
 
@@ -155,7 +164,7 @@ ndrcheck_open(ndrcheck **out, const ndrcheck_options *opts)
 	ndr_gmime_init();
 	if (!ndr_config_load(&h->cfg, opts, &err))
 		return fail(h, err);
-	if (!rules_dir_named_exists(opts, &h->cfg, &err))
+	if (!rules_dir_exists(opts, &h->cfg, &err))
 		return fail(h, err);
 	/* --rules names the user's own folder: compiled at load. */
 	h->rules = rules_get(h->cfg.rules_dirs, opts->rules_dir == NULL, &err);

@@ -151,6 +151,31 @@ status 64 "a bad --config value" --config "$tmp/bad.conf" \
 status 64 "a missing --rules folder" --rules "$tmp/no-such-rules" \
     "$mail/bsd/lhost-sendmail-01.eml"
 
+# An installation without its rules: 75 with one line saying so, never
+# every bounce "not-bounce"; -p passes the message on unchanged.  A copy
+# of the binary outside the source tree looks for the installed rules.
+builtin=$(strings "$nd" | grep -m 1 '/share/ndrcheck/rules$')
+if [ -n "$builtin" ] && [ ! -e "$builtin" ]; then
+	mkdir -p "$tmp/bin"
+	cp "$nd" "$tmp/bin/ndrcheck"
+	env -i HOME="$home" "$tmp/bin/ndrcheck" \
+	    < "$mail/bsd/lhost-sendmail-01.eml" > "$tmp/out" 2> "$tmp/err"
+	rc=$?
+	[ "$rc" -eq 75 ] && grep -q "rules that ship with ndrcheck are missing" \
+	    "$tmp/err"
+	ok $? "no built-in rules: exit 75 and why (exit $rc)"
+	one_line "no built-in rules"
+	env -i HOME="$home" "$tmp/bin/ndrcheck" -p \
+	    < "$mail/bsd/lhost-sendmail-01.eml" > "$tmp/out" 2> "$tmp/err"
+	rc=$?
+	[ "$rc" -eq 0 ] && cmp -s "$tmp/out" "$mail/bsd/lhost-sendmail-01.eml"
+	ok $? "no built-in rules: -p passes the message on unchanged (exit $rc)"
+else
+	skip "no built-in rules" "ndrcheck is installed here"
+	skip "no built-in rules: at most one line on stderr" "installed"
+	skip "no built-in rules: -p" "ndrcheck is installed here"
+fi
+
 # A corrupt sent log: 75, one line; with -p the input unchanged and 0.
 status 75 "a corrupt sent log" --db "$tmp/corrupt.db" \
     "$mail/bsd/lhost-sendmail-01.eml"

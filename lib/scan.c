@@ -40,7 +40,8 @@ typedef struct scan {
 	ndr_move *move;
 	GMutex lock;
 	GCond cond;   /* the item waited for is done */
-	item *waited; /* under lock: the item the calling thread waits for */
+	item *waited; /* atomic, set under lock: the item the calling
+	                 thread waits for */
 	item *ring;
 	guint64 size;    /* of the ring */
 	guint64 next;    /* items queued so far */
@@ -124,6 +125,24 @@ done(scan *s, item *it)
 	g_atomic_int_set(&it->done, TRUE);
 }
 
+/*
+ * Wake the calling thread if it waits for it, which a worker has just
+ * marked done.  Without taking the lock for every message: it->done is
+ * set before s->waited is read here, and wait_for() sets s->waited
+ * before it reads it->done (both atomic, so ordered), so either this
+ * sees the waiter or the waiter sees done; a waiter seen is woken under
+ * the lock, which it holds until it sleeps.
+ */
+static void
+wake_waiter(scan *s, item *it)
+{
+	if (g_atomic_pointer_get(&s->waited) != it)
+		return;
+	g_mutex_lock(&s->lock);
+	g_cond_signal(&s->cond);
+	g_mutex_unlock(&s->lock);
+}
+
 /* A worker thread's task: the ring's items first .. end - 1. */
 typedef struct batch {
 	guint64 first, end;
@@ -149,10 +168,7 @@ work(gpointer data, gpointer user_data)
 			continue;
 		run(s, it);
 		done(s, it);
-		g_mutex_lock(&s->lock);
-		if (s->waited == it)
-			g_cond_signal(&s->cond);
-		g_mutex_unlock(&s->lock);
+		wake_waiter(s, it);
 	}
 	g_free(b);
 }
@@ -177,10 +193,10 @@ wait_for(scan *s, item *it)
 {
 	flush(s);
 	g_mutex_lock(&s->lock);
-	s->waited = it;
+	g_atomic_pointer_set(&s->waited, it);
 	while (!g_atomic_int_get(&it->done))
 		g_cond_wait(&s->cond, &s->lock);
-	s->waited = NULL;
+	g_atomic_pointer_set(&s->waited, NULL);
 	g_mutex_unlock(&s->lock);
 }
 

@@ -292,9 +292,8 @@ strip_route(char *addr)
 		memmove(addr, colon + 1, strlen(colon));
 }
 
-/* The length of an enhanced status code "c.sss.ddd" at s, else 0. */
-static size_t
-status_at(const char *s)
+size_t
+ndr_dsn_status_len(const char *s)
 {
 	size_t i = 0, part, digits;
 
@@ -327,15 +326,14 @@ ndr_dsn_find_status(const char *text)
 	for (p = text; *p != '\0'; p++) {
 		if (p > text && (g_ascii_isdigit(p[-1]) || p[-1] == '.'))
 			continue;
-		if ((n = status_at(p)) > 0)
+		if ((n = ndr_dsn_status_len(p)) > 0)
 			return g_strndup(p, n);
 	}
 	return NULL;
 }
 
-/* Whether s starts with a reply code "550" ended by a space, '-' or end. */
-static gboolean
-reply_code_at(const char *s)
+gboolean
+ndr_dsn_reply_code_at(const char *s)
 {
 	return (s[0] == '2' || s[0] == '4' || s[0] == '5') &&
 	       g_ascii_isdigit(s[1]) && g_ascii_isdigit(s[2]) &&
@@ -357,10 +355,10 @@ last_reply(const char *text, size_t *status)
 	for (p = text; *p != '\0'; p++) {
 		if (p > text && (g_ascii_isalnum(p[-1]) || p[-1] == '.'))
 			continue;
-		if (!reply_code_at(p) || p[3] == '\0')
+		if (!ndr_dsn_reply_code_at(p) || p[3] == '\0')
 			continue;
 		at = 4 + (p[4] == '#' || p[4] == '\'' || p[4] == '"');
-		if (status_at(p + at) > 0) {
+		if (ndr_dsn_status_len(p + at) > 0) {
 			found = p;
 			*status = at;
 		}
@@ -384,7 +382,7 @@ ndr_dsn_find_reply_code(const char *text)
 		return g_strndup(p, 3);
 	for (p = text; g_ascii_isspace(*p); p++)
 		;
-	return reply_code_at(p) ? g_strndup(p, 3) : NULL;
+	return ndr_dsn_reply_code_at(p) ? g_strndup(p, 3) : NULL;
 }
 
 char *
@@ -437,7 +435,7 @@ pick_status(const char *field, const char *diagnostic)
 
 	reply = diagnostic != NULL ? last_reply(diagnostic, &at) : NULL;
 	if (reply != NULL)
-		return g_strndup(reply + at, status_at(reply + at));
+		return g_strndup(reply + at, ndr_dsn_status_len(reply + at));
 	s = ndr_dsn_find_status(field);
 	d = ndr_dsn_find_status(diagnostic);
 	if (s == NULL ||

@@ -84,4 +84,13 @@ char *ndr_dsn_mta(const char *value);
 char *ndr_dsn_find_status(const char *text);
 char *ndr_dsn_find_reply_code(const char *text);
 
+/*
+ * The length of an enhanced status code "c.sss.ddd" at s (c 2, 4 or 5;
+ * not part of a longer number or dotted address), else 0.
+ */
+size_t ndr_dsn_status_len(const char *s);
+
+/* Whether s starts with a reply code "550" ended by a space, '-' or end. */
+gboolean ndr_dsn_reply_code_at(const char *s);
+
 #endif /* NDR_DSN_H */

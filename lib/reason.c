@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsn.h"
 #include "ndrlimits.h"
 #include "reason.h"
 
@@ -119,24 +120,6 @@ ndr_reason_from_status(const char *status)
 	return NULL;
 }
 
-/* The status "d.d{1,3}.d{1,3}" at p: its length, or 0. */
-static size_t
-status_len(const char *p)
-{
-	size_t n = 0, digits;
-	int part;
-
-	for (part = 0; part < 3; part++) {
-		if (part > 0 && p[n++] != '.')
-			return 0;
-		for (digits = 0; g_ascii_isdigit(p[n]) && digits < 4; digits++)
-			n++;
-		if (digits == 0 || digits > (part == 0 ? 1u : 3u))
-			return 0;
-	}
-	return n;
-}
-
 /*
  * The length of the reply code prefix of one line of a multi-line SMTP
  * reply at p ("550-", "550-5.7.1 ", and once such a line was seen, the
@@ -147,11 +130,10 @@ reply_prefix(const char *p, gboolean multiline)
 {
 	size_t n;
 
-	if (!g_ascii_isdigit(p[0]) || !g_ascii_isdigit(p[1]) ||
-	    !g_ascii_isdigit(p[2]) ||
+	if (!ndr_dsn_reply_code_at(p) ||
 	    !(p[3] == '-' || (multiline && p[3] == ' ')))
 		return 0;
-	n = status_len(p + 4);
+	n = ndr_dsn_status_len(p + 4);
 	return n > 0 && p[4 + n] == ' ' ? 5 + n : 4;
 }
 

@@ -31,7 +31,6 @@
 
 #include "config.h"
 #include "ndrlimits.h"
-#include "passthrough.h"
 #include "rulecache.h"
 #include "rules.h"
 
@@ -58,8 +57,7 @@ struct ndr_rulecache {
 };
 
 struct ndr_rulecache_writer {
-	char *path, *tmp;
-	int fd;
+	char *path;
 	GByteArray *out; /* the whole file, written at the end */
 	guint count_at;  /* offset of the number of classes */
 	guint32 classes;
@@ -339,8 +337,6 @@ ndr_rulecache_begin(const char *path, uint32_t options)
 	char *dir = g_path_get_dirname(path);
 	char version[VERSION_BYTES];
 	ndr_rulecache_writer *w;
-	char *tmp;
-	int fd;
 
 	if (!own_dir(dir)) {
 		g_debug("%s: not written: %s is not a folder of this user "
@@ -350,17 +346,8 @@ ndr_rulecache_begin(const char *path, uint32_t options)
 		return NULL;
 	}
 	g_free(dir);
-	tmp = g_strconcat(path, ".XXXXXX", NULL);
-	fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		g_debug("%s: not written: %s", path, g_strerror(errno));
-		g_free(tmp);
-		return NULL;
-	}
 	w = g_new0(ndr_rulecache_writer, 1);
 	w->path = g_strdup(path);
-	w->tmp = tmp;
-	w->fd = fd;
 	w->out = g_byte_array_new();
 	g_byte_array_append(w->out, (const guint8 *)MAGIC, strlen(MAGIC));
 	put_u32(w->out, BYTE_ORDER_MARK);
@@ -407,20 +394,21 @@ ndr_rulecache_add(ndr_rulecache_writer *w, const ndr_cached_class *cls)
 void
 ndr_rulecache_finish(ndr_rulecache_writer *w)
 {
-	gboolean ok;
+	GError *err = NULL;
 
 	set_u32(w->out, w->count_at, w->classes);
-	errno = EFBIG;
-	ok = w->out->len <= NDR_MAX_RULE_CACHE_BYTES &&
-	     ndr_write_all(w->fd, w->out->data, w->out->len);
-	ok = close(w->fd) == 0 && ok;
-	/* rename(2): readers see the old file or the new one, never half. */
-	if (!ok || g_rename(w->tmp, w->path) != 0) {
-		g_debug("%s: not written: %s", w->path, g_strerror(errno));
-		g_unlink(w->tmp);
+	/* CONSISTENT: a temporary file renamed over the old one, so that
+	 * readers see the old file or the new one, never half. */
+	if (w->out->len > NDR_MAX_RULE_CACHE_BYTES)
+		g_debug("%s: not written: larger than %u bytes", w->path,
+		        NDR_MAX_RULE_CACHE_BYTES);
+	else if (!g_file_set_contents_full(
+	             w->path, (const char *)w->out->data, w->out->len,
+	             G_FILE_SET_CONTENTS_CONSISTENT, 0600, &err)) {
+		g_debug("%s: not written: %s", w->path, err->message);
+		g_error_free(err);
 	}
 	g_byte_array_unref(w->out);
-	g_free(w->tmp);
 	g_free(w->path);
 	g_free(w);
 }

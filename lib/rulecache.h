@@ -57,11 +57,11 @@ void ndr_rulecache_close(ndr_rulecache *rc);
 gboolean ndr_rulecache_get(const ndr_rulecache *rc, ndr_cached_class *cls);
 
 /*
- * Writing a new file: begin makes a temporary file beside path (and the
- * folder, mode 0700, if missing) or returns NULL when it cannot, so that
- * nothing is compiled for a file that could not be written; add
- * serializes one class; finish writes the file and renames it over
- * path, or removes it on failure, and frees w.
+ * Writing a new file: begin checks that the folder is the user's own
+ * (making it, mode 0700, if missing) or returns NULL, so that nothing is
+ * compiled for a file that could not be written; add serializes one
+ * class; finish writes the file in one go (g_file_set_contents_full(),
+ * a temporary file renamed over path) and frees w.
  */
 ndr_rulecache_writer *ndr_rulecache_begin(const char *path, uint32_t options);
 void ndr_rulecache_add(ndr_rulecache_writer *w, const ndr_cached_class *cls);

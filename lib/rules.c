@@ -49,7 +49,8 @@
  * the text is scanned once, not once a rule.
  */
 typedef struct rule_union {
-	char *names; /* the classes, as ndr_rules_any() was given them */
+	char *names;    /* the classes, as ndr_rules_any() was given them */
+	char **classes; /* the same, one name each */
 	struct rule_union *next;
 	gint spent_us;    /* matching rule by rule, up to NDR_RULES_JIT_US */
 	gsize built;      /* g_once flag: code tried */
@@ -78,6 +79,7 @@ static void
 union_free(rule_union *u)
 {
 	g_free(u->names);
+	g_strfreev(u->classes);
 	pcre2_code_free(u->code);
 	g_free(u);
 }
@@ -557,13 +559,12 @@ add_to_union(const rule_class *c, GString *text)
 }
 
 /*
- * The rules of the classes named in names as one JIT-compiled
- * alternation, or NULL when that would not mean the same.
+ * The rules of the classes named in v (NULL-terminated) as one
+ * JIT-compiled alternation, or NULL when that would not mean the same.
  */
 static pcre2_code *
-union_compile(const ndr_rules *r, const char *names)
+union_compile(const ndr_rules *r, char *const *v)
 {
-	char **v = g_strsplit(names, " ", -1);
 	GString *text = g_string_new(NULL);
 	pcre2_code *code = NULL;
 	gboolean safe = TRUE;
@@ -586,7 +587,6 @@ union_compile(const ndr_rules *r, const char *names)
 	if (code != NULL)
 		pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
 	g_string_free(text, TRUE);
-	g_strfreev(v);
 	return code;
 }
 
@@ -617,6 +617,7 @@ union_for(const ndr_rules *r, const char *names)
 	if (u == NULL) {
 		u = g_new0(rule_union, 1);
 		u->names = g_strdup(names);
+		u->classes = g_strsplit(names, " ", -1);
 		u->next = rw->unions;
 		g_atomic_pointer_set(&rw->unions, u);
 	}
@@ -624,19 +625,16 @@ union_for(const ndr_rules *r, const char *names)
 	return u;
 }
 
-/* Rule by rule, class by class. */
+/* Rule by rule, class by class of v (NULL-terminated). */
 static gboolean
-any_of_each(const ndr_rules *r, const char *names, const char *subject,
-            size_t len)
+any_of_each(const ndr_rules *r, char *const *v, const char *subject, size_t len)
 {
-	char **v = g_strsplit(names, " ", -1);
 	gboolean found = FALSE;
 	ndr_rule_match m;
 	guint i;
 
 	for (i = 0; !found && v[i] != NULL; i++)
 		found = search(r, v[i], subject, len, 0, FALSE, &m);
-	g_strfreev(v);
 	return found;
 }
 
@@ -667,9 +665,9 @@ ndr_rules_any(const ndr_rules *r, const char *classes, const char *subject,
 		return rc > 0;
 	}
 	t0 = g_get_monotonic_time();
-	found = any_of_each(r, classes, subject, len);
+	found = any_of_each(r, u->classes, subject, len);
 	if (jit_due(&u->spent_us, &u->built, g_get_monotonic_time() - t0)) {
-		g_atomic_pointer_set(&u->code, union_compile(r, classes));
+		g_atomic_pointer_set(&u->code, union_compile(r, u->classes));
 		g_once_init_leave(&u->built, 1);
 	}
 	return found;

@@ -16,22 +16,6 @@ header_of(GMimeMessage *msg)
 	                                         "ndr-test-input"));
 }
 
-/* A message given as text, parsed whole as the library parses one. */
-static GMimeMessage *
-parse_text(const char *text)
-{
-	ndrcheck_message *m = NULL;
-	GMimeMessage *msg;
-
-	ndr_gmime_init();
-	g_assert_cmpint(ndrcheck_message_from_buffer(&m, text, strlen(text)),
-	                ==, NDRCHECK_OK);
-	msg = ndr_message_parse(m);
-	g_object_set_data_full(G_OBJECT(msg), "ndr-test-input", m,
-	                       (GDestroyNotify)ndrcheck_message_free);
-	return msg;
-}
-
 static gboolean
 is_suspect(GMimeMessage *msg)
 {

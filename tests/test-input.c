@@ -4,8 +4,13 @@
  * larger than what is kept, pipes read to their end, decoded text.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -312,6 +317,67 @@ test_file_and_buffer_big(void)
 	g_free(path);
 }
 
+/* Whether the filesystem of path answers reads with RWF_NOWAIT. */
+static gboolean
+nowait_supported(const char *path)
+{
+	char byte;
+	struct iovec iov = {&byte, 1};
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	g_assert_cmpint(fd, >=, 0);
+	n = preadv2(fd, &iov, 1, 0, RWF_NOWAIT);
+	close(fd);
+	return n >= 0 || errno == EAGAIN;
+}
+
+/* Whether path is on a filesystem that lives in the page cache. */
+static gboolean
+in_memory(const char *path)
+{
+	struct statfs fs;
+
+	g_assert_cmpint(statfs(path, &fs), ==, 0);
+	return fs.f_type == TMPFS_MAGIC || fs.f_type == RAMFS_MAGIC;
+}
+
+/*
+ * m->from_disk tells a file the page cache held from one it did not
+ * (scan reads ahead only while files come from the disk).
+ */
+static void
+test_from_disk(void)
+{
+	static const char text[] = "Subject: cached?\n\nbody\n";
+	ndrcheck_message *m = NULL;
+	GError *err = NULL;
+	char *path;
+	int fd;
+
+	fd = g_file_open_tmp("test-input-XXXXXX", &path, &err);
+	g_assert_no_error(err);
+	g_assert_cmpint(write(fd, text, sizeof(text) - 1), ==,
+	                sizeof(text) - 1);
+	g_assert_cmpint(fsync(fd), ==, 0);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	close(fd);
+
+	g_assert_cmpint(ndrcheck_message_open_file(&m, path), ==, NDRCHECK_OK);
+	g_assert_cmpmem(m->head->data, m->head->len, text, sizeof(text) - 1);
+	if (!in_memory(path))
+		g_assert_true(m->from_disk); /* dropped, or cannot tell */
+	ndrcheck_message_free(m);
+	g_assert_cmpint(ndrcheck_message_open_file(&m, path), ==, NDRCHECK_OK);
+	if (nowait_supported(path))
+		g_assert_false(m->from_disk); /* read just now */
+	else
+		g_test_skip("this filesystem does not answer RWF_NOWAIT");
+	ndrcheck_message_free(m);
+	g_unlink(path);
+	g_free(path);
+}
+
 /* The first leaf of a message built from text. */
 static GMimePart *
 first_part(GMimeMessage *msg)
@@ -374,6 +440,7 @@ main(int argc, char **argv)
 	g_test_add_func("/input/pipe-small", test_pipe_small);
 	g_test_add_func("/input/pipe-big", test_pipe_big);
 	g_test_add_func("/input/file-and-buffer-big", test_file_and_buffer_big);
+	g_test_add_func("/input/from-disk", test_from_disk);
 	g_test_add_func("/input/part-text", test_part_text);
 	return g_test_run();
 }

@@ -62,19 +62,14 @@
  * message holds the output back while the others go on), and bytes of
  * mbox messages read ahead of the workers.
  */
-#define NDR_SCAN_WINDOW_PER_JOB 64
+#define NDR_SCAN_WINDOW_PER_JOB 256
 /* scan: messages a worker takes at once (a fraction of the window). */
-#define NDR_SCAN_BATCH 8
+#define NDR_SCAN_BATCH 32
 #define NDR_SCAN_QUEUED_BYTES   (16u * 1024 * 1024)
 /* scan: recipients held in the results waiting for output (each up to a
  * few NDR_MAX_FIELD_BYTES), so that a folder of bounces that each list
  * NDR_MAX_RECIPIENTS cannot fill the memory through the window. */
 #define NDR_SCAN_HELD_RECIPIENTS 2048
-/* scan: a message file that took longer than this to open and read (and
- * as long again for every NDR_SCAN_COLD_READ_KB of it) came from the
- * disk, not the page cache: the files after it are read ahead. */
-#define NDR_SCAN_COLD_READ_US 50
-#define NDR_SCAN_COLD_READ_KB 64
 /* scan --jobs at most: each worker holds a handle (rules, SQLite). */
 #define NDR_SCAN_MAX_JOBS 256
 

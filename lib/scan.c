@@ -56,28 +56,21 @@ typedef struct scan {
 } scan;
 
 /*
- * Read the message file of it, and judge where it came from: a read
- * slower than the page cache gives (NDR_SCAN_COLD_READ_US, and as much
- * again per NDR_SCAN_COLD_READ_KB of the file) was the disk's.  A streak
- * of reads from the cache makes prefetch() stop; a slow read halves it,
- * so that one read slowed by the scheduler does not start it again but
- * a few from the disk do.  (The counter is a hint: racing updates of
- * it do no harm.)
+ * Read the message file of it, and keep count of where such files come
+ * from: a streak of files found in the page cache makes prefetch() stop;
+ * one that needed the disk halves it, so that a few such start it again.
+ * (The counter is a hint: racing updates of it do no harm.)
  */
 static gboolean
 read_file(scan *s, item *it)
 {
-	gint64 t0 = g_get_monotonic_time(), us;
-	int rc = ndrcheck_message_open_file(&it->msg, it->file);
 	gint warm = g_atomic_int_get(&s->warm_reads);
 
-	us = g_get_monotonic_time() - t0;
-	if (rc != NDRCHECK_OK) {
+	if (ndrcheck_message_open_file(&it->msg, it->file) != NDRCHECK_OK) {
 		it->error = g_strdup(ndrcheck_message_error());
 		return FALSE;
 	}
-	if (us > NDR_SCAN_COLD_READ_US * (1 + (gint64)(it->msg->size / 1024 /
-	                                               NDR_SCAN_COLD_READ_KB)))
+	if (it->msg->from_disk)
 		g_atomic_int_set(&s->warm_reads, warm / 2);
 	else if (warm < 2 * (gint)s->size)
 		g_atomic_int_inc(&s->warm_reads);
@@ -85,25 +78,24 @@ read_file(scan *s, item *it)
 }
 
 static void
-classify(scan *s, item *it)
+classify(scan *s, ndrcheck *h, item *it)
 {
-	ndrcheck *h;
-
 	if (!it->in_mbox && !read_file(s, it))
 		return;
-	h = g_async_queue_pop(s->handles);
 	it->status = ndrcheck_classify(h, it->msg, &it->result);
 	if (it->status != NDRCHECK_OK)
 		it->error = g_strdup(ndrcheck_error(h));
-	g_async_queue_push(s->handles, h);
 }
 
-/* Classify it, unless stopped; either way free the message it holds. */
+/*
+ * Classify it with h (a handle taken from s->handles), unless stopped;
+ * either way free the message it holds.
+ */
 static void
-run(scan *s, item *it)
+run(scan *s, ndrcheck *h, item *it)
 {
 	if (!g_atomic_int_get(&s->stop))
-		classify(s, it);
+		classify(s, h, it);
 	g_clear_pointer(&it->msg, ndrcheck_message_free);
 }
 
@@ -149,16 +141,17 @@ typedef struct batch {
 } batch;
 
 /*
- * Classify a batch of items (one task a message would cost the pool's
- * lock and a wake-up each).  The calling thread is woken only when it
- * waits for one of them.  An item that could not be read was settled
- * when it was queued.
+ * Classify a batch of items with one handle (one task a message would
+ * cost the pool's lock and a wake-up each).  The calling thread is woken
+ * only when it waits for one of them.  An item that could not be read
+ * was settled when it was queued.
  */
 static void
 work(gpointer data, gpointer user_data)
 {
 	batch *b = data;
 	scan *s = user_data;
+	ndrcheck *h = g_async_queue_pop(s->handles);
 	guint64 i;
 	item *it;
 
@@ -166,10 +159,11 @@ work(gpointer data, gpointer user_data)
 		it = &s->ring[i % s->size];
 		if (g_atomic_int_get(&it->done))
 			continue;
-		run(s, it);
+		run(s, h, it);
 		done(s, it);
 		wake_waiter(s, it);
 	}
+	g_async_queue_push(s->handles, h);
 	g_free(b);
 }
 
@@ -268,6 +262,17 @@ emit(scan *s, item *it)
 	g_free(dest);
 }
 
+/* With one job, classify it in the calling thread. */
+static void
+classify_here(scan *s, item *it)
+{
+	ndrcheck *h = g_async_queue_pop(s->handles);
+
+	run(s, h, it);
+	g_async_queue_push(s->handles, h);
+	done(s, it);
+}
+
 /*
  * Hand the items over in order, waiting for (or with one job, classifying)
  * the oldest ones until at least until items have been handed over.
@@ -286,8 +291,7 @@ settle(scan *s, guint64 until)
 			if (s->pool != NULL) {
 				wait_for(s, it);
 			} else {
-				run(s, it);
-				done(s, it);
+				classify_here(s, it);
 			}
 		}
 		emit(s, it);

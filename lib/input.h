@@ -19,17 +19,18 @@
 typedef enum ndr_eol { NDR_EOL_LF, NDR_EOL_CRLF, NDR_EOL_CR } ndr_eol;
 
 struct ndrcheck_message {
-	GByteArray
-	    *head; /* the first bytes; the whole message unless truncated */
+	/* The first bytes; the whole message unless truncated. */
+	GByteArray *head;
 	gboolean truncated; /* bytes past head exist, in rest_fd */
-	int rest_fd;  /* -1, or a seekable descriptor holding the whole message
-	               */
+	/* -1, or a seekable descriptor holding the whole message. */
+	int rest_fd;
 	guint64 size; /* of the whole message */
 	ndr_eol eol;  /* line ending of the first line */
-	size_t
-	    from_line; /* length of a leading mbox "From " line with its EOL */
-	gboolean from_disk; /* a file not (wholly) in the page cache, or
-	                       where that cannot be told */
+	/* Length of a leading mbox "From " line with its EOL. */
+	size_t from_line;
+	/* A file not (wholly) in the page cache, or where that cannot be told.
+	 */
+	gboolean from_disk;
 };
 
 /* The header block's length in head (up to and including the empty line). */

@@ -28,8 +28,7 @@ struct ndrcheck_message {
 	ndr_eol eol;  /* line ending of the first line */
 	/* Length of a leading mbox "From " line with its EOL. */
 	size_t from_line;
-	/* A file not (wholly) in the page cache, or where that cannot be told.
-	 */
+	/* A file not (wholly) in the page cache, or where none can tell. */
 	gboolean from_disk;
 };
 

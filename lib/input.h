@@ -28,7 +28,7 @@ struct ndrcheck_message {
 	ndr_eol eol;  /* line ending of the first line */
 	/* Length of a leading mbox "From " line with its EOL. */
 	size_t from_line;
-	/* A file not (wholly) in the page cache, or where none can tell. */
+	/* Reading the file had to wait for the disk, or none can tell. */
 	gboolean from_disk;
 };
 

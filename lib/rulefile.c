@@ -171,6 +171,7 @@ finish_rule(reader *rd, GError **err)
 	ru->file = g_strdup(rd->path);
 	ru->line = rd->label_line;
 	ru->pattern = g_strdup(rd->pattern->str);
+	ru->at_offset = strstr(ru->pattern, "\\G") != NULL;
 	ru->lazy = rd->lazy;
 	rd->label = NULL;
 	g_ptr_array_add(rd->cls->rules, ru);

@@ -19,10 +19,12 @@ typedef struct rule {
 	char *label;
 	char *file; /* for messages: where the rule was written */
 	guint line;
-	char *pattern;    /* macros expanded (the cache compares them) */
-	gboolean lazy;    /* ships with ndrcheck: compiled on first use */
-	pcre2_code *code; /* NULL until compiled, or when it does not */
-	pcre2_code *jit;  /* JIT-compiled copy, published atomically */
+	char *pattern;      /* macros expanded (the cache compares them) */
+	gboolean at_offset; /* has \G: what matches depends on where a
+	                       search starts (or \\G, to be safe) */
+	gboolean lazy;      /* ships with ndrcheck: compiled on first use */
+	pcre2_code *code;   /* NULL until compiled, or when it does not */
+	pcre2_code *jit;    /* JIT-compiled copy, published atomically */
 } rule;
 
 typedef struct rule_class {

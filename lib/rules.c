@@ -467,13 +467,13 @@ class_for(const ndr_rules *r, const char *cls, const char *subject, size_t len,
 	return c;
 }
 
+/* The first rule of class cls (in order) that matches from from on. */
 static gboolean
-search(const ndr_rules *r, const char *cls, const char *subject, size_t len,
-       size_t from, gboolean leftmost, ndr_rule_match *m)
+first_in_order(const ndr_rules *r, const char *cls, const char *subject,
+               size_t len, size_t from, ndr_rule_match *m)
 {
 	rule_class *c = class_for(r, cls, subject, len, from);
 	pcre2_match_data *md;
-	ndr_rule_match try;
 	gboolean found = FALSE;
 	gint64 t0 = g_get_monotonic_time();
 	guint i;
@@ -481,19 +481,108 @@ search(const ndr_rules *r, const char *cls, const char *subject, size_t len,
 	if (c == NULL)
 		return FALSE;
 	md = pcre2_match_data_create(NDR_RULE_MAX_GROUPS, NULL);
-	for (i = 0; i < c->rules->len; i++) {
-		if (!match_rule(r, g_ptr_array_index(c->rules, i), md, subject,
-		                len, from, &try))
-			continue;
-		if (!found || try.start < m->start)
-			*m = try;
-		found = TRUE;
-		if (!leftmost || m->start == from)
-			break; /* nothing can come before it */
-	}
+	for (i = 0; !found && i < c->rules->len; i++)
+		found = match_rule(r, g_ptr_array_index(c->rules, i), md,
+		                   subject, len, from, m);
 	pcre2_match_data_free(md);
 	maybe_jit(c, g_get_monotonic_time() - t0);
 	return found;
+}
+
+/*
+ * Where one rule of a finder stands: its leftmost match at or after
+ * searched (if any), which PCRE2 began trying at tried (before m.start
+ * when the rule has \K).
+ */
+typedef struct rule_ahead {
+	enum { AHEAD_UNKNOWN, AHEAD_FOUND, AHEAD_NONE } state;
+	size_t searched, tried;
+	ndr_rule_match m;
+} rule_ahead;
+
+struct ndr_rule_finder {
+	const ndr_rules *r;
+	rule_class *c; /* NULL: nothing to find */
+	const char *subject;
+	size_t len;
+	pcre2_match_data *md;
+	rule_ahead ahead[]; /* one per rule of c */
+};
+
+ndr_rule_finder *
+ndr_rule_finder_new(const ndr_rules *r, const char *cls, const char *subject,
+                    size_t len)
+{
+	rule_class *c = class_for(r, cls, subject, len, 0);
+	guint n = c != NULL ? c->rules->len : 0;
+	ndr_rule_finder *f = g_malloc0(sizeof(*f) + n * sizeof(rule_ahead));
+
+	f->r = r;
+	f->c = c;
+	f->subject = subject;
+	f->len = len;
+	return f;
+}
+
+void
+ndr_rule_finder_free(ndr_rule_finder *f)
+{
+	if (f == NULL)
+		return;
+	if (f->md != NULL)
+		pcre2_match_data_free(f->md);
+	g_free(f);
+}
+
+/*
+ * Bring rule i's leftmost match up to from.  Whether a rule matches at a
+ * position does not depend on where the search began (lookbehinds and ^
+ * see the text before it; only \G does not), so a match found from an
+ * earlier start stands while PCRE2 began it at or after from, and a rule
+ * that matched nowhere after an earlier start matches nowhere after
+ * this one.
+ */
+static const rule_ahead *
+ahead_of(ndr_rule_finder *f, guint i, size_t from)
+{
+	rule *ru = g_ptr_array_index(f->c->rules, i);
+	rule_ahead *a = &f->ahead[i];
+
+	if (a->state != AHEAD_UNKNOWN && !ru->at_offset &&
+	    from >= a->searched && (a->state == AHEAD_NONE || a->tried >= from))
+		return a;
+	if (f->md == NULL)
+		f->md = pcre2_match_data_create(NDR_RULE_MAX_GROUPS, NULL);
+	a->searched = from;
+	a->state = match_rule(f->r, ru, f->md, f->subject, f->len, from, &a->m)
+	               ? AHEAD_FOUND
+	               : AHEAD_NONE;
+	if (a->state == AHEAD_FOUND)
+		a->tried = pcre2_get_startchar(f->md);
+	return a;
+}
+
+gboolean
+ndr_rule_finder_next(ndr_rule_finder *f, size_t from, ndr_rule_match *m)
+{
+	const rule_ahead *a, *best = NULL;
+	gint64 t0 = g_get_monotonic_time();
+	guint i;
+
+	if (f->c == NULL || from > f->len || ndr_budget_expired())
+		return FALSE;
+	for (i = 0; i < f->c->rules->len; i++) {
+		a = ahead_of(f, i, from);
+		if (a->state == AHEAD_FOUND &&
+		    (best == NULL || a->m.start < best->m.start))
+			best = a;
+		if (best != NULL && best->m.start == from)
+			break; /* nothing can come before it */
+	}
+	maybe_jit(f->c, g_get_monotonic_time() - t0);
+	if (best != NULL)
+		*m = best->m;
+	return best != NULL;
 }
 
 static gboolean
@@ -634,7 +723,7 @@ any_of_each(const ndr_rules *r, char *const *v, const char *subject, size_t len)
 	guint i;
 
 	for (i = 0; !found && v[i] != NULL; i++)
-		found = search(r, v[i], subject, len, 0, FALSE, &m);
+		found = first_in_order(r, v[i], subject, len, 0, &m);
 	return found;
 }
 
@@ -677,14 +766,18 @@ gboolean
 ndr_rules_match(const ndr_rules *r, const char *cls, const char *subject,
                 size_t len, size_t from, ndr_rule_match *m)
 {
-	return search(r, cls, subject, len, from, FALSE, m);
+	return first_in_order(r, cls, subject, len, from, m);
 }
 
 gboolean
 ndr_rules_find(const ndr_rules *r, const char *cls, const char *subject,
                size_t len, size_t from, ndr_rule_match *m)
 {
-	return search(r, cls, subject, len, from, TRUE, m);
+	ndr_rule_finder *f = ndr_rule_finder_new(r, cls, subject, len);
+	gboolean found = ndr_rule_finder_next(f, from, m);
+
+	ndr_rule_finder_free(f);
+	return found;
 }
 
 char *

@@ -101,6 +101,21 @@ gboolean ndr_rules_find(const ndr_rules *r, const char *cls,
                         ndr_rule_match *m);
 
 /*
+ * The same, for walking text from one finding to the next: a finder
+ * keeps each rule's leftmost match while it still lies ahead, so that a
+ * walk tries each rule again only once the walk has passed its match,
+ * instead of every rule from every finding to the end of the text.
+ * ndr_rule_finder_next() answers as ndr_rules_find() would; subject must
+ * outlive the finder.
+ */
+typedef struct ndr_rule_finder ndr_rule_finder;
+ndr_rule_finder *ndr_rule_finder_new(const ndr_rules *r, const char *cls,
+                                     const char *subject, size_t len);
+gboolean ndr_rule_finder_next(ndr_rule_finder *f, size_t from,
+                              ndr_rule_match *m);
+void ndr_rule_finder_free(ndr_rule_finder *f);
+
+/*
  * Append to labels (of const char *, owned by the rules) the label of
  * every rule of class cls that matches subject, each label once, in rule
  * order.  For sets of findings (the reasons whose phrases a diagnostic

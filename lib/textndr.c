@@ -124,15 +124,15 @@ recipient_for(ndr_findings *f, const ndr_rule_match *m, gboolean complete)
  * RCPT TO:\n<user@example.org>:") is still telling about the first.
  */
 static gboolean
-next_other(const ndr_rules *rules, const char *text, size_t len,
-           const ndr_rule_match *m, ndr_rule_match *next)
+next_other(ndr_rule_finder *finder, const ndr_rule_match *m,
+           ndr_rule_match *next)
 {
 	char *addr = ndr_rule_group(m, "addr"), *other;
 	size_t at = MAX(m->end, m->start + 1);
 	gboolean found, same;
 
 	do {
-		found = ndr_rules_find(rules, "recipient", text, len, at, next);
+		found = ndr_rule_finder_next(finder, at, next);
 		if (!found)
 			break;
 		other = ndr_rule_group(next, "addr");
@@ -171,16 +171,18 @@ static void
 read_recipients(const ndr_rules *rules, const char *text, size_t len,
                 ndr_findings *f)
 {
+	ndr_rule_finder *finder =
+	    ndr_rule_finder_new(rules, "recipient", text, len);
 	gboolean complete = f->recipients->len > 0;
 	ndr_rule_match m, next;
 	ndr_recipient *r;
 	gboolean more;
-	size_t at = 0, stop;
+	size_t stop;
 	char *diag;
 
-	more = ndr_rules_find(rules, "recipient", text, len, at, &m);
+	more = ndr_rule_finder_next(finder, 0, &m);
 	while (more) {
-		more = next_other(rules, text, len, &m, &next);
+		more = next_other(finder, &m, &next);
 		stop = more ? next.start : len;
 		r = recipient_for(f, &m, complete);
 		if (r != NULL) {
@@ -197,6 +199,7 @@ read_recipients(const ndr_rules *rules, const char *text, size_t len,
 		}
 		m = next;
 	}
+	ndr_rule_finder_free(finder);
 }
 
 /*

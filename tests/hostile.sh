@@ -18,6 +18,8 @@
 #   oneline [N]     a message that is one N-byte line, no line end at all
 #   longline [N]    a DSN whose first part is one N-byte line
 #   recipients [N]  a DSN with N per-recipient groups
+#   prose [N]       an NDR in prose (Postfix's words) naming N recipients,
+#                   each with its reply, and the returned headers
 #   big [N]         a DSN whose first text part is N bytes: the report
 #                   and its returned headers lie past NDR_MAX_PARSE_BYTES
 #   backtrack [N]   an NDR whose text has N "a" characters after "<" and
@@ -149,6 +151,17 @@ recipients)
 	    for (i = 0; i < n; i++)
 		printf "\nFinal-Recipient: rfc822; u%d@example.net\nAction: failed\nStatus: 5.1.1\n", i }'
 	printf '\n'
+	returned ;;
+prose)
+	top
+	printf 'Content-Type: multipart/mixed; boundary="B"\n\n'
+	printf -- '--B\nContent-Type: text/plain\n\n'
+	printf 'This is the mail system at host mx.example.net.\n\n'
+	printf 'I am sorry to have to inform you that your message could not\n'
+	printf 'be delivered to one or more recipients.\n\n'
+	awk -v n="${n:-3000}" 'BEGIN {
+	    for (i = 0; i < n; i++)
+		printf "<u%d@example.net>: host mx.example.net[192.0.2.1] said: 550 5.1.1 User unknown (in reply to RCPT TO command)\n\n", i }'
 	returned ;;
 big)
 	top

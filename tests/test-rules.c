@@ -459,6 +459,93 @@ test_any(void)
 	ndr_rules_free(r);
 }
 
+static const char *const finder_rules[] = {
+    "keep <\\w+\\K@\\w+>",     "start \\G\\w+",
+    "behind (?<=: )\\w+",      "line ^\\w+:",
+    "tie1 \\bb\\w*",           "tie2 \\bbo\\w*",
+    "never zzz-no-such-thing",
+};
+
+/*
+ * The leftmost match from from on, trying each rule alone (one[i] holds
+ * finder_rules[i] only), ties to the earlier: what a finder is to find.
+ */
+static gboolean
+leftmost(ndr_rules *const *one, const char *text, size_t from,
+         ndr_rule_match *m)
+{
+	ndr_rule_match each;
+	gboolean found = FALSE;
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS(finder_rules); i++)
+		if (ndr_rules_find(one[i], "recipient", text, strlen(text),
+		                   from, &each) &&
+		    (!found || each.start < m->start)) {
+			*m = each;
+			found = TRUE;
+		}
+	return found;
+}
+
+static void
+assert_finds(ndr_rule_finder *f, ndr_rules *const *one, const char *text,
+             size_t from)
+{
+	ndr_rule_match got = {0}, want = {0};
+	gboolean found = ndr_rule_finder_next(f, from, &got);
+
+	if (found != leftmost(one, text, from, &want) ||
+	    (found && (got.start != want.start || got.end != want.end ||
+	               strcmp(got.label, want.label) != 0)))
+		g_error("from %zu: finder %d %s %zu..%zu, one by one %s", from,
+		        found, found ? got.label : "-", got.start, got.end,
+		        want.label != NULL ? want.label : "-");
+}
+
+/*
+ * A finder answers at every start, forwards, backwards and jumping, as
+ * the rules tried one at a time from that start do: with \K (a match
+ * reported after where it began), \G (matches only at the start), a
+ * lookbehind, ^, and ties (the earlier rule).
+ */
+static void
+test_finder(void)
+{
+	const char *text = "to: <a@x> bob\nb: <bo@y> boa: c\n";
+	ndr_rules *one[G_N_ELEMENTS(finder_rules)], *r;
+	GString *all = g_string_new("[recipient]\n");
+	size_t len = strlen(text), from;
+	ndr_rule_finder *f;
+	char *file;
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS(finder_rules); i++) {
+		g_string_append_printf(all, "%s\n", finder_rules[i]);
+		file = g_strdup_printf("[recipient]\n%s\n", finder_rules[i]);
+		one[i] = load_text(file, NULL);
+		g_assert_nonnull(one[i]);
+		g_free(file);
+	}
+	r = load_text(all->str, NULL);
+	g_assert_nonnull(r);
+	f = ndr_rule_finder_new(r, "recipient", text, len);
+	for (from = 0; from <= len + 1; from++)
+		assert_finds(f, one, text, from);
+	for (from = len + 1; from-- > 0;)
+		assert_finds(f, one, text, from);
+	for (from = 0; from <= len; from += 7)
+		assert_finds(f, one, text, (from * 13) % (len + 1));
+	ndr_rule_finder_free(f);
+	f = ndr_rule_finder_new(r, "challenge-text", text, len);
+	g_assert_false(ndr_rule_finder_next(f, 0, &(ndr_rule_match){0}));
+	ndr_rule_finder_free(f);
+	for (i = 0; i < G_N_ELEMENTS(finder_rules); i++)
+		ndr_rules_free(one[i]);
+	g_string_free(all, TRUE);
+	ndr_rules_free(r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -479,6 +566,7 @@ main(int argc, char **argv)
 	g_test_add_func("/rules/builtin", test_builtin);
 	g_test_add_func("/rules/threads", test_threads);
 	g_test_add_func("/rules/any", test_any);
+	g_test_add_func("/rules/finder", test_finder);
 	status = g_test_run();
 	tmptree_free(cache);
 	return status;

@@ -278,8 +278,12 @@ maybe_jit(rule_class *c, gint64 us)
 	g_once_init_leave(&c->jitted, 1);
 }
 
-/* Match one rule; a PCRE2 limit or error counts as no match. */
-static gboolean
+/*
+ * Match one rule: PCRE2's answer, > 0 for a match (m filled in),
+ * PCRE2_ERROR_NOMATCH, or another error (a limit reached), which callers
+ * count as no match.
+ */
+static int
 match_rule(const ndr_rules *r, rule *ru, pcre2_match_data *md,
            const char *subject, size_t len, size_t from, ndr_rule_match *m)
 {
@@ -289,11 +293,11 @@ match_rule(const ndr_rules *r, rule *ru, pcre2_match_data *md,
 	guint i;
 
 	if (ru->code == NULL)
-		return FALSE; /* left out: it did not compile */
+		return PCRE2_ERROR_NOMATCH; /* left out: it did not compile */
 	rc = pcre2_match(code != NULL ? code : ru->code, (PCRE2_SPTR)subject,
 	                 len, from, 0, md, r->mctx);
 	if (rc <= 0)
-		return FALSE;
+		return rc;
 	ov = pcre2_get_ovector_pointer(md);
 	m->label = ru->label;
 	m->priv = ru;
@@ -304,7 +308,7 @@ match_rule(const ndr_rules *r, rule *ru, pcre2_match_data *md,
 	/* \K may put the start after the end: keep start <= end. */
 	m->start = MIN(ov[0], ov[1]);
 	m->end = ov[1];
-	return TRUE;
+	return rc;
 }
 
 /*
@@ -483,7 +487,7 @@ first_in_order(const ndr_rules *r, const char *cls, const char *subject,
 	md = pcre2_match_data_create(NDR_RULE_MAX_GROUPS, NULL);
 	for (i = 0; !found && i < c->rules->len; i++)
 		found = match_rule(r, g_ptr_array_index(c->rules, i), md,
-		                   subject, len, from, m);
+		                   subject, len, from, m) > 0;
 	pcre2_match_data_free(md);
 	maybe_jit(c, g_get_monotonic_time() - t0);
 	return found;
@@ -540,13 +544,15 @@ ndr_rule_finder_free(ndr_rule_finder *f)
  * see the text before it; only \G does not), so a match found from an
  * earlier start stands while PCRE2 began it at or after from, and a rule
  * that matched nowhere after an earlier start matches nowhere after
- * this one.
+ * this one.  A search cut short by a PCRE2 limit found nothing this
+ * time, and is tried again next time (from later on, it may not be).
  */
 static const rule_ahead *
 ahead_of(ndr_rule_finder *f, guint i, size_t from)
 {
 	rule *ru = g_ptr_array_index(f->c->rules, i);
 	rule_ahead *a = &f->ahead[i];
+	int rc;
 
 	if (a->state != AHEAD_UNKNOWN && !ru->at_offset &&
 	    from >= a->searched && (a->state == AHEAD_NONE || a->tried >= from))
@@ -554,9 +560,10 @@ ahead_of(ndr_rule_finder *f, guint i, size_t from)
 	if (f->md == NULL)
 		f->md = pcre2_match_data_create(NDR_RULE_MAX_GROUPS, NULL);
 	a->searched = from;
-	a->state = match_rule(f->r, ru, f->md, f->subject, f->len, from, &a->m)
-	               ? AHEAD_FOUND
-	               : AHEAD_NONE;
+	rc = match_rule(f->r, ru, f->md, f->subject, f->len, from, &a->m);
+	a->state = rc > 0                      ? AHEAD_FOUND
+	           : rc == PCRE2_ERROR_NOMATCH ? AHEAD_NONE
+	                                       : AHEAD_UNKNOWN;
 	if (a->state == AHEAD_FOUND)
 		a->tried = pcre2_get_startchar(f->md);
 	return a;
@@ -613,7 +620,7 @@ ndr_rules_labels(const ndr_rules *r, const char *cls, const char *subject,
 	for (i = 0; i < c->rules->len; i++) {
 		ru = g_ptr_array_index(c->rules, i);
 		if (!has_label(labels, ru->label) &&
-		    match_rule(r, ru, md, subject, len, 0, &m))
+		    match_rule(r, ru, md, subject, len, 0, &m) > 0)
 			g_ptr_array_add(labels, ru->label);
 	}
 	pcre2_match_data_free(md);

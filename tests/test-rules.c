@@ -546,6 +546,29 @@ test_finder(void)
 	ndr_rules_free(r);
 }
 
+/*
+ * A search that stopped at PCRE2's match limit found nothing, but from
+ * further on the same rule may find something: the finder asks again.
+ */
+static void
+test_finder_limit(void)
+{
+	const char *text = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa! ab";
+	ndr_rules *r = load_text("[recipient]\ntrap (?:a+)+b\n", NULL);
+	size_t len = strlen(text);
+	ndr_rule_finder *f;
+	ndr_rule_match m;
+
+	g_assert_nonnull(r);
+	g_assert_false(ndr_rules_find(r, "recipient", text, len, 0, &m));
+	f = ndr_rule_finder_new(r, "recipient", text, len);
+	g_assert_false(ndr_rule_finder_next(f, 0, &m)); /* the limit */
+	g_assert_true(ndr_rule_finder_next(f, len - 3, &m));
+	g_assert_cmpuint(m.start, ==, len - 2);
+	ndr_rule_finder_free(f);
+	ndr_rules_free(r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -567,6 +590,7 @@ main(int argc, char **argv)
 	g_test_add_func("/rules/threads", test_threads);
 	g_test_add_func("/rules/any", test_any);
 	g_test_add_func("/rules/finder", test_finder);
+	g_test_add_func("/rules/finder-limit", test_finder_limit);
 	status = g_test_run();
 	tmptree_free(cache);
 	return status;

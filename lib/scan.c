@@ -5,7 +5,10 @@
  * The calling thread walks the inputs and puts each message in the next
  * slot of a ring (the reorder window); a worker classifies it and marks
  * it done; the calling thread hands the slots to the caller strictly in
- * order, waiting for the oldest when the ring is full.  Message files
+ * order, waiting for the oldest when the ring is full, and while it
+ * waits classifies those no worker has taken yet: with --jobs N it is
+ * one of the N (N - 1 workers), not an extra thread that competes for
+ * the cores.  Message files
  * are opened and read by the workers (in parallel); mbox messages are
  * split in the calling thread, which is cheap next to classifying them,
  * and the bytes so read ahead are bounded too.
@@ -28,9 +31,10 @@ typedef struct item {
 	gboolean in_mbox;
 	gint bytes; /* of msg, while queued */
 	ndrcheck_result *result;
-	char *error; /* why it could not be read or classified */
-	int status;  /* of classification */
-	gint done;   /* atomic: classified */
+	char *error;  /* why it could not be read or classified */
+	int status;   /* of classification */
+	gint claimed; /* atomic: a thread has taken it to classify */
+	gint done;    /* atomic: classified */
 } item;
 
 typedef struct scan {
@@ -47,6 +51,7 @@ typedef struct scan {
 	guint64 next;    /* items queued so far */
 	guint64 pushed;  /* items handed to the pool so far */
 	guint64 emitted; /* items handed to p->fn so far */
+	guint64 helped;  /* the calling thread has looked for work up to here */
 	gint queued;     /* atomic: bytes of mbox messages queued */
 	gint held;       /* atomic: recipients in results not yet emitted */
 	gint stop;       /* atomic: the caller or the sent log said stop */
@@ -140,11 +145,18 @@ typedef struct batch {
 	guint64 first, end;
 } batch;
 
+/* Take it to classify, unless another thread has (or it was settled). */
+static gboolean
+claim(item *it)
+{
+	return g_atomic_int_compare_and_exchange(&it->claimed, FALSE, TRUE);
+}
+
 /*
  * Classify a batch of items with one handle (one task a message would
- * cost the pool's lock and a wake-up each).  The calling thread is woken
- * only when it waits for one of them.  An item that could not be read
- * was settled when it was queued.
+ * cost the pool's lock and a wake-up each), those the calling thread has
+ * not taken meanwhile.  The calling thread is woken only when it waits
+ * for one of them.
  */
 static void
 work(gpointer data, gpointer user_data)
@@ -157,7 +169,7 @@ work(gpointer data, gpointer user_data)
 
 	for (i = b->first; i < b->end; i++) {
 		it = &s->ring[i % s->size];
-		if (g_atomic_int_get(&it->done))
+		if (!claim(it))
 			continue;
 		run(s, h, it);
 		done(s, it);
@@ -181,11 +193,51 @@ flush(scan *s)
 	g_thread_pool_push(s->pool, b, NULL);
 }
 
-/* Wait until a worker has classified it. */
+/* Classify it in the calling thread, with the handle no worker holds. */
 static void
-wait_for(scan *s, item *it)
+classify_here(scan *s, item *it)
 {
+	ndrcheck *h = g_async_queue_pop(s->handles);
+
+	run(s, h, it);
+	g_async_queue_push(s->handles, h);
+	done(s, it);
+}
+
+/*
+ * Classify in the calling thread the oldest item queued that no worker
+ * has taken; FALSE if there is none.  Each item is looked at once: the
+ * workers take theirs in order too.
+ */
+static gboolean
+help(scan *s)
+{
+	item *it;
+
+	for (s->helped = MAX(s->helped, s->emitted); s->helped < s->next;) {
+		it = &s->ring[s->helped++ % s->size];
+		if (claim(it)) {
+			classify_here(s, it);
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+/*
+ * Wait until the item at the ring's index at is classified, classifying
+ * meanwhile what no worker has taken (with --jobs N, the calling thread
+ * is one of the N: it would otherwise sit idle on a core the workers
+ * need).
+ */
+static void
+wait_for(scan *s, guint64 at)
+{
+	item *it = &s->ring[at % s->size];
+
 	flush(s);
+	while (!g_atomic_int_get(&it->done) && help(s))
+		;
 	g_mutex_lock(&s->lock);
 	g_atomic_pointer_set(&s->waited, it);
 	while (!g_atomic_int_get(&it->done))
@@ -262,21 +314,10 @@ emit(scan *s, item *it)
 	g_free(dest);
 }
 
-/* With one job, classify it in the calling thread. */
-static void
-classify_here(scan *s, item *it)
-{
-	ndrcheck *h = g_async_queue_pop(s->handles);
-
-	run(s, h, it);
-	g_async_queue_push(s->handles, h);
-	done(s, it);
-}
-
 /*
- * Hand the items over in order, waiting for (or with one job, classifying)
- * the oldest ones until at least until items have been handed over.
- * FALSE once stopped.
+ * Hand the items over in order, waiting for (and classifying) the oldest
+ * ones until at least until items have been handed over.  FALSE once
+ * stopped.
  */
 static gboolean
 settle(scan *s, guint64 until)
@@ -288,11 +329,7 @@ settle(scan *s, guint64 until)
 		if (!g_atomic_int_get(&it->done)) {
 			if (s->emitted >= until)
 				break;
-			if (s->pool != NULL) {
-				wait_for(s, it);
-			} else {
-				classify_here(s, it);
-			}
+			wait_for(s, s->emitted);
 		}
 		emit(s, it);
 		g_atomic_int_add(&s->held, -recipients(it));
@@ -325,9 +362,7 @@ make_room(scan *s, gint bytes)
 		 * about in order): one wake-up, not one per message.
 		 */
 		if (s->pool != NULL)
-			wait_for(s, &s->ring[MIN(s->emitted + s->size / 4,
-			                         s->next - 1) %
-			                     s->size]);
+			wait_for(s, MIN(s->emitted + s->size / 4, s->next - 1));
 		if (!settle(s, s->emitted + 1))
 			return FALSE;
 	}
@@ -355,6 +390,7 @@ add(scan *s, char *file, ndrcheck_message *msg, const char *error)
 	it->in_mbox = msg != NULL;
 	if (error != NULL) {
 		it->error = g_strdup(error);
+		it->claimed = TRUE;
 		g_atomic_int_set(&it->done, TRUE);
 		return settle(s, 0);
 	}
@@ -492,9 +528,10 @@ start(scan *s, char *const *inputs, GError **err)
 		return FALSE;
 	s->size = s->p->jobs * NDR_SCAN_WINDOW_PER_JOB;
 	s->ring = g_new0(item, s->size);
+	/* The calling thread is the last of the jobs (wait_for()). */
 	if (s->p->jobs > 1)
 		s->pool =
-		    g_thread_pool_new(work, s, (gint)s->p->jobs, TRUE, err);
+		    g_thread_pool_new(work, s, (gint)s->p->jobs - 1, TRUE, err);
 	return s->p->jobs == 1 || s->pool != NULL;
 }
 

@@ -277,12 +277,10 @@ test_pipe_small(void)
 	g_byte_array_unref(bytes);
 }
 
-/* A big file keeps its own descriptor; a big buffer is spooled. */
-static void
-test_file_and_buffer_big(void)
+/* A new temporary file holding len bytes of data; its name. */
+static char *
+temp_file(const void *data, size_t len)
 {
-	GByteArray *bytes = big_message(NDR_MAX_PARSE_BYTES + 1000), *back;
-	ndrcheck_message *m = NULL;
 	GError *err = NULL;
 	char *path;
 	int fd;
@@ -290,8 +288,19 @@ test_file_and_buffer_big(void)
 	fd = g_file_open_tmp("test-input-XXXXXX", &path, &err);
 	g_assert_no_error(err);
 	close(fd);
-	g_assert_true(g_file_set_contents(path, (const char *)bytes->data,
-	                                  bytes->len, &err));
+	g_file_set_contents(path, data, len, &err);
+	g_assert_no_error(err);
+	return path;
+}
+
+/* A big file keeps its own descriptor; a big buffer is spooled. */
+static void
+test_file_and_buffer_big(void)
+{
+	GByteArray *bytes = big_message(NDR_MAX_PARSE_BYTES + 1000), *back;
+	char *path = temp_file(bytes->data, bytes->len);
+	ndrcheck_message *m = NULL;
+
 	g_assert_cmpint(ndrcheck_message_open_file(&m, path), ==, NDRCHECK_OK);
 	g_unlink(path);
 	g_assert_true(m->truncated);
@@ -340,15 +349,9 @@ static void
 test_from_disk(void)
 {
 	static const char text[] = "Subject: cached?\n\nbody\n";
+	char *path = temp_file(text, strlen(text));
 	ndrcheck_message *m = NULL;
-	GError *err = NULL;
-	char *path;
-	int fd;
 
-	fd = g_file_open_tmp("test-input-XXXXXX", &path, &err);
-	g_assert_no_error(err);
-	g_assert_cmpint(write(fd, text, strlen(text)), ==, strlen(text));
-	close(fd);
 	g_assert_cmpint(ndrcheck_message_open_file(&m, path), ==, NDRCHECK_OK);
 	g_assert_cmpmem(m->head->data, m->head->len, text, strlen(text));
 	if (nowait_supported(path))

@@ -14,6 +14,7 @@
  * and the bytes so read ahead are bounded too.
  */
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -31,10 +32,16 @@ typedef struct item {
 	gboolean in_mbox;
 	gint bytes; /* of msg, while queued */
 	ndrcheck_result *result;
-	char *error;  /* why it could not be read or classified */
-	int status;   /* of classification */
-	gint claimed; /* atomic: a thread has taken it to classify */
-	gint done;    /* atomic: classified */
+	char *error; /* why it could not be read or classified */
+	int status;  /* of classification */
+	gint done;   /* atomic: classified */
+	/*
+	 * Atomic, and last (item_clear()): (n + 1) * 2 for the scan's nth
+	 * message, + 1 once a thread has taken it to classify (claim()); 0
+	 * in an empty slot.  A worker may try to claim a slot after it has
+	 * moved on: nothing else of it is touched without a claim.
+	 */
+	guint ticket;
 } item;
 
 typedef struct scan {
@@ -145,11 +152,28 @@ typedef struct batch {
 	guint64 first, end;
 } batch;
 
-/* Take it to classify, unless another thread has (or it was settled). */
-static gboolean
-claim(item *it)
+/*
+ * The ticket of the scan's nth message, not yet taken: never 0, and the
+ * same again only 2^31 - 1 messages later (the ring is far smaller).
+ */
+static guint
+ticket(guint64 n)
 {
-	return g_atomic_int_compare_and_exchange(&it->claimed, FALSE, TRUE);
+	return (guint)(n % G_MAXINT32 + 1) * 2;
+}
+
+/*
+ * Take the scan's nth message, in slot it, to classify: FALSE if another
+ * thread has (or it was settled when queued), or if the slot has moved
+ * on to a later message or been emptied meanwhile (a batch may still
+ * name a slot that the calling thread classified, handed over and
+ * reused), all in one compare-and-swap.
+ */
+static gboolean
+claim(item *it, guint64 n)
+{
+	return g_atomic_int_compare_and_exchange(
+	    (gint *)&it->ticket, (gint)ticket(n), (gint)(ticket(n) + 1));
 }
 
 /*
@@ -169,7 +193,7 @@ work(gpointer data, gpointer user_data)
 
 	for (i = b->first; i < b->end; i++) {
 		it = &s->ring[i % s->size];
-		if (!claim(it))
+		if (!claim(it, i))
 			continue;
 		run(s, h, it);
 		done(s, it);
@@ -213,14 +237,17 @@ static gboolean
 help(scan *s)
 {
 	item *it;
+	guint64 n;
 
-	for (s->helped = MAX(s->helped, s->emitted); s->helped < s->next;) {
-		it = &s->ring[s->helped++ % s->size];
-		if (claim(it)) {
+	for (n = MAX(s->helped, s->emitted); n < s->next; n++) {
+		it = &s->ring[n % s->size];
+		if (claim(it, n)) {
+			s->helped = n + 1;
 			classify_here(s, it);
 			return TRUE;
 		}
 	}
+	s->helped = n;
 	return FALSE;
 }
 
@@ -273,7 +300,8 @@ item_clear(item *it)
 	ndrcheck_message_free(it->msg);
 	if (it->result != NULL)
 		ndrcheck_result_free(it->result);
-	memset(it, 0, sizeof(*it));
+	memset(it, 0, offsetof(item, ticket));
+	g_atomic_int_set((gint *)&it->ticket, 0);
 }
 
 /* Move it if it is backscatter and a message file: an mbox is refused
@@ -384,16 +412,18 @@ add(scan *s, char *file, ndrcheck_message *msg, const char *error)
 		ndrcheck_message_free(msg);
 		return FALSE;
 	}
-	it = &s->ring[s->next++ % s->size];
+	it = &s->ring[s->next % s->size];
 	it->file = file;
 	it->msg = msg;
 	it->in_mbox = msg != NULL;
 	if (error != NULL) {
 		it->error = g_strdup(error);
-		it->claimed = TRUE;
+		g_atomic_int_set((gint *)&it->ticket,
+		                 (gint)ticket(s->next++) + 1);
 		g_atomic_int_set(&it->done, TRUE);
 		return settle(s, 0);
 	}
+	g_atomic_int_set((gint *)&it->ticket, (gint)ticket(s->next++));
 	it->bytes = bytes;
 	g_atomic_int_add(&s->queued, bytes);
 	prefetch(s, it);

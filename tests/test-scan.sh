@@ -171,6 +171,30 @@ ok $(($? != 1)) "a vanished file makes the exit status 1"
     [ "$(grep -c "$md/cur/gone" "$tmp/gone.err")" -eq 1 ]
 ok $? "the vanished file is said once on stderr, the others are scanned" \
     "$(cat "$tmp/gone.err")"
+# Vanished files among readable ones, and small folders, with workers
+# that start late: a slot the calling thread has classified (or settled
+# when queued), handed over and emptied is no worker's to take (one once
+# did, and opened a NULL name).
+find "$soe" -type f | sort | head -n 150 |
+    awk '{ print; print $0 ".gone" }' > "$tmp/list3"
+scan -j 3 - < "$tmp/list3" > "$tmp/many.out" 2> "$tmp/many.err"
+rc=$?
+[ "$rc" -eq 1 ] && [ "$(wc -l < "$tmp/many.out")" -eq 150 ] &&
+    [ "$(grep -c '\.gone' "$tmp/many.err")" -eq 150 ] &&
+    [ "$(wc -l < "$tmp/many.err")" -eq 150 ]
+ok $? "150 vanished files among 150 others, 3 jobs: each said once" \
+    "exit $rc; $(wc -l < "$tmp/many.out") lines; $(grep -v '\.gone' "$tmp/many.err" | head -n 3)"
+mkdir -p "$tmp/small"
+find "$soe/bsd" -type f | sort | head -n 20 | xargs cp -t "$tmp/small"
+bad=
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	scan -j 4 "$tmp/small" > "$tmp/small.out" 2> "$tmp/small.err" &&
+	    [ "$(wc -l < "$tmp/small.out")" -eq 20 ] &&
+	    [ ! -s "$tmp/small.err" ] || bad="$bad $i"
+done
+[ -z "$bad" ]
+ok $? "a folder of 20 messages, 4 jobs, 10 times: 20 lines each time" \
+    "failed in run(s)$bad: $(head -n 3 "$tmp/small.err")"
 if [ "$(id -u)" -ne 0 ]; then
 	cp "$soe/bsd/lhost-postfix-01.eml" "$tmp/unreadable.eml"
 	chmod 000 "$tmp/unreadable.eml"

@@ -8,10 +8,10 @@
  * order, waiting for the oldest when the ring is full, and while it
  * waits classifies those no worker has taken yet: with --jobs N it is
  * one of the N (N - 1 workers), not an extra thread that competes for
- * the cores.  Message files
- * are opened and read by the workers (in parallel); mbox messages are
- * split in the calling thread, which is cheap next to classifying them,
- * and the bytes so read ahead are bounded too.
+ * the cores.  Message files are opened and read by the thread that
+ * classifies them (in parallel); mbox messages are split in the calling
+ * thread, which is cheap next to classifying them, and the bytes so read
+ * ahead are bounded too.
  */
 #include <fcntl.h>
 #include <stddef.h>

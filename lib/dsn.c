@@ -254,7 +254,9 @@ char *
 ndr_dsn_address(const char *value)
 {
 	char *nocomment = strip_comments(value), *lt, *gt, *word;
-	GString *a = g_string_new(g_strstrip((char *)skip_type(nocomment)));
+	/* (the type written twice, "rfc822; rfc822;user@...", by some) */
+	GString *a =
+	    g_string_new(g_strstrip((char *)skip_type(skip_type(nocomment))));
 
 	g_free(nocomment);
 	if ((lt = strchr(a->str, '<')) != NULL &&

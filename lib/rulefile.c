@@ -32,6 +32,8 @@ const char *const ndr_rule_classes[] = {
     "feedback",       /* header lines: an abuse or unsubscribe report */
     "ordinary",       /* header lines: automated but ordinary mail */
     "ndr-text",       /* text: the prose of a non-delivery report */
+    "delay-text",     /* text: delivery is still being tried */
+    "failure-text",   /* text: delivery was given up */
     "recipient",      /* text: a failed recipient (addr, code, ...) */
     "separator",      /* text: the original follows */
     "reporting-mta",  /* text: the reporting MTA (mta) */

@@ -294,6 +294,7 @@ test_addresses(void)
 	    {"Neko <neko@example.org>", "neko@example.org"},
 	    {"utf-8; \\x{732B}@example.jp", "\xe7\x8c\xab@example.jp"},
 	    {"rfc822; neko@example.org,", "neko@example.org"},
+	    {"rfc822; rfc822;neko@example.org", "neko@example.org"},
 	    {"x-unix; /var/mail/neko", "/var/mail/neko"},
 	    {"rfc822; ", NULL},
 	    {"(nothing)", NULL},

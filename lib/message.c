@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "budget.h"
+#include "htmltext.h"
 #include "ndrlimits.h"
 #include "message.h"
 
@@ -206,7 +207,7 @@ ndr_part_text(GMimePart *part, size_t max, size_t *len)
 {
 	GMimeStream *s = decoded_stream(part);
 	GByteArray *buf;
-	char *text;
+	char *text, *html;
 	ssize_t n;
 	size_t cut;
 
@@ -238,5 +239,12 @@ ndr_part_text(GMimePart *part, size_t max, size_t *len)
 		text[cut] = '\0';
 	}
 	*len = cut;
+	if (g_mime_content_type_is_type(
+	        g_mime_object_get_content_type(GMIME_OBJECT(part)), "text",
+	        "html")) {
+		html = text;
+		text = ndr_html_text(html, cut, len);
+		g_free(html);
+	}
 	return text;
 }

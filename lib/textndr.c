@@ -109,8 +109,13 @@ static ndr_recipient *
 recipient_for(ndr_findings *f, const ndr_rule_match *m, gboolean complete)
 {
 	ndr_recipient *r = NULL;
-	char *addr = ndr_rule_group(m, "addr"), *final;
+	char *addr = ndr_rule_group(m, "addr"), *final, *local;
 
+	if (addr == NULL && (local = ndr_rule_group(m, "local")) != NULL) {
+		/* "name@": no address until report.c gives it its domain */
+		addr = g_strconcat(g_strstrip(local), "@", NULL);
+		g_free(local);
+	}
 	if (addr == NULL)
 		return NULL;
 	g_strstrip(addr);

@@ -221,7 +221,8 @@ prose_delay(const ndr_rules *rules, const GString *report, ndr_findings *f)
  * plain mail; then a strong bounce signal in the headers (the mailer
  * daemon as sender, X-Failed-Recipients) with recipients or report
  * prose makes an NDR.  Ordinary mail that merely looks automated
- * (ticket systems, lists) is nothing more; else a bounce subject with
+ * (ticket systems, lists) is nothing more, but for a report a list
+ * relayed (class "relayed"); else a bounce subject with
  * recipients or prose, or recipients with prose, make an NDR; only then
  * is an automatic reply one, since bounces often say "Auto-Submitted:
  * auto-replied" too.
@@ -252,7 +253,9 @@ ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, const GString *hdr,
 		f->kind = NDRCHECK_KIND_FEEDBACK;
 	else if ((prose || found) && matches(rules, "bounce", hdr))
 		f->kind = NDRCHECK_KIND_NDR;
-	else if (matches(rules, "ordinary", hdr))
+	else if (matches(rules, "ordinary", hdr) &&
+	         !(prose && found && matches(rules, "relayed", hdr) &&
+	           matches(rules, "bounce-subject", hdr)))
 		; /* a ticket system's or a list's: kind none */
 	else if ((prose || found) && matches(rules, "bounce-subject", hdr))
 		f->kind = NDRCHECK_KIND_NDR;

@@ -85,11 +85,11 @@ parse_stream(GMimeStream *s)
 	return msg != NULL ? msg : g_mime_message_new(FALSE);
 }
 
-/* The bytes from the From line to end, cut to what GMime may build. */
+/* The bytes from the header block to end, cut to what GMime may build. */
 static GMimeMessage *
 parse_range(const ndrcheck_message *m, size_t end)
 {
-	size_t start = m->from_line;
+	size_t start = m->lead;
 
 	/* (an empty head has no data pointer, and NULL + 0 is undefined) */
 	if (end > start)
@@ -106,7 +106,7 @@ GMimeMessage *
 ndr_message_headers(const ndrcheck_message *m)
 {
 	size_t end =
-	    MIN(ndr_input_header_len(m), m->from_line + NDR_MAX_HEADER_BYTES);
+	    MIN(ndr_input_lead_header_len(m), m->lead + NDR_MAX_HEADER_BYTES);
 
 	return parse_range(m, end);
 }

@@ -93,6 +93,7 @@ leaf_list(parts *p, GMimeObject *o)
 	/* Headers, or a message GMime did not parse as one (partial). */
 	if (is_type(o, "text", "rfc822-headers") ||
 	    is_type(o, "text", "rfc822-header") ||
+	    is_type(o, "message", "rfc822-headers") ||
 	    is_type(o, "message", "global-headers") ||
 	    is_type(o, "message", "rfc822") ||
 	    is_type(o, "message", "global") || is_type(o, "message", "partial"))
@@ -683,6 +684,25 @@ repair_unusable(GMimeMessage *msg, ndr_findings *f)
 	}
 }
 
+/*
+ * Gmail names the message it bounced in a field of its own report,
+ * X-Original-Message-ID: the original's id when nothing returned it.
+ */
+static void
+read_original_id_field(GMimeMessage *msg, ndr_findings *f)
+{
+	const char *v = g_mime_object_get_header(GMIME_OBJECT(msg),
+	                                         "X-Original-Message-ID");
+	char *id;
+
+	if (v == NULL || (f->original != NULL && f->original->message_id))
+		return;
+	id = g_mime_utils_decode_message_id(v);
+	if (id != NULL && *id != '\0')
+		ndr_set_field(&ndr_findings_original(f)->message_id, id, TRUE);
+	g_free(id);
+}
+
 /* In-Reply-To first: it names the one message answered. */
 static void
 read_reply_ids(GMimeMessage *msg, ndr_findings *f)
@@ -815,6 +835,7 @@ ndr_report_read(const ndr_rules *rules, GMimeMessage *msg, ndr_findings *f)
 	read_parts(rules, &p, f);
 	qualify_local(msg, f);
 	repair_unusable(msg, f);
+	read_original_id_field(msg, f);
 	read_reply_ids(msg, f);
 	date = g_mime_message_get_date(msg);
 	if (date != NULL)

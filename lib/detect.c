@@ -18,7 +18,7 @@
 /* The classes of header rules any of which makes a message suspect. */
 #define SUSPECT_CLASSES                                                        \
 	"bounce bounce-subject auto-reply challenge virus-notice feedback "    \
-	"suspect"
+	"mdn suspect"
 
 static gboolean
 matches(const ndr_rules *rules, const char *cls, const GString *s)
@@ -66,7 +66,10 @@ body_text(GMimeObject *o, GString *s, int depth)
 			          depth + 1);
 		return;
 	}
-	if (!GMIME_IS_TEXT_PART(o))
+	/* (TNEF, Outlook's own wrapping, is read for its class name) */
+	if (!GMIME_IS_TEXT_PART(o) &&
+	    !g_mime_content_type_is_type(g_mime_object_get_content_type(o),
+	                                 "application", "ms-tnef"))
 		return;
 	text = ndr_part_text(GMIME_PART(o), NDR_MAX_TEXT_BYTES - s->len, &len);
 	if (text != NULL) {
@@ -245,10 +248,15 @@ ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, const GString *hdr,
 	found = f->recipients->len > 0;
 	if (means(rules, "challenge", "challenge-text", hdr, report, f))
 		f->kind = NDRCHECK_KIND_CHALLENGE;
-	else if (means(rules, "virus-notice", "virus-text", hdr, report, f))
+	else if (means(rules, "virus-notice", "virus-text", hdr, report, f) ||
+	         ((f->kind == NDRCHECK_KIND_DSN ||
+	           f->kind == NDRCHECK_KIND_NONE) &&
+	          matches(rules, "filter-text", report)))
 		f->kind = NDRCHECK_KIND_VIRUS_NOTICE;
 	else if (f->kind != NDRCHECK_KIND_NONE)
 		; /* the structure the walker found names it */
+	else if (matches(rules, "mdn", hdr) || matches(rules, "mdn-text", body))
+		f->kind = NDRCHECK_KIND_MDN;
 	else if (matches(rules, "feedback", hdr))
 		f->kind = NDRCHECK_KIND_FEEDBACK;
 	else if ((prose || found) && matches(rules, "bounce", hdr))

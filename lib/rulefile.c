@@ -29,7 +29,10 @@ const char *const ndr_rule_classes[] = {
     "challenge-text", /* text: challenge-response */
     "virus-notice",   /* header lines: the sender's message was infected */
     "virus-text",     /* text: the sender's message was infected */
+    "filter-text",    /* text: a content filter's notice, in a DSN too */
     "feedback",       /* header lines: an abuse or unsubscribe report */
+    "mdn",            /* header lines: a read receipt without its part */
+    "mdn-text",       /* text: a read receipt (Outlook, TNEF) */
     "ordinary",       /* header lines: automated but ordinary mail */
     "relayed",        /* header lines: a report a list passed on */
     "ndr-text",       /* text: the prose of a non-delivery report */

@@ -1,6 +1,6 @@
 /*
  * scan.c - `ndrcheck scan`: classify every message of Maildirs, Maildir++
- * trees, mbox files and folders of message files (SPEC section 4).
+ * trees, mbox files and folders of message files (ndrcheck(1) OPTIONS).
  *
  * The engine (walking, worker threads, order, moving) is lib/scan.c;
  * this file parses the options and prints: one line per message in input
@@ -88,7 +88,7 @@ static void G_GNUC_PRINTF(2, 3) warn(printer *pr, const char *fmt, ...)
 	g_free(msg);
 }
 
-/* The JSON object of SPEC section 5, with "moved_to" when it moved. */
+/* The JSON object of ndrcheck(1) JSON OUTPUT, with "moved_to" when it moved. */
 static void
 print_json(const ndr_scan_entry *e)
 {
@@ -228,7 +228,7 @@ parse(int *argc, char ***argv, scan_args *a, ndr_scan_params *p, printer *pr)
 {
 	GOptionEntry entries[] = {
 	    {"json", 0, 0, G_OPTION_ARG_NONE, &a->json,
-	     "Print JSON lines (SPEC section 5, with \"file\")", NULL},
+	     "Print JSON lines (ndrcheck(1) JSON OUTPUT, with \"file\")", NULL},
 	    {"only", 0, 0, G_OPTION_ARG_STRING, &a->only,
 	     "Print only messages with these verdicts", "VERDICT[,...]"},
 	    {"jobs", 'j', 0, G_OPTION_ARG_INT, &a->jobs,

@@ -1,7 +1,7 @@
 /*
  * config.h - where things are, and the user's configuration.
  *
- * Paths follow SPEC section 1: options, then environment, then the
+ * Paths follow ndrcheck(1), FILES: options, then environment, then the
  * GKeyFile config, then XDG defaults, with HOME (else the password file)
  * standing in for XDG_* in the bare environment of delivery agents.
  * The config file (ndrcheck.conf(5)) has one group, [ndrcheck], with the

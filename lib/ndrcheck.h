@@ -29,7 +29,7 @@ extern "C" {
 
 #define NDRCHECK_VERSION "0.1.0"
 
-/* Verdicts; the values are the command's exit codes (SPEC section 2). */
+/* Verdicts; the values are the command's exit codes (ndrcheck(1)). */
 typedef enum ndrcheck_verdict {
 	NDRCHECK_BACKSCATTER = 0,
 	NDRCHECK_GENUINE = 1,
@@ -104,8 +104,8 @@ int ndrcheck_classify_file(ndrcheck *h, const char *path,
 
 /*
  * Passthrough: write the message to fd with X-NDR-Verdict, X-NDR-Kind
- * and X-NDR-Evidence added and any X-NDR-* of the input removed (SPEC
- * section 4).  r NULL, for a message that could not be classified,
+ * and X-NDR-Evidence added and any X-NDR-* of the input removed (ndrcheck(1)
+ * OPTIONS).  r NULL, for a message that could not be classified,
  * adds nothing but still removes forged X-NDR-* fields: recipes trust
  * X-NDR-Verdict whenever the filter exits 0.  Returns NDRCHECK_OK only
  * once every byte is written, NDRCHECK_ETEMP otherwise.
@@ -126,7 +126,7 @@ size_t ndrcheck_result_recipient_count(const ndrcheck_result *r);
  * "reason"; NULL when unknown. */
 const char *ndrcheck_result_recipient(const ndrcheck_result *r, size_t i,
     const char *field);
-/* The JSON object of SPEC section 5; "file" is left out when NULL.
+/* The JSON object of ndrcheck(1) JSON OUTPUT; "file" is left out when NULL.
  * The caller frees the string with free(). */
 char *ndrcheck_result_json(const ndrcheck_result *r, const char *file);
 void ndrcheck_result_free(ndrcheck_result *r);

@@ -1,7 +1,7 @@
 /*
  * scan.h - classify every message of many inputs, in parallel, in order.
  *
- * The engine of `ndrcheck scan` (SPEC section 4).  The inputs are walked
+ * The engine of `ndrcheck scan` (ndrcheck(1) OPTIONS).  The inputs are walked
  * in order (tree.h) in the calling thread; each message is classified by
  * one of jobs worker threads, each with a handle of its own (its own
  * rules and SQLite connection, opened read-only once the configuration's

@@ -1,5 +1,5 @@
 #!/bin/sh
-# test-cli.sh - the command's contract (SPEC sections 2 and 4), on real
+# test-cli.sh - the command's contract (ndrcheck(1)), on real
 # bounces and a sent log made here.  TAP on stdout.
 #
 # Exit status for each verdict, from a file and from stdin; --is; the -v

@@ -4,7 +4,9 @@
 #
 # No file cites a document the project does not ship (a "SPEC", section
 # numbers of a header), and every manual page cited as ndrcheck*(N) or
-# libndrcheck(N) is one of man/.
+# libndrcheck(N) is one of man/.  The shared library exports exactly the
+# functions ndrcheck.h declares, and libndrcheck(3) documents each one:
+# in NAME, in SYNOPSIS and in the text.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -46,5 +48,33 @@ while read -r page; do
 done < "$tmp/cited"
 [ -s "$tmp/cited" ] && [ -z "$missing" ]
 ok $? "every manual page cited is in man/" "missing:$missing"
+# The functions of ndrcheck.h, its comments left out by the preprocessor.
+cpp -P lib/ndrcheck.h | grep -oE '\bndrcheck_[a-z_]+ *\(' | tr -d ' (' |
+    sort -u > "$tmp/declared"
+[ "$(wc -l < "$tmp/declared")" -gt 20 ]
+ok $? "ndrcheck.h declares the interface ($(wc -l < "$tmp/declared") functions)"
+
+so=${BUILD:-build/normal}/libndrcheck.so.0
+if [ -f "$so" ]; then
+	nm -D --defined-only "$so" | awk '{ print $3 }' | grep -v '^$' |
+	    sort -u > "$tmp/exported"
+	diff "$tmp/declared" "$tmp/exported" > "$tmp/diff"
+	ok $? "libndrcheck.so exports exactly the functions of ndrcheck.h" \
+	    "$(grep '^[<>]' "$tmp/diff" | head -n 5 | tr '\n' ' ')"
+else
+	n=$((n + 1))
+	echo "ok $n - exported symbols # SKIP $so not built"
+fi
+
+undocumented=
+while read -r f; do
+	grep -qE "^\.Nm $f( ,)?\$" man/libndrcheck.3 &&
+	    grep -qE "^\.Fn $f (\"|void\$)" man/libndrcheck.3 &&
+	    [ "$(grep -cE "^\.Fn $f( |\$)" man/libndrcheck.3)" -ge 2 ] ||
+	    undocumented="$undocumented $f"
+done < "$tmp/declared"
+[ -z "$undocumented" ]
+ok $? "libndrcheck(3) documents every function of ndrcheck.h" \
+    "not in NAME, SYNOPSIS and the text:$undocumented"
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -342,5 +342,21 @@ status 64 "import without a PATH" import --db "$tmp/import.db"
 status 64 "import of a missing PATH" import --db "$tmp/import.db" \
     "$tmp/no-such"
 
+# The options of every command may come before the sub-command.
+status 0 "--db before record" --db "$tmp/lead.db" record "$sent"
+[ -s "$tmp/lead.db" ]
+ok $? "--db before record names the sent log record fills"
+status 1 "--db=FILE --rules DIR before the bounce" --db="$tmp/lead.db" \
+    --rules "$top/rules" "$mail/bsd/lhost-postfix-04.eml"
+status 0 "--config and --db before import" --config /dev/null \
+    --db "$tmp/lead2.db" import "$tmp/Sent"
+status 1 "--db before -v: the bounce is genuine" --db "$tmp/lead.db" -v \
+    "$mail/bsd/lhost-postfix-04.eml"
+status 64 "--db before a classify option and two files" --db "$tmp/lead.db" \
+    -v "$sent" "$sent"
+status 64 "--db without its FILE" --db < "$sent"
+one_line "--db without its FILE"
+grep -q 'Missing argument for --db' "$tmp/err"
+ok $? "--db without its FILE says so"
 echo "1..$n"
 [ "$failed" -eq 0 ]

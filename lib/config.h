@@ -36,4 +36,16 @@ void ndr_config_clear(ndr_config *cfg);
 /* "~/x" as a path below the home directory; other paths as they are. */
 char *ndr_config_expand(const char *path);
 
+/*
+ * Is dir the home directory or a folder above it?  Those are never made:
+ * a missing home (HOME=/nonexistent, as daemons run) is not ours to make.
+ */
+gboolean ndr_config_holds_home(const char *dir);
+/*
+ * Make dir and its missing parents with mode, but never the home
+ * directory or a folder above it (FALSE, errno ENOENT, when one of those
+ * is missing).  FALSE with errno set on failure.
+ */
+gboolean ndr_config_make_dirs(const char *dir, int mode);
+
 #endif /* NDR_CONFIG_H */

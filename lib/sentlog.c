@@ -258,7 +258,7 @@ create_file(const char *path, GError **err)
 	char *dir = g_path_get_dirname(path);
 	int fd, e;
 
-	if (g_mkdir_with_parents(dir, 0700) != 0) {
+	if (!ndr_config_make_dirs(dir, 0700)) {
 		e = errno;
 		g_set_error(
 		    err, NDR_ERROR, NDRCHECK_ETEMP,

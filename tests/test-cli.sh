@@ -358,5 +358,19 @@ status 64 "--db without its FILE" --db < "$sent"
 one_line "--db without its FILE"
 grep -q 'Missing argument for --db' "$tmp/err"
 ok $? "--db without its FILE says so"
+# A missing home is not made: not by classifying, nor by record.
+for gone in "$tmp/no-home" "/nonexistent-$$-$(od -An -N4 -tx4 /dev/urandom |
+    tr -d ' ')"; do
+	env -i HOME="$gone" USER=tester "$nd" \
+	    "$mail/bsd/lhost-sendmail-01.eml" > /dev/null 2> "$tmp/err"
+	rc=$?
+	[ "$rc" -eq 3 ] && [ ! -e "$gone" ]
+	ok $? "classifying with HOME=$gone: unknown, and no home made (exit $rc)"
+	env -i HOME="$gone" USER=tester "$nd" record "$sent" 2> "$tmp/err"
+	rc=$?
+	[ "$rc" -eq 75 ] && [ ! -e "$gone" ] && grep -q "$gone" "$tmp/err"
+	ok $? "record with HOME=$gone: 75, saying where, and no home made"
+	rm -rf "$gone"
+done
 echo "1..$n"
 [ "$failed" -eq 0 ]

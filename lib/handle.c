@@ -16,6 +16,7 @@
 #include "config.h"
 #include "detect.h"
 #include "error.h"
+#include "handle.h"
 #include "headtext.h"
 #include "import.h"
 #include "input.h"
@@ -378,4 +379,16 @@ ndrcheck_sync(ndrcheck *h)
 	if (sentlog_for_verdict(h, &err) == NULL)
 		return fail(h, err);
 	return NDRCHECK_OK;
+}
+
+ndr_sentlog *
+ndr_handle_sentlog(ndrcheck *h, gboolean writable, GError **err)
+{
+	return sentlog_get(h, writable, err);
+}
+
+int
+ndr_handle_fail(ndrcheck *h, GError *err)
+{
+	return fail(h, err);
 }

@@ -96,16 +96,20 @@ record(ndr_sentlog *log, const ndr_findings *f, char **out, GError **err)
 	gboolean added = FALSE, ok;
 	char *id = NULL;
 
-	ok = date_of(log, f, &s.date, err) && ndr_sentlog_begin(log, err);
-	if (ok) {
-		s.message_id = id = id_of(f, to, s.date);
-		s.from = f->original != NULL ? f->original->from : NULL;
-		s.subject = f->original != NULL ? f->original->subject : NULL;
-		ok = ndr_sentlog_add(log, &s, &added, err) &&
-		     (!added || ndr_sentlog_key_put(log, CORRECTIONS, id, err));
-		ok = ok ? ndr_sentlog_commit(log, err)
-		        : (ndr_sentlog_rollback(log), FALSE);
+	if (!date_of(log, f, &s.date, err) || !ndr_sentlog_begin(log, err)) {
+		g_ptr_array_unref(to);
+		return FALSE;
 	}
+	s.message_id = id = id_of(f, to, s.date);
+	s.from = f->original != NULL ? f->original->from : NULL;
+	s.subject = f->original != NULL ? f->original->subject : NULL;
+	/* Only what this adds is a correction, to be undone. */
+	ok = ndr_sentlog_add(log, &s, &added, err) &&
+	     (!added || ndr_sentlog_key_put(log, CORRECTIONS, id, err));
+	if (ok)
+		ok = ndr_sentlog_commit(log, err);
+	else
+		ndr_sentlog_rollback(log);
 	*out = ok && added ? g_steal_pointer(&id) : NULL;
 	g_free(id);
 	g_ptr_array_unref(to);
@@ -138,18 +142,22 @@ ndr_correct(ndrcheck *h, const ndrcheck_result *r, char **id)
 	return NDRCHECK_OK;
 }
 
-/* The corrections' Message-IDs, sorted; NULL on error. */
+/* The corrections' Message-IDs, sorted (none without a sent log). */
 static GPtrArray *
 corrections(ndr_sentlog *log, GError **err)
 {
-	GHashTable *keys = ndr_sentlog_keys_get(log, CORRECTIONS, err);
-	GPtrArray *ids;
+	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+	GHashTable *keys;
 	GHashTableIter it;
 	gpointer key;
 
-	if (keys == NULL)
+	if (!g_file_test(ndr_sentlog_path(log), G_FILE_TEST_EXISTS))
+		return ids;
+	keys = ndr_sentlog_keys_get(log, CORRECTIONS, err);
+	if (keys == NULL) {
+		g_ptr_array_unref(ids);
 		return NULL;
-	ids = g_ptr_array_new_with_free_func(g_free);
+	}
 	g_hash_table_iter_init(&it, keys);
 	while (g_hash_table_iter_next(&it, &key, NULL))
 		g_ptr_array_add(ids, g_strdup(key));
@@ -185,15 +193,14 @@ ndr_correct_list(ndrcheck *h, GPtrArray **lines)
 	ndr_sentlog *log = ndr_handle_sentlog(h, FALSE, &err);
 	GPtrArray *ids = log != NULL ? corrections(log, &err) : NULL;
 	ndr_sent_info info;
-	gboolean found = TRUE;
+	gboolean found;
 	guint i;
 
 	*lines = g_ptr_array_new_with_free_func(g_free);
-	for (i = 0; ids != NULL && i < ids->len && found; i++) {
-		if (!ndr_sentlog_find_id(log, ids->pdata[i], &found, &info,
-		                         &err))
-			break;
-		if (found)
+	for (i = 0; ids != NULL && i < ids->len && err == NULL; i++) {
+		if (ndr_sentlog_find_id(log, ids->pdata[i], &found, &info,
+		                        &err) &&
+		    found)
 			g_ptr_array_add(*lines, describe(ids->pdata[i], &info));
 		g_free(info.first_to);
 	}
@@ -206,7 +213,7 @@ int
 ndr_correct_undo(ndrcheck *h, const char *message_id)
 {
 	GError *err = NULL;
-	ndr_sentlog *log = ndr_handle_sentlog(h, TRUE, &err);
+	ndr_sentlog *log = ndr_handle_sentlog(h, FALSE, &err);
 	GPtrArray *ids = log != NULL ? corrections(log, &err) : NULL;
 	gboolean known, found;
 
@@ -222,6 +229,9 @@ ndr_correct_undo(ndrcheck *h, const char *message_id)
 		            message_id);
 		return ndr_handle_fail(h, err);
 	}
+	log = ndr_handle_sentlog(h, TRUE, &err);
+	if (log == NULL)
+		return ndr_handle_fail(h, err);
 	if (!ndr_sentlog_begin(log, &err) ||
 	    !ndr_sentlog_forget(log, message_id, &found, &err) ||
 	    !ndr_sentlog_key_drop(log, CORRECTIONS, message_id, &err) ||

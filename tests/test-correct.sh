@@ -73,6 +73,14 @@ nd --db "$tmp/empty.db" "$mail/bsd/lhost-sendmail-02.eml"
 [ "$rc" -eq 3 ]
 ok $? "another bounce of that time stays unknown (exit $rc, want 3)"
 
+# Without a sent log there is no correction, and nothing is created.
+nd record --db "$tmp/none.db" --corrections
+[ "$rc" -eq 0 ] && [ ! -s "$tmp/out" ] && [ ! -e "$tmp/none.db" ]
+ok $? "--corrections without a sent log: none, nothing created"
+nd record --db "$tmp/none.db" --undo "$id"
+[ "$rc" -eq 64 ] && [ ! -e "$tmp/none.db" ]
+ok $? "--undo without a sent log: 64, nothing created"
+
 # What cannot be corrected.
 nd record --db "$db" --original "$mail/not/is-not-bounce-01.eml"
 [ "$rc" -eq 64 ] && grep -q "nothing to correct" "$tmp/err"

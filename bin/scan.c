@@ -12,11 +12,14 @@
  * was read (and, with --move-to, every backscatter message moved); 1 when
  * some file could not be read or vanished, or some message could not be
  * moved, each said in one line on stderr and skipped; 64 for a usage
- * error; 75 when the sent log or the output failed.  The verdicts are in
+ * error; 75 when the sent log or the output failed (a reader that went
+ * away, as head(1) does, ends the scan quietly by SIGPIPE instead, as it
+ * ends cat(1)).  The verdicts are in
  * the output, not in the status.
  */
 #include <errno.h>
 #include <json-glib/json-glib.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,6 +225,38 @@ typedef struct scan_args {
 	gint jobs;
 } scan_args;
 
+/*
+ * GOption takes a short option's value only from the next argument, so
+ * "-j1" would be refused where every Unix tool (make, xargs) takes it:
+ * split "-jN" into "-j" "N" before parsing, up to "--".  The new vector
+ * lives as long as the process, as argv does (held here, not leaked).
+ */
+static void
+split_jobs(int *argc, char ***argv)
+{
+	static char **split;
+	GPtrArray *out = g_ptr_array_new();
+	gboolean options = TRUE;
+	int i;
+
+	for (i = 0; i < *argc; i++) {
+		const char *arg = (*argv)[i];
+
+		if (strcmp(arg, "--") == 0)
+			options = FALSE;
+		if (options && i > 0 && strncmp(arg, "-j", 2) == 0 &&
+		    arg[2] != '\0') {
+			g_ptr_array_add(out, "-j");
+			arg += 2;
+		}
+		g_ptr_array_add(out, (char *)arg);
+	}
+	*argc = (int)out->len;
+	g_ptr_array_add(out, NULL);
+	g_free(split);
+	*argv = split = (char **)g_ptr_array_free(out, FALSE);
+}
+
 /* Parse argv into a, p and pr; FALSE after a usage error was printed. */
 static gboolean
 parse(int *argc, char ***argv, scan_args *a, ndr_scan_params *p, printer *pr)
@@ -254,6 +289,7 @@ parse(int *argc, char ***argv, scan_args *a, ndr_scan_params *p, printer *pr)
 	    "sent log or output failure.");
 	g_option_context_set_main_group(ctx, common_option_group(&p->open));
 	g_option_context_add_main_entries(ctx, entries, NULL);
+	split_jobs(argc, argv);
 	ok = common_parse(ctx, argc, argv);
 	g_option_context_free(ctx);
 	if (!ok || (a->only != NULL &&
@@ -270,6 +306,21 @@ parse(int *argc, char ***argv, scan_args *a, ndr_scan_params *p, printer *pr)
 	else
 		return TRUE;
 	return FALSE;
+}
+
+/*
+ * The reader of stdout went away (`ndrcheck scan ... | head`): a normal
+ * end for a filter.  End as cat(1) and grep(1) do, quietly, killed by
+ * SIGPIPE (the shell's status 141), which main() ignores so that every
+ * other command sees EPIPE as a write error instead.
+ */
+static void
+reader_gone(printer *pr)
+{
+	progress_clear(pr);
+	fflush(stderr);
+	signal(SIGPIPE, SIG_DFL);
+	raise(SIGPIPE);
 }
 
 int
@@ -298,6 +349,8 @@ cmd_scan(int argc, char **argv)
 	rc = ndr_scan_run(&p, argv + 1, &err);
 	if ((fflush(stdout) != 0 || ferror(stdout)) && pr.write_errno == 0)
 		pr.write_errno = errno;
+	if (pr.write_errno == EPIPE)
+		reader_gone(&pr);
 	if (pr.write_errno != 0) {
 		warn(&pr, "cannot write the output: %s",
 		     g_strerror(pr.write_errno));

@@ -141,6 +141,36 @@ same "$tmp/j1" "$tmp/j4" "--jobs 1 and --jobs 4 print the same lines in the same
 [ "$(wc -l < "$tmp/j1")" -eq $(($(find "$big" -type f | wc -l) + 3)) ]
 ok $? "one line per message" "$(wc -l < "$tmp/j1") lines"
 
+scan -j1 "$big" "$mbox" > "$tmp/j1-attached"
+same "$tmp/j1" "$tmp/j1-attached" "-j1 works as -j 1 does"
+
+# A reader that went away: scan ends as cat and grep do (quietly, by
+# SIGPIPE), but -p, whose reader is a delivery agent, must fail with 75
+# so that the agent keeps the mail.  The pipe's read end is closed
+# before the command starts, so every write fails.
+closed() {	# closed STDIN COMMAND...: "STATUS<TAB>STDERR"
+	python3 -c '
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(sys.argv[2:], stdin=open(sys.argv[1], "rb"), stdout=w,
+                   stderr=subprocess.PIPE)
+print("%d\t%s" % (p.returncode, p.stderr.decode(errors="replace").strip()))
+' "$@"
+}
+if command -v python3 > /dev/null; then
+	got=$(closed /dev/null "$nd" scan --db "$db" "$big")
+	[ "$got" = "$(printf -- '-13\t')" ]
+	ok $? "scan into a closed pipe: killed by SIGPIPE, nothing on stderr" \
+	    "$got"
+	got=$(closed "$soe/bsd/lhost-postfix-01.eml" "$nd" --db "$db" -p)
+	[ "${got%%	*}" = 75 ]
+	ok $? "-p into a closed pipe exits 75 (the agent keeps the mail)" "$got"
+else
+	skip "scan into a closed pipe" "no python3"
+	skip "-p into a closed pipe" "no python3"
+fi
+
 scan --only backscatter,unknown "$big" "$mbox" > "$tmp/only"
 grep -E '^(backscatter|unknown)	' "$tmp/j1" > "$tmp/only.want"
 same "$tmp/only.want" "$tmp/only" "--only backscatter,unknown prints just those"

@@ -41,7 +41,7 @@ typedef struct printer {
 	gboolean progress; /* show a progress line (stderr is a tty) */
 	gboolean shown;    /* the progress line is on the screen */
 	gboolean tty_out;  /* stdout is a terminal too: clear it first */
-	guint64 messages, skipped, moved, unmoved;
+	guint64 messages, skipped, moved, unmoved, kept;
 	guint64 verdicts[N_VERDICTS];
 	guint64 kinds[N_KINDS];
 	gint64 start, last; /* monotonic time, microseconds */
@@ -141,6 +141,7 @@ print_entry(const ndr_scan_entry *e, void *arg)
 	pr->verdicts[v]++;
 	pr->kinds[ndrcheck_result_kind(e->result)]++;
 	pr->moved += e->moved_to != NULL;
+	pr->kept += e->kept;
 	if (e->error != NULL) {
 		pr->unmoved++;
 		warn(pr, "%s", e->error);
@@ -215,12 +216,17 @@ summary(printer *pr, const char *move_to, gboolean dry_run)
 	if (pr->unmoved > 0)
 		g_string_append_printf(
 		    s, ", %" G_GUINT64_FORMAT " not (see above)", pr->unmoved);
+	if (pr->kept > 0)
+		g_string_append_printf(s,
+		                       ", %" G_GUINT64_FORMAT
+		                       " left in Sent, Drafts, Trash or Junk",
+		                       pr->kept);
 	fprintf(stderr, "%s\n", s->str);
 	g_string_free(s, TRUE);
 }
 
 typedef struct scan_args {
-	gboolean json, dry_run, quiet;
+	gboolean json, dry_run, quiet, all_folders;
 	char *only, *move_to;
 	gint jobs;
 } scan_args;
@@ -272,6 +278,10 @@ parse(int *argc, char ***argv, scan_args *a, ndr_scan_params *p, printer *pr)
 	     "Move backscatter into this Maildir folder", "FOLDER"},
 	    {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &a->dry_run,
 	     "With --move-to: say what would move, move nothing", NULL},
+	    {"all-folders", 0, 0, G_OPTION_ARG_NONE, &a->all_folders,
+	     "Scan Sent, Drafts, Trash and Junk folders too (never moving "
+	     "out of them)",
+	     NULL},
 	    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet,
 	     "No progress line and no summary on stderr", NULL},
 	    {NULL, 0, 0, 0, NULL, NULL, NULL}};
@@ -340,6 +350,7 @@ cmd_scan(int argc, char **argv)
 	p.jobs = (unsigned)a.jobs;
 	p.move_to = a.move_to;
 	p.dry_run = a.dry_run;
+	p.all_folders = a.all_folders;
 	p.fn = print_entry;
 	p.arg = &pr;
 	pr.json = a.json;

@@ -9,7 +9,9 @@
  * whatever finished first, through a reorder window of bounded size
  * (ndrlimits.h), so that memory does not grow with the number of messages.
  * With move_to, each backscatter message is then moved into that Maildir
- * folder (move.h), in the calling thread.
+ * folder (move.h), in the calling thread, except out of the user's own
+ * folders (tree.h): those are left unvisited unless all_folders is set,
+ * and their messages are never moved.
  */
 #ifndef NDR_SCAN_H
 #define NDR_SCAN_H
@@ -23,6 +25,8 @@ typedef struct ndr_scan_entry {
 	const ndrcheck_result *result; /* NULL if it could not be read */
 	const char *error;    /* why it could not be read or moved, or NULL */
 	const char *moved_to; /* where it went (dry run: would go), or NULL */
+	gboolean kept;        /* backscatter not moved: in one of the user's own
+	                         folders */
 } ndr_scan_entry;
 
 /* Called in input order, in the calling thread; FALSE stops the scan. */
@@ -33,6 +37,7 @@ typedef struct ndr_scan_params {
 	unsigned jobs;         /* threads; 1 classifies in the caller's */
 	const char *move_to;   /* Maildir folder for backscatter, or NULL */
 	gboolean dry_run;      /* with move_to: only say what would move */
+	gboolean all_folders;  /* scan the user's own folders too */
 	ndr_scan_fn fn;
 	void *arg;
 } ndr_scan_params;

@@ -265,6 +265,62 @@ bsnew=$(grep -c "	$bs/" "$tmp/move.out")
 [ "$bsnew" -eq "$(grep -c '^backscatter' "$tmp/move.out")" ]
 ok $? "every backscatter line says where it went" "$(cat "$tmp/move.out")"
 
+# The user's own folders: Sent, Drafts, Trash and Junk by their usual
+# names (Maildir++, localized, IMAP modified UTF-7) and the config's sent
+# folders are left alone unless --all-folders, and never moved out of.
+own=$tmp/own
+mkdir -p "$own/cur" "$own/new" "$own/tmp"
+for f in .Sent .Drafts ".Envoy&AOk-s" .Junk .Outgoing .Lists; do
+	mkdir -p "$own/$f/cur" "$own/$f/new" "$own/$f/tmp"
+done
+cp "$soe/bsd/lhost-postfix-01.eml" "$own/cur/1.inbox.host:2,S"
+# The user forwarded (resent) the bounce to the postmaster from Sent.
+{ printf 'Resent-From: Jan <jan@example.org>\nResent-To: postmaster@example.org\n'
+  cat "$soe/bsd/lhost-postfix-01.eml"; } > "$own/.Sent/cur/2.sent.host:2,S"
+cp "$soe/bsd/lhost-sendmail-01.eml" "$own/.Drafts/cur/3.draft.host:2,D"
+cp "$soe/bsd/lhost-sendmail-01.eml" "$own/.Envoy&AOk-s/cur/4.fr.host:2,S"
+cp "$soe/bsd/lhost-sendmail-01.eml" "$own/.Junk/new/5.junk.host"
+cp "$soe/bsd/lhost-sendmail-01.eml" "$own/.Outgoing/cur/6.out.host:2,S"
+cp "$soe/bsd/lhost-sendmail-01.eml" "$own/.Lists/new/7.list.host"
+printf '[ndrcheck]\ndb = %s\nsent = %s\n' "$db" "$own/.Outgoing" \
+    > "$tmp/own.config"
+cp "$db" "$tmp/own.db"
+ownscan() {
+	"$nd" scan --config "$tmp/own.config" --db "$tmp/own.db" "$@"
+}
+ownscan -q --move-to "$own/.Backscatter" "$own" > "$tmp/own.out" \
+    2> "$tmp/own.err"
+ok $? "--move-to in a tree with own folders exits 0" "$(cat "$tmp/own.err")"
+[ -f "$own/.Backscatter/cur/1.inbox.host:2,S" ] &&
+    [ -f "$own/.Backscatter/new/7.list.host" ] &&
+    [ -f "$own/.Sent/cur/2.sent.host:2,S" ] &&
+    [ "$(find "$own/.Backscatter" -type f | wc -l)" -eq 2 ]
+ok $? "--move-to moves INBOX's and .Lists' backscatter, not the bounce forwarded in .Sent" \
+    "$(find "$own" -type f | sort)"
+! grep -qE '/\.(Sent|Drafts|Envoy|Junk|Outgoing)' "$tmp/own.out"
+ok $? "Sent, Drafts, Envoyés, Junk and the config's sent folder are not scanned" \
+    "$(cat "$tmp/own.out")"
+ownscan --all-folders --move-to "$own/.Backscatter" "$own" \
+    > "$tmp/own-all.out" 2> "$tmp/own-all.err"
+rc=$?
+[ $rc -eq 0 ] && [ "$(grep -c '^backscatter' "$tmp/own-all.out")" -eq 5 ] &&
+    [ "$(find "$own/.Backscatter" -type f | wc -l)" -eq 2 ] &&
+    [ -f "$own/.Drafts/cur/3.draft.host:2,D" ] &&
+    [ -f "$own/.Envoy&AOk-s/cur/4.fr.host:2,S" ] &&
+    [ -f "$own/.Junk/new/5.junk.host" ] &&
+    [ -f "$own/.Outgoing/cur/6.out.host:2,S" ] &&
+    ! grep -q "$(printf '\t')$own/.Backscatter" "$tmp/own-all.out" &&
+    grep -q '5 left in Sent, Drafts, Trash or Junk' "$tmp/own-all.err"
+ok $? "--all-folders scans them, and still moves nothing out of them" \
+    "exit $rc: $(cat "$tmp/own-all.out" "$tmp/own-all.err")"
+ownscan -q --move-to "$own/.Backscatter" "$own/.Sent/cur" \
+    "$own/.Junk/new/5.junk.host" > "$tmp/own-named.out"
+[ "$(grep -c '^backscatter' "$tmp/own-named.out")" -eq 2 ] &&
+    [ -f "$own/.Sent/cur/2.sent.host:2,S" ] &&
+    [ -f "$own/.Junk/new/5.junk.host" ]
+ok $? "an own folder or file named as an input is scanned, never moved" \
+    "$(cat "$tmp/own-named.out")"
+
 # Never overwrite: a message of the same name is there already.
 mktree "$tmp/again"
 echo "already here" > "$tmp/taken"

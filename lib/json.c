@@ -108,6 +108,7 @@ ndrcheck_result_json(const ndrcheck_result *r, const char *file)
 	}
 	add_string(b, "verdict", ndrcheck_verdict_name(r->verdict));
 	add_string(b, "kind", ndrcheck_kind_name(r->findings->kind));
+	add_string(b, "message_id", r->message_id);
 	add_original(b, r->findings->original);
 	add_recipients(b, r->findings->recipients);
 	add_string(b, "reporting_mta", r->findings->reporting_mta);

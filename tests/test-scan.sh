@@ -248,6 +248,31 @@ ok $? "--dry-run creates nothing"
 grep -q "$(printf '\t%s$' "$bs/cur/1000.A.host:2,RS")" "$tmp/dry.out"
 ok $? "--dry-run shows where each message would go" "$(cat "$tmp/dry.out")"
 
+if command -v python3 > /dev/null; then
+	scan --json --move-to "$bs" --dry-run "$mv2" | python3 -c '
+import json, sys
+bs = sys.argv[1]
+for line in sys.stdin:
+    o = json.loads(line)
+    ok = ("moved_to" in o) == (o["verdict"] == "backscatter")
+    if "moved_to" in o:
+        ok = ok and o["moved_to"].startswith(bs + "/")
+    print("%s %s %s" % ("ok" if ok else "bad", o["file"], o["message_id"]))
+' "$bs" > "$tmp/dry.json"
+	! grep -q '^bad' "$tmp/dry.json" && [ -s "$tmp/dry.json" ]
+	ok $? "--json --move-to: moved_to on each backscatter line, and only there" \
+	    "$(cat "$tmp/dry.json")"
+	want=$(sed -n 's/^Message-I[dD]: *<\(.*\)>.*/\1/p' \
+	    "$mv2/cur/1001.B.host:2,S" | head -n 1)
+	grep -qF "$mv2/cur/1001.B.host:2,S $want" "$tmp/dry.json" &&
+	    [ -n "$want" ]
+	ok $? "--json: message_id is the message's own Message-ID" \
+	    "want $want: $(cat "$tmp/dry.json")"
+else
+	skip "--json --move-to: moved_to" "no python3"
+	skip "--json: message_id" "no python3"
+fi
+
 scan --move-to "$bs" "$mv2" > "$tmp/move.out" 2> "$tmp/move.err"
 ok $? "--move-to exits 0" "$(cat "$tmp/move.err")"
 [ -f "$bs/cur/1000.A.host:2,RS" ] && [ ! -e "$mv2/cur/1000.A.host:2,RS" ]

@@ -1,11 +1,11 @@
 /*
  * scan.c - `ndrcheck scan`: classify every message of Maildirs, Maildir++
- * trees, mbox files and folders of message files (SPEC section 4).
+ * trees, mbox files and folders of message files (ndrcheck(1) "scan").
  *
  * The engine (walking, worker threads, order, moving) is lib/scan.c;
  * this file parses the options and prints: one line per message in input
  * order on stdout, VERDICT<TAB>KIND<TAB>PATH (a fourth field says where
- * --move-to put the message) or JSON lines with "file"; a progress line
+ * --move-to put the message) or JSON lines with "file"; a progress bar
  * on stderr when it is a terminal; a summary on stderr at the end.
  *
  * Exit status (the mblaze and cat(1) convention): 0 when every message
@@ -28,54 +28,27 @@
 
 #include "commands.h"
 #include "ndrlimits.h"
+#include "progress.h"
 #include "scan.h"
 
 #define N_VERDICTS (NDRCHECK_UNKNOWN + 1)
 #define N_KINDS    (NDRCHECK_KIND_FEEDBACK + 1)
-/* Microseconds between two updates of the progress line. */
-#define PROGRESS_INTERVAL 200000
-
 typedef struct printer {
 	gboolean json;
-	guint only;        /* bit (1 << verdict) of each verdict printed */
-	gboolean progress; /* show a progress line (stderr is a tty) */
-	gboolean shown;    /* the progress line is on the screen */
-	gboolean tty_out;  /* stdout is a terminal too: clear it first */
+	guint only;       /* bit (1 << verdict) of each verdict printed */
+	progress *bar;    /* NULL unless stderr is a terminal */
+	gboolean tty_out; /* stdout is a terminal too: clear the bar first */
 	guint64 messages, skipped, moved, unmoved, kept;
 	guint64 verdicts[N_VERDICTS];
 	guint64 kinds[N_KINDS];
-	gint64 start, last; /* monotonic time, microseconds */
-	int write_errno;    /* why stdout failed, or 0 */
+	gint64 start;    /* monotonic time, microseconds */
+	int write_errno; /* why stdout failed, or 0 */
 } printer;
 
 static double
 rate(const printer *pr, gint64 now)
 {
 	return now > pr->start ? pr->messages * 1e6 / (now - pr->start) : 0;
-}
-
-static void
-progress_clear(printer *pr)
-{
-	if (pr->shown)
-		fputs("\r\033[K", stderr);
-	pr->shown = FALSE;
-}
-
-static void
-progress(printer *pr)
-{
-	gint64 now = g_get_monotonic_time();
-
-	if (!pr->progress || now - pr->last < PROGRESS_INTERVAL)
-		return;
-	pr->last = now;
-	fprintf(
-	    stderr,
-	    "\r\033[Kndrcheck scan: %" G_GUINT64_FORMAT " messages, %.0f/s, "
-	    "%" G_GUINT64_FORMAT " backscatter",
-	    pr->messages, rate(pr, now), pr->verdicts[NDRCHECK_BACKSCATTER]);
-	pr->shown = TRUE;
 }
 
 static void G_GNUC_PRINTF(2, 3) warn(printer *pr, const char *fmt, ...)
@@ -86,12 +59,12 @@ static void G_GNUC_PRINTF(2, 3) warn(printer *pr, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	progress_clear(pr);
+	progress_clear(pr->bar);
 	common_error("scan: %s", msg);
 	g_free(msg);
 }
 
-/* The JSON object of SPEC section 5, with "moved_to" when it moved. */
+/* The JSON object of ndrcheck(1), with "moved_to" when it moved. */
 static void
 print_json(const ndr_scan_entry *e)
 {
@@ -148,13 +121,14 @@ print_entry(const ndr_scan_entry *e, void *arg)
 	}
 	if (pr->only == 0 || (pr->only & (1u << v)) != 0) {
 		if (pr->tty_out)
-			progress_clear(pr);
+			progress_clear(pr->bar);
 		if (pr->json)
 			print_json(e);
 		else
 			print_text(e);
 	}
-	progress(pr);
+	progress_update(pr->bar, pr->messages,
+	                pr->verdicts[NDRCHECK_BACKSCATTER]);
 	if (ferror(stdout) && pr->write_errno == 0)
 		pr->write_errno = errno;
 	return pr->write_errno == 0;
@@ -195,7 +169,7 @@ summary(printer *pr, const char *move_to, gboolean dry_run)
 	gint64 now = g_get_monotonic_time();
 	GString *s = g_string_new(NULL);
 
-	progress_clear(pr);
+	progress_clear(pr->bar);
 	g_string_printf(s,
 	                "ndrcheck scan: %" G_GUINT64_FORMAT
 	                " messages in %.2f s "
@@ -227,9 +201,41 @@ summary(printer *pr, const char *move_to, gboolean dry_run)
 
 typedef struct scan_args {
 	gboolean json, dry_run, quiet, all_folders;
-	char *only, *move_to;
+	char *only, *move_to, *since;
+	char **exclude;
 	gint jobs;
 } scan_args;
+
+/*
+ * --since DATE: an ISO 8601 date (local midnight) or date and time (local
+ * unless it names its zone), as date(1) -I prints them.
+ */
+static gboolean
+parse_since(const char *text, gint64 *since)
+{
+	GDateTime *t = NULL;
+	GTimeZone *local;
+	int y, m, d, end = 0;
+
+	if (sscanf(text, "%4d-%2d-%2d%n", &y, &m, &d, &end) == 3 &&
+	    text[end] == '\0' &&
+	    g_date_valid_dmy((GDateDay)d, (GDateMonth)m, (GDateYear)y))
+		t = g_date_time_new_local(y, m, d, 0, 0, 0);
+	else {
+		local = g_time_zone_new_local();
+		t = g_date_time_new_from_iso8601(text, local);
+		g_time_zone_unref(local);
+	}
+	if (t == NULL) {
+		common_error("scan: --since %s: give a date as 2026-11-20 or "
+		             "2026-11-20T08:00:00",
+		             text);
+		return FALSE;
+	}
+	*since = g_date_time_to_unix(t);
+	g_date_time_unref(t);
+	return TRUE;
+}
 
 /*
  * GOption takes a short option's value only from the next argument, so
@@ -269,7 +275,7 @@ parse(int *argc, char ***argv, scan_args *a, ndr_scan_params *p, printer *pr)
 {
 	GOptionEntry entries[] = {
 	    {"json", 0, 0, G_OPTION_ARG_NONE, &a->json,
-	     "Print JSON lines (SPEC section 5, with \"file\")", NULL},
+	     "Print JSON lines (ndrcheck(1) JSON OUTPUT, with \"file\")", NULL},
 	    {"only", 0, 0, G_OPTION_ARG_STRING, &a->only,
 	     "Print only messages with these verdicts", "VERDICT[,...]"},
 	    {"jobs", 'j', 0, G_OPTION_ARG_INT, &a->jobs,
@@ -282,8 +288,14 @@ parse(int *argc, char ***argv, scan_args *a, ndr_scan_params *p, printer *pr)
 	     "Scan Sent, Drafts, Trash and Junk folders too (never moving "
 	     "out of them)",
 	     NULL},
+	    {"exclude", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &a->exclude,
+	     "Leave out files and folders matching GLOB (on the name; on the "
+	     "path if GLOB has a /)",
+	     "GLOB"},
+	    {"since", 0, 0, G_OPTION_ARG_STRING, &a->since,
+	     "Only message files modified since DATE (ISO 8601)", "DATE"},
 	    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet,
-	     "No progress line and no summary on stderr", NULL},
+	     "No progress bar and no summary on stderr", NULL},
 	    {NULL, 0, 0, 0, NULL, NULL, NULL}};
 	GOptionContext *ctx;
 	gboolean ok;
@@ -302,8 +314,10 @@ parse(int *argc, char ***argv, scan_args *a, ndr_scan_params *p, printer *pr)
 	split_jobs(argc, argv);
 	ok = common_parse(ctx, argc, argv);
 	g_option_context_free(ctx);
-	if (!ok || (a->only != NULL &&
-	            !common_parse_verdicts("scan: --only", a->only, &pr->only)))
+	if (!ok ||
+	    (a->only != NULL &&
+	     !common_parse_verdicts("scan: --only", a->only, &pr->only)) ||
+	    (a->since != NULL && !parse_since(a->since, &p->since)))
 		return FALSE;
 	if (*argc < 2)
 		common_error("scan: name at least one PATH, or - to read paths "
@@ -327,7 +341,7 @@ parse(int *argc, char ***argv, scan_args *a, ndr_scan_params *p, printer *pr)
 static void
 reader_gone(printer *pr)
 {
-	progress_clear(pr);
+	progress_clear(pr->bar);
 	fflush(stderr);
 	signal(SIGPIPE, SIG_DFL);
 	raise(SIGPIPE);
@@ -351,10 +365,11 @@ cmd_scan(int argc, char **argv)
 	p.move_to = a.move_to;
 	p.dry_run = a.dry_run;
 	p.all_folders = a.all_folders;
+	p.exclude = a.exclude;
 	p.fn = print_entry;
 	p.arg = &pr;
 	pr.json = a.json;
-	pr.progress = !a.quiet && isatty(STDERR_FILENO);
+	pr.bar = a.quiet ? NULL : progress_new(&p, argv + 1);
 	pr.tty_out = isatty(STDOUT_FILENO);
 	pr.start = g_get_monotonic_time();
 	rc = ndr_scan_run(&p, argv + 1, &err);
@@ -374,8 +389,11 @@ cmd_scan(int argc, char **argv)
 		rc = pr.skipped > 0 || pr.unmoved > 0;
 	}
 out:
+	progress_free(pr.bar);
 	g_clear_error(&err);
 	g_free(a.only);
 	g_free(a.move_to);
+	g_free(a.since);
+	g_strfreev(a.exclude);
 	return rc;
 }

@@ -1,5 +1,5 @@
 /*
- * json.c - a result as the JSON object of SPEC section 5, with
+ * json.c - a result as the JSON object of ndrcheck(1) "JSON OUTPUT", with
  * json-glib.
  *
  * Every member is always present, so that a consumer never has to ask

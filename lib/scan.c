@@ -559,14 +559,26 @@ check_inputs(scan *s, char *const *inputs, GError **err)
 	return TRUE;
 }
 
+/* What the walk leaves out; cfg holds the sent folders it names. */
+static gboolean
+walk_setup(const ndr_scan_params *p, ndr_config *cfg, ndr_tree_opts *o,
+           GError **err)
+{
+	if (!ndr_config_load(cfg, &p->open, err))
+		return FALSE;
+	o->skip = p->move_to;
+	o->sent = cfg->sent_folders;
+	o->all_folders = p->all_folders;
+	o->exclude = p->exclude;
+	o->since = p->since;
+	return TRUE;
+}
+
 static gboolean
 start(scan *s, char *const *inputs, GError **err)
 {
-	if (!ndr_config_load(&s->cfg, &s->p->open, err))
+	if (!walk_setup(s->p, &s->cfg, &s->walk, err))
 		return FALSE;
-	s->walk.skip = s->p->move_to;
-	s->walk.sent = s->cfg.sent_folders;
-	s->walk.all_folders = s->p->all_folders;
 	if (s->p->move_to != NULL &&
 	    ((s->move = ndr_move_new(s->p->move_to, s->p->dry_run, err)) ==
 	         NULL ||
@@ -626,4 +638,41 @@ out:
 	if (s.error != NULL)
 		g_propagate_error(err, s.error);
 	return s.status;
+}
+
+typedef struct counter {
+	guint64 n;
+	gboolean exact;
+} counter;
+
+static gboolean
+count_one(ndr_tree_what what, const char *path, gboolean own, const char *error,
+          void *arg)
+{
+	counter *c = arg;
+
+	c->n++;
+	if (what == NDR_TREE_MBOX)
+		c->exact = FALSE;
+	return c->exact;
+}
+
+gboolean
+ndr_scan_count(const ndr_scan_params *p, char *const *inputs, guint64 *count)
+{
+	counter c = {0, TRUE};
+	ndr_tree_opts o = {0};
+	ndr_config cfg = {0};
+	char *const *in;
+
+	for (in = inputs; *in != NULL; in++)
+		if (strcmp(*in, "-") == 0)
+			return FALSE;
+	if (!walk_setup(p, &cfg, &o, NULL))
+		return FALSE;
+	for (in = inputs; c.exact && *in != NULL; in++)
+		ndr_tree_walk(*in, &o, count_one, &c);
+	ndr_config_clear(&cfg);
+	*count = c.n;
+	return c.exact;
 }

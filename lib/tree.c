@@ -26,6 +26,9 @@ typedef struct tree_walk {
 	struct stat skip_dir;
 	GArray *sent; /* of struct stat: the config's sent folders */
 	gboolean all_folders;
+	GPtrArray *exclude;   /* of GPatternSpec */
+	GArray *exclude_path; /* of gboolean: match the whole path */
+	gint64 since;
 } tree_walk;
 
 static gboolean walk_folder(tree_walk *w, const char *path, gboolean own);
@@ -70,6 +73,33 @@ named_own(const tree_walk *w, const char *path, gboolean is_dir)
 	g_free(name);
 	g_free(dir);
 	return own;
+}
+
+/* Left out by an exclude pattern: name is path's last component. */
+static gboolean
+excluded(const tree_walk *w, const char *name, const char *path)
+{
+	guint i;
+
+	for (i = 0; i < w->exclude->len; i++)
+		if (g_pattern_spec_match_string(
+		        w->exclude->pdata[i],
+		        g_array_index(w->exclude_path, gboolean, i) ? path
+		                                                    : name))
+			return TRUE;
+	return FALSE;
+}
+
+/*
+ * Left out as older than since.  A file that cannot be stat()ed is kept:
+ * reading it will say why it cannot be read.
+ */
+static gboolean
+too_old(const tree_walk *w, const char *path)
+{
+	struct stat st;
+
+	return w->since != 0 && stat(path, &st) == 0 && st.st_mtime < w->since;
 }
 
 static gboolean
@@ -158,7 +188,9 @@ walk_files(tree_walk *w, const char *path, gboolean own)
 	}
 	for (i = 0; go_on && i < names->len; i++) {
 		file = g_build_filename(path, names->pdata[i], NULL);
-		go_on = w->fn(NDR_TREE_MESSAGE, file, own, NULL, w->arg);
+		if (!excluded(w, names->pdata[i], file) && !too_old(w, file))
+			go_on =
+			    w->fn(NDR_TREE_MESSAGE, file, own, NULL, w->arg);
 		g_free(file);
 	}
 	g_ptr_array_unref(names);
@@ -190,7 +222,8 @@ walk_below(tree_walk *w, const char *path, gboolean maildirs_only, gboolean own)
 		sub = g_build_filename(path, name, NULL);
 		sub_own = own || is_own(w, sub);
 		if ((!maildirs_only || ndr_maildir_is_maildir(sub)) &&
-		    (own || !sub_own || w->all_folders))
+		    (own || !sub_own || w->all_folders) &&
+		    !excluded(w, name, sub))
 			go_on = walk_folder(w, sub, sub_own);
 		g_free(sub);
 	}
@@ -229,10 +262,17 @@ walk_folder(tree_walk *w, const char *path, gboolean own)
 static gboolean
 walk_named(tree_walk *w, const char *path, gboolean top)
 {
+	char *name = g_path_get_basename(path);
+	gboolean out = excluded(w, name, path);
 	struct stat st;
 
+	g_free(name);
+	if (out)
+		return TRUE;
 	if (stat(path, &st) != 0)
 		return report(w, path, g_strerror(errno));
+	if (S_ISREG(st.st_mode) && w->since != 0 && st.st_mtime < w->since)
+		return TRUE;
 	if (S_ISDIR(st.st_mode))
 		return walk_folder(w, path, named_own(w, path, TRUE));
 	if (!S_ISREG(st.st_mode))
@@ -257,6 +297,24 @@ walk_init(tree_walk *w, const ndr_tree_opts *o, ndr_tree_fn fn, void *arg)
 	for (p = o->sent; p != NULL && *p != NULL; p++)
 		if (stat(*p, &st) == 0)
 			g_array_append_val(w->sent, st);
+	w->exclude =
+	    g_ptr_array_new_with_free_func((GDestroyNotify)g_pattern_spec_free);
+	w->exclude_path = g_array_new(FALSE, FALSE, sizeof(gboolean));
+	for (p = o->exclude; p != NULL && *p != NULL; p++) {
+		gboolean whole = strchr(*p, '/') != NULL;
+
+		g_ptr_array_add(w->exclude, g_pattern_spec_new(*p));
+		g_array_append_val(w->exclude_path, whole);
+	}
+	w->since = o->since;
+}
+
+static void
+walk_clear(tree_walk *w)
+{
+	g_array_unref(w->sent);
+	g_ptr_array_unref(w->exclude);
+	g_array_unref(w->exclude_path);
 }
 
 gboolean
@@ -268,7 +326,7 @@ ndr_tree_walk(const char *input, const ndr_tree_opts *o, ndr_tree_fn fn,
 
 	walk_init(&w, o, fn, arg);
 	go_on = walk_named(&w, input, TRUE);
-	g_array_unref(w.sent);
+	walk_clear(&w);
 	return go_on;
 }
 
@@ -302,6 +360,6 @@ ndr_tree_walk_list(int fd, const ndr_tree_opts *o, ndr_tree_fn fn, void *arg)
 	}
 	g_string_free(line, TRUE);
 	g_io_channel_unref(ch);
-	g_array_unref(w.sent);
+	walk_clear(&w);
 	return go_on;
 }

@@ -18,6 +18,8 @@
  * The user's own folders (ownfolder.h, and the configuration's sent
  * folders) are not entered below an input unless all_folders is set;
  * a message found in one (an input may name one) is handed on as own.
+ * Paths that match an exclude pattern and files older than since are
+ * left out, inputs included (an mbox is one file: kept or left whole).
  */
 #ifndef NDR_TREE_H
 #define NDR_TREE_H
@@ -43,6 +45,13 @@ typedef struct ndr_tree_opts {
 	char *const *sent;    /* the config's sent folders, NULL-terminated,
 	                         or NULL: own folders too */
 	gboolean all_folders; /* enter own folders as well */
+	char *const *exclude; /* GLib glob patterns (GPatternSpec),
+	                         NULL-terminated, or NULL: a file or folder
+	                         that matches is left out; a pattern with a
+	                         "/" is matched against the whole path, any
+	                         other against the name alone */
+	gint64 since;         /* if not 0, only files modified at or after this
+	                         time (seconds since the epoch) */
 } ndr_tree_opts;
 
 /* Walk one input named by the user.  FALSE if fn stopped the walk. */

@@ -192,6 +192,69 @@ else
 	skip "--json: one object per line" "no python3"
 fi
 
+# --exclude: a pattern without "/" is matched against names (files and
+# folders), one with "/" against the whole path.
+scan --exclude .Lists --exclude '*/new/*' "$md" | cut -f3 > "$tmp/excl.got"
+grep -v -e '/\.Lists/' -e '/new/' "$tmp/tree.want" > "$tmp/excl.want"
+same "$tmp/excl.want" "$tmp/excl.got" \
+    "--exclude .Lists --exclude '*/new/*' leaves out that folder and new/"
+scan --exclude '*:2,*S' "$md" | cut -f3 > "$tmp/excl2.got"
+grep -v ':2,.*S$' "$tmp/tree.want" > "$tmp/excl2.want"
+same "$tmp/excl2.want" "$tmp/excl2.got" "--exclude GLOB on file names"
+
+# --since: by the file's modification time (what Dovecot sets to the
+# time the message was received); a bad date is a usage error.  Local
+# time is UTC here, so that "local" and "Z" mean one instant.
+TZ=UTC
+export TZ
+sn=$tmp/since
+mktree "$sn"
+find "$sn" -type f -exec touch -d '2001-02-03 04:05:06' {} +
+touch -d '2026-01-15 12:00:00' "$sn/cur/1001.B.host:2,S" \
+    "$sn/.Lists/new/1006.F.host"
+scan --since 2026-01-01 "$sn" | cut -f3 > "$tmp/since.got"
+printf '%s\n' "$sn/cur/1001.B.host:2,S" "$sn/.Lists/new/1006.F.host" \
+    > "$tmp/since.want"
+same "$tmp/since.want" "$tmp/since.got" "--since DATE: only files modified since"
+scan --since 2026-01-15T13:00:00 "$sn" > "$tmp/since1" 2>&1 &&
+    scan --since 2026-01-15T11:00:00Z "$sn" > "$tmp/since2" 2>&1 &&
+    [ ! -s "$tmp/since1" ] && [ "$(wc -l < "$tmp/since2")" -eq 2 ]
+ok $? "--since takes a date and time, local or with its zone" \
+    "$(cat "$tmp/since1" "$tmp/since2")"
+"$nd" scan --db "$db" -q --since yesterday "$sn" > /dev/null 2> "$tmp/since.err"
+rc=$?
+[ $rc -eq 64 ] && grep -q -- '--since yesterday' "$tmp/since.err"
+ok $? "--since with a bad date: 64, saying which" "exit $rc: $(cat "$tmp/since.err")"
+
+# The progress bar: only when stderr is a terminal (script(1) gives a
+# pty), done/total, percent, rate and time left, taken off the screen
+# before the summary; never into a pipe or a file, never with -q.
+if command -v script > /dev/null; then
+	total=$(($(find "$big" -type f | wc -l) * 3))
+	script -qec "'$nd' scan --db '$db' -j1 '$big' '$big' '$big' \
+	    > '$tmp/pty.out'" "$tmp/pty.log" > /dev/null 2>&1
+	bar=$(tr '\r' '\n' < "$tmp/pty.log" |
+	    grep -E "scan \[=* *\] +[0-9]+%  [0-9]+/$total  [0-9]+/s  [0-9:]+ left" |
+	    tail -n 1)
+	[ -n "$bar" ]
+	ok $? "on a terminal: a bar with done/$total, percent, rate, time left" \
+	    "$(tr '\r' '\n' < "$tmp/pty.log" | tail -n 5)"
+	tr '\r' '\n' < "$tmp/pty.log" | grep -q "^$(printf '\033')\[Kndrcheck scan: $total messages in"
+	ok $? "the bar is cleared before the summary"
+	script -qec "'$nd' scan --db '$db' -q '$big' > /dev/null" \
+	    "$tmp/pty-q.log" > /dev/null 2>&1
+	! grep -q 'scan \[' "$tmp/pty-q.log"
+	ok $? "-q: no bar on a terminal either"
+else
+	skip "on a terminal: a progress bar" "no script(1)"
+	skip "the bar is cleared before the summary" "no script(1)"
+	skip "-q: no bar" "no script(1)"
+fi
+"$nd" scan --db "$db" "$big" > /dev/null 2> "$tmp/notty.err"
+! grep -q "$(printf '\033')" "$tmp/notty.err" && ! grep -q "$(printf '\r')" "$tmp/notty.err" &&
+    grep -q "^ndrcheck scan: .* messages in" "$tmp/notty.err"
+ok $? "stderr not a terminal: the summary alone, no bar" "$(cat -A "$tmp/notty.err" | head -n 3)"
+
 # Unreadable or vanished files: one line on stderr each, skipped, exit 1.
 printf '%s\n%s\n%s\n' "$md/cur/1000.A.host:2,RS" "$md/cur/gone" \
     "$md/new/1002.C.host" > "$tmp/list2"

@@ -1,5 +1,5 @@
 /*
- * json.c - a result as the JSON object of ndrcheck(1) JSON OUTPUT, with
+ * json.c - a result as the JSON object of ndrcheck(1) "JSON OUTPUT", with
  * json-glib.
  *
  * Every member is always present, so that a consumer never has to ask
@@ -113,6 +113,7 @@ ndrcheck_result_json(const ndrcheck_result *r, const char *file)
 	}
 	add_string(b, "verdict", ndrcheck_verdict_name(r->verdict));
 	add_string(b, "kind", ndrcheck_kind_name(r->findings->kind));
+	add_string(b, "message_id", r->message_id);
 	add_original(b, r->findings->original);
 	add_recipients(b, r->findings->recipients);
 	add_string(b, "reporting_mta", r->findings->reporting_mta);

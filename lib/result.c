@@ -48,6 +48,7 @@ ndrcheck_result_free(ndrcheck_result *r)
 		return;
 	ndr_findings_free(r->findings);
 	g_ptr_array_unref(r->evidence);
+	g_free(r->message_id);
 	g_free(r);
 }
 

@@ -3,10 +3,12 @@
  * progress.h).
  *
  * The cost is kept off the scan: the count is another thread's walk of
- * the folders (readdir only, no message read), and the scan's own thread
- * only reads the clock per message and draws five times a second.
+ * the folders (readdir only: no message is read, no path built), and the
+ * scan's own thread only reads the clock per message and draws five
+ * times a second.
  */
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -31,11 +33,17 @@ struct progress {
 	gboolean shown;     /* the line is on the screen */
 };
 
+/*
+ * The counting thread.  At the lowest priority (on Linux, niceness is a
+ * thread's own): on a host with every core busy it waits for the scan,
+ * never the scan for it.
+ */
 static gpointer
 count(gpointer data)
 {
 	progress *pg = data;
 
+	setpriority(PRIO_PROCESS, (id_t)gettid(), 19);
 	if (ndr_scan_count(pg->p, pg->inputs, &pg->total))
 		g_atomic_int_set(&pg->counted, 1);
 	else

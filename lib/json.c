@@ -92,6 +92,11 @@ add_recipients(JsonBuilder *b, const GPtrArray *recipients)
 	json_builder_end_array(b);
 }
 
+/* ndrcheck.h promises free(): g_malloc() is malloc() since GLib 2.46. */
+#if !GLIB_CHECK_VERSION(2, 46, 0)
+#error "ndrcheck_result_json() needs g_malloc() to be malloc() (GLib 2.46)"
+#endif
+
 char *
 ndrcheck_result_json(const ndrcheck_result *r, const char *file)
 {

@@ -1,5 +1,5 @@
 /*
- * test-json.c - ndrcheck_result_json(): the object of SPEC section 5 on
+ * test-json.c - ndrcheck_result_json(): the object of ndrcheck(1) on
  * real messages, checked member by member: every member present with
  * its type, message_id without angle brackets, original null when
  * nothing of it was found, unknown values null rather than invented,
@@ -216,7 +216,7 @@ check_recipients(JsonObject *top)
 	}
 }
 
-/* The schema of SPEC section 5, whatever the message. */
+/* The schema of ndrcheck(1) JSON OUTPUT, whatever the message. */
 static void
 check_schema(JsonObject *top, gboolean with_file)
 {
@@ -240,7 +240,7 @@ check_schema(JsonObject *top, gboolean with_file)
 	assert_string_or_null(top, "message_id");
 	assert_string_or_null(top, "reporting_mta");
 	assert_string_array(top, "evidence");
-	/* Every verdict carries its evidence (SPEC section 3). */
+	/* Every verdict carries its evidence (ndrcheck(1), JSON OUTPUT). */
 	g_assert_cmpuint(json_array_get_length(
 	                     json_object_get_array_member(top, "evidence")),
 	                 >, 0);

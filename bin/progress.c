@@ -31,6 +31,7 @@ struct progress {
 	gint64 start, last; /* monotonic time, microseconds */
 	int width;          /* of the terminal */
 	gboolean shown;     /* the line is on the screen */
+	gboolean bar;       /* what was drawn last is the bar */
 };
 
 /*
@@ -133,11 +134,13 @@ progress_update(progress *pg, guint64 done, guint64 backscatter)
 	if (pg == NULL)
 		return;
 	now = g_get_monotonic_time();
-	if (now - pg->last < PROGRESS_INTERVAL)
+	counted = g_atomic_int_get(&pg->counted);
+	/* The total just came: the bar at once, not at the next redraw. */
+	if (now - pg->last < PROGRESS_INTERVAL && (counted != 1 || pg->bar))
 		return;
 	pg->last = now;
+	pg->bar = counted == 1;
 	rate = now > pg->start ? done * 1e6 / (now - pg->start) : 0;
-	counted = g_atomic_int_get(&pg->counted);
 	if (counted == 1)
 		draw_bar(pg, done, backscatter, rate);
 	else

@@ -30,6 +30,22 @@ typedef struct ndr_recipient {
 	char *reason;     /* Sisimai vocabulary (SPEC section 5), or NULL */
 } ndr_recipient;
 
+/* What became of one DKIM signature of the config's dkim_domains (dkim.c). */
+typedef enum ndr_sig_state {
+	NDR_SIG_VALID,    /* verifies over the returned header fields */
+	NDR_SIG_FAILED,   /* its key was found and it does not verify */
+	NDR_SIG_UNCHECKED /* malformed, or no key could be had */
+} ndr_sig_state;
+
+typedef struct ndr_signature {
+	char *domain;    /* d=, lower case */
+	char *selector;  /* s=, or NULL when malformed */
+	char *algorithm; /* "rsa-sha256", "ed25519-sha256", ... or NULL */
+	ndr_sig_state state;
+	gboolean body_verified; /* the body hash matched the returned body */
+	char *why;              /* for FAILED and UNCHECKED: in plain words */
+} ndr_signature;
+
 typedef struct ndr_original {
 	char *message_id; /* without angle brackets */
 	char *from;       /* bare address */
@@ -39,6 +55,10 @@ typedef struct ndr_original {
 	gint64 date_unix; /* 0 when unknown */
 	GPtrArray
 	    *received; /* of char *, the returned Received fields, top first */
+	GString *header_block; /* the returned header fields as they came
+	                          (folded, line ends kept), or NULL */
+	GBytes *body;          /* the returned body, or NULL when none was */
+	GPtrArray *signatures; /* of ndr_signature *, set by dkim.c */
 } ndr_original;
 
 typedef struct ndr_findings {

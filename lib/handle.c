@@ -15,6 +15,7 @@
 #include "budget.h"
 #include "config.h"
 #include "detect.h"
+#include "dkim.h"
 #include "error.h"
 #include "headtext.h"
 #include "import.h"
@@ -309,6 +310,7 @@ ndrcheck_classify(ndrcheck *h, const ndrcheck_message *m, ndrcheck_result **out)
 		g_ptr_array_add(r->evidence, over_time());
 		return NDRCHECK_OK;
 	}
+	ndr_dkim_check(&h->cfg, r->findings);
 	log = sentlog_for_verdict(h, &err);
 	if (log != NULL && ndr_verdict_decide(log, &h->cfg, r->findings,
 	                                      &r->verdict, r->evidence, &err)) {

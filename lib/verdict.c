@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "dkim.h"
 #include "error.h"
 #include "verdict.h"
 
@@ -405,6 +406,70 @@ by_config(decision *d, gboolean decide)
 	}
 }
 
+/* The first valid DKIM signature of ours on the returned message. */
+static const ndr_signature *
+valid_signature(const ndr_original *o)
+{
+	guint i;
+
+	for (i = 0; o != NULL && i < o->signatures->len; i++) {
+		const ndr_signature *s = o->signatures->pdata[i];
+
+		if (s->state == NDR_SIG_VALID)
+			return s;
+	}
+	return NULL;
+}
+
+/* Each signature of ours that proves nothing, and why, after the rest. */
+static void
+unproven_signatures(decision *d)
+{
+	const ndr_original *o = d->f->original;
+	guint i;
+
+	for (i = 0; o != NULL && i < o->signatures->len; i++) {
+		const ndr_signature *s = o->signatures->pdata[i];
+
+		if (s->domain == NULL)
+			say(d, d->verdict, "%s", s->why);
+		else
+			say(d, d->verdict,
+			    "the returned DKIM signature of %s (selector %s) "
+			    "%s: %s",
+			    s->domain, s->selector != NULL ? s->selector : "?",
+			    s->state == NDR_SIG_FAILED ? "does not verify"
+			                               : "cannot be checked",
+			    s->why);
+	}
+}
+
+/*
+ * Our own signature on the returned header block proves the original
+ * went through our signer, whatever the log says: it decides, first.
+ */
+static void
+by_signature(decision *d)
+{
+	const ndr_signature *s = valid_signature(d->f->original);
+	const char *body;
+
+	if (s == NULL) {
+		unproven_signatures(d);
+		return;
+	}
+	body = s->body_verified       ? "body verified"
+	       : d->f->original->body ? "body cut or changed: the header "
+	                                "fields verified alone"
+	                              : "body not returned";
+	g_ptr_array_insert(
+	    d->evidence, (gint)d->first,
+	    g_strdup_printf("the returned message carries a valid DKIM "
+	                    "signature of %s (selector %s; %s)",
+	                    s->domain, s->selector, body));
+	d->verdict = NDRCHECK_GENUINE;
+}
+
 gboolean
 ndr_verdict_decide(ndr_sentlog *log, const ndr_config *cfg,
                    const ndr_findings *f, ndrcheck_verdict *verdict,
@@ -435,6 +500,7 @@ ndr_verdict_decide(ndr_sentlog *log, const ndr_config *cfg,
 			return FALSE;
 		by_config(&d, TRUE);
 	}
+	by_signature(&d);
 	*verdict = d.verdict;
 	return TRUE;
 }

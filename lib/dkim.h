@@ -1,0 +1,28 @@
+/*
+ * dkim.h - the user's own DKIM signatures in the returned message.
+ *
+ * A stage between the parse stages and the verdict: with the config's
+ * dkim_domains set, the returned header block (and body, when it came
+ * back) is verified by OpenDKIM's library, and what became of each
+ * signature of those domains goes to the original's signatures.  Keys
+ * come from the folder dkim_keys names, else from DNS within
+ * NDR_DKIM_DNS_MS for the whole message.
+ */
+#ifndef NDR_DKIM_H
+#define NDR_DKIM_H
+
+#include "config.h"
+#include "findings.h"
+
+void ndr_dkim_check(const ndr_config *cfg, ndr_findings *f);
+
+/*
+ * Whether the returned header block is complete enough to have carried
+ * the signature had the user's signer made one (ndrcheck.conf(5)).
+ */
+gboolean ndr_dkim_block_complete(const ndr_original *o);
+
+/* Whether address is at one of the config's dkim_domains. */
+gboolean ndr_dkim_signed_domain(const ndr_config *cfg, const char *address);
+
+#endif /* NDR_DKIM_H */

@@ -1,0 +1,162 @@
+#!/bin/sh
+# test-dkim.sh - the user's own DKIM signature in the returned message
+# (ndrcheck(1) HOW IT DECIDES, ndrcheck.conf(5) dkim_domains).  TAP.
+#
+# Keys are made here with openssl; the original is signed by a real
+# signer (dkimsign of python3-dkim) with rsa-sha256 and ed25519-sha256,
+# then bounced in the forms real mailers use.  The sent log is empty
+# throughout: the signature alone must decide.
+set -u
+. "$(dirname "$0")/tap.sh"
+
+need() {	# need TOOL...: stop with SKIP (a failure under CI) without one
+	for t in "$@"; do
+		command -v "$t" > /dev/null 2>&1 && continue
+		if [ "${CI:-}" = true ]; then
+			echo "not ok 1 - $t is missing (install it: .ci/run)"
+			exit 1
+		fi
+		echo "1..0 # SKIP $t is missing"
+		exit 0
+	done
+}
+need openssl /usr/bin/dkimsign
+
+keys=$tmp/keys db=$tmp/none.db
+mkdir -p "$keys"
+openssl genrsa -out "$tmp/rsa.pem" 2048 2> /dev/null
+openssl genpkey -algorithm ed25519 -out "$tmp/ed.pem"
+# python3-dkim takes an Ed25519 key as its 32-byte seed in base64.
+openssl pkey -in "$tmp/ed.pem" -outform DER | tail -c 32 | base64 \
+    > "$tmp/ed.seed"
+echo "v=DKIM1; k=rsa; p=$(openssl rsa -in "$tmp/rsa.pem" -pubout \
+    -outform DER 2> /dev/null | base64 -w0)" > "$keys/s1._domainkey.example.org"
+echo "v=DKIM1; k=ed25519; p=$(openssl pkey -in "$tmp/ed.pem" -pubout \
+    -outform DER | tail -c 32 | base64 -w0)" > "$keys/s2._domainkey.example.org"
+
+conf() {	# conf KEYS: the config file, keys from the folder KEYS or dns
+	cat > "$tmp/conf" <<EOF
+[ndrcheck]
+addresses = jan@example.org
+dkim_domains = example.org
+dkim_keys = $1
+EOF
+}
+conf "$keys"
+
+# original FROM ID: an unsigned original, as the user's MUA writes it.
+original() {
+	cat <<EOF
+From: Jan <$1>
+To: someone@example.net
+Subject: Hello there, a subject long enough that the mailer
+ folds it
+Date: Fri, 20 Nov 2026 10:00:00 +0000
+Message-ID: <$2>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=us-ascii
+
+Hello,
+this is the body of the message.
+EOF
+}
+
+# sign ARGS...: stdin signed by dkimsign ARGS, with our relay's Received
+# added on top as it is after the signer.
+sign() {
+	printf 'Received: from mua.example.org by mx.example.org; Fri, 20 Nov 2026 10:00:01 +0000\n'
+	/usr/bin/dkimsign "$@"
+}
+
+# dsn TYPE FILE: a Postfix-like DSN returning FILE as a part of TYPE.
+dsn() {
+	cat <<EOF
+From: MAILER-DAEMON@mx.example.net
+To: jan@example.org
+Subject: Undelivered Mail Returned to Sender
+Date: Fri, 20 Nov 2026 10:05:00 +0000
+Message-ID: <bounce.$$@mx.example.net>
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+--B
+Content-Type: text/plain
+
+Your message could not be delivered.
+
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.net
+
+Final-Recipient: rfc822; someone@example.net
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 User unknown
+
+--B
+Content-Type: $1
+
+EOF
+	cat "$2"
+	printf '\n--B--\n'
+}
+
+# prose FILE: a qmail-like NDR quoting FILE after its separator.
+prose() {
+	cat <<EOF
+From: MAILER-DAEMON@mx.example.net
+To: jan@example.org
+Subject: failure notice
+Date: Fri, 20 Nov 2026 10:05:00 +0000
+
+Hi. This is the qmail-send program at mx.example.net.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<someone@example.net>:
+Sorry, no mailbox here by that name. (#5.1.1)
+
+--- Below this line is a copy of the message.
+
+EOF
+	cat "$1"
+}
+
+# headers FILE: the header block of FILE alone.
+headers() {
+	sed '/^$/q' "$1"
+}
+
+# verdict NAME WANT FILE [GREP]: -v says WANT (and GREP, when given).
+verdict() {
+	out=$("$nd" --config "$tmp/conf" --db "$db" -v "$3" 2>&1)
+	case $out in
+	"$2 "*) case $out in *"${4:-}"*) ok 0 "$1" ;;
+		*) ok 1 "$1" "got: $out" ;; esac ;;
+	*) ok 1 "$1" "got: $out" ;;
+	esac
+}
+
+original jan@example.org 20261120.abc@example.org > "$tmp/plain.eml"
+sign s1 example.org "$tmp/rsa.pem" < "$tmp/plain.eml" > "$tmp/rsa.eml"
+sign --signalg ed25519-sha256 --hcanon simple --bcanon relaxed \
+    s2 example.org "$tmp/ed.seed" < "$tmp/plain.eml" > "$tmp/ed.eml"
+
+dsn message/rfc822 "$tmp/rsa.eml" > "$tmp/b1.eml"
+verdict "full message/rfc822 return, rsa-sha256 relaxed/simple" genuine \
+    "$tmp/b1.eml" "valid DKIM signature of example.org (selector s1; body verified)"
+dsn message/rfc822 "$tmp/ed.eml" > "$tmp/b2.eml"
+verdict "full message/rfc822 return, ed25519-sha256 simple/relaxed" genuine \
+    "$tmp/b2.eml" "(selector s2; body verified)"
+headers "$tmp/rsa.eml" > "$tmp/rsa.hdr"
+dsn text/rfc822-headers "$tmp/rsa.hdr" > "$tmp/b3.eml"
+verdict "text/rfc822-headers: the header signature alone" genuine \
+    "$tmp/b3.eml" "(selector s1; body not returned)"
+
+# The same return with its Subject changed: the signature proves nothing.
+sed 's/^Subject: Hello/Subject: Hullo/' "$tmp/b1.eml" > "$tmp/b4.eml"
+verdict "a changed header field breaks the signature" unknown "$tmp/b4.eml"
+
+finish

@@ -191,34 +191,116 @@ library(void)
 	return lib;
 }
 
-/* Header fields named name in block (start of a line, any case). */
+/*
+ * The fields named name in block (at the start of a line, any case),
+ * each with its folded lines; g_ptr_array_unref() it.
+ */
+static GPtrArray *
+fields_named(const char *block, const char *name)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	size_t n = strlen(name);
+	const char *p = block, *end;
+
+	for (; p != NULL && *p != '\0';
+	     p = strchr(p, '\n'), p = p ? p + 1 : p) {
+		if (g_ascii_strncasecmp(p, name, n) != 0 ||
+		    (p[n] != ':' && p[n] != ' ' && p[n] != '\t'))
+			continue;
+		for (end = strchr(p, '\n');
+		     end != NULL && (end[1] == ' ' || end[1] == '\t');
+		     end = strchr(end + 1, '\n'))
+			;
+		g_ptr_array_add(out, end != NULL ? g_strndup(p, end - p)
+		                                 : g_strdup(p));
+	}
+	return out;
+}
+
 static guint
 count_fields(const char *block, const char *name)
 {
-	size_t n = strlen(name);
-	const char *p = block;
-	guint count = 0;
+	GPtrArray *found = fields_named(block, name);
+	guint n = found->len;
 
-	for (; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1 : p)
-		if (g_ascii_strncasecmp(p, name, n) == 0 &&
-		    (p[n] == ':' || p[n] == ' ' || p[n] == '\t'))
-			count++;
-	return count;
+	g_ptr_array_unref(found);
+	return n;
 }
 
-gboolean
-ndr_dkim_block_complete(const ndr_original *o)
+/* Whether text names domain as a DKIM result's header.d= or header.i=. */
+static gboolean
+names_dkim_domain(const char *text, const char *domain)
+{
+	static const char *const tags[] = {"header.d=", "header.i=@"};
+	size_t i, n = strlen(domain);
+	const char *p;
+	char c;
+
+	for (i = 0; i < G_N_ELEMENTS(tags); i++)
+		for (p = text; (p = strcasestr(p, tags[i])) != NULL; p++) {
+			p += strlen(tags[i]);
+			c = p[n];
+			if (g_ascii_strncasecmp(p, domain, n) == 0 &&
+			    !g_ascii_isalnum(c) && c != '.' && c != '-')
+				return TRUE;
+		}
+	return FALSE;
+}
+
+/*
+ * An Authentication-Results field (or ARC's) that reports on a DKIM
+ * signature of domain: the original carried one, so the bouncer removed
+ * it when the block has none (Hotmail's feedback reports do).
+ */
+static gboolean
+signature_removed(const char *block, const char *domain)
+{
+	static const char *const names[] = {"Authentication-Results",
+	                                    "ARC-Authentication-Results"};
+	gboolean found = FALSE;
+	GPtrArray *f;
+	size_t i;
+	guint j;
+
+	for (i = 0; i < G_N_ELEMENTS(names) && !found; i++) {
+		f = fields_named(block, names[i]);
+		for (j = 0; j < f->len && !found; j++)
+			found = names_dkim_domain(f->pdata[j], domain);
+		g_ptr_array_unref(f);
+	}
+	return found;
+}
+
+char *
+ndr_dkim_block_cut(const ndr_findings *f, const char *domain)
 {
 	static const char *const needed[] = {"Received", "From", "Date",
 	                                     "Message-ID"};
+	const ndr_original *o = f->original;
 	size_t i;
 
+	if (f->kind != NDRCHECK_KIND_DSN && f->kind != NDRCHECK_KIND_DELAY &&
+	    f->kind != NDRCHECK_KIND_NDR)
+		return g_strdup("only a delivery report returns the whole "
+		                "header block");
 	if (o == NULL || o->header_block == NULL)
-		return FALSE;
+		return g_strdup("the report returns no header block");
+	/* Quoted headers are read up to a limit: near it, they were cut. */
+	if (o->header_block->len + NDR_MAX_FIELD_BYTES >= NDR_MAX_HEADER_BYTES)
+		return g_strdup_printf("the returned header block was read "
+		                       "only up to %u bytes",
+		                       NDR_MAX_HEADER_BYTES);
 	for (i = 0; i < G_N_ELEMENTS(needed); i++)
 		if (count_fields(o->header_block->str, needed[i]) == 0)
-			return FALSE;
-	return TRUE;
+			return g_strdup_printf("the returned header block has "
+			                       "no %s field",
+			                       needed[i]);
+	if (signature_removed(o->header_block->str, domain))
+		return g_strdup_printf("the returned header block reports "
+		                       "on a DKIM signature of %s that it "
+		                       "no longer has",
+		                       domain);
+	return NULL;
 }
 
 static ndr_signature *

@@ -17,10 +17,11 @@
 void ndr_dkim_check(const ndr_config *cfg, ndr_findings *f);
 
 /*
- * Whether the returned header block is complete enough to have carried
- * the signature had the user's signer made one (ndrcheck.conf(5)).
+ * NULL when the returned header block is complete enough to have carried
+ * a signature of domain had one been made (ndrcheck.conf(5) says when),
+ * else why it is not, in plain words; g_free() it.
  */
-gboolean ndr_dkim_block_complete(const ndr_original *o);
+char *ndr_dkim_block_cut(const ndr_findings *f, const char *domain);
 
 /* Whether address is at one of the config's dkim_domains. */
 gboolean ndr_dkim_signed_domain(const ndr_config *cfg, const char *address);

@@ -444,9 +444,70 @@ unproven_signatures(decision *d)
 	}
 }
 
+/* Whether the returned message carries any signature that may be ours. */
+static gboolean
+signed_at_all(const ndr_original *o, const char *domain)
+{
+	guint i;
+
+	for (i = 0; i < o->signatures->len; i++) {
+		const ndr_signature *s = o->signatures->pdata[i];
+
+		if (s->domain == NULL ||
+		    g_ascii_strcasecmp(s->domain, domain) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/*
+ * A complete returned header block From one of our addresses at a
+ * domain that signs all our mail, without any signature of it: we did
+ * not send it.  Decides an unknown verdict (an empty log too) and a
+ * log's backscatter; never the log's genuine (mail sent by a path that
+ * does not sign), nor when a signature of ours is there and fails (a
+ * bouncer may have rewritten a field): those say only "cannot tell".
+ */
+static void
+by_absence(decision *d)
+{
+	const ndr_original *o = d->f->original;
+	const char *domain;
+	char *cut;
+
+	if (o == NULL || o->from == NULL ||
+	    !in_list(d->cfg->addresses, o->from) ||
+	    !ndr_dkim_signed_domain(d->cfg, o->from))
+		return;
+	domain = strrchr(o->from, '@') + 1;
+	if (signed_at_all(o, domain))
+		return;
+	cut = ndr_dkim_block_cut(d->f, domain);
+	if (cut != NULL)
+		say(d, d->verdict,
+		    "%s: a missing DKIM signature of %s proves "
+		    "nothing",
+		    cut, domain);
+	else if (d->verdict == NDRCHECK_GENUINE)
+		say(d, d->verdict,
+		    "the returned message carries no DKIM "
+		    "signature of %s, but the sent log's record "
+		    "stands",
+		    domain);
+	else
+		rule4(d, TRUE, NDRCHECK_BACKSCATTER,
+		      g_strdup_printf("the returned message From %s carries no "
+		                      "DKIM signature of %s, which signs all "
+		                      "our mail, and its header block is "
+		                      "complete",
+		                      o->from, domain));
+	g_free(cut);
+}
+
 /*
  * Our own signature on the returned header block proves the original
  * went through our signer, whatever the log says: it decides, first.
+ * Without one, its absence may decide (by_absence()).
  */
 static void
 by_signature(decision *d)
@@ -456,6 +517,7 @@ by_signature(decision *d)
 
 	if (s == NULL) {
 		unproven_signatures(d);
+		by_absence(d);
 		return;
 	}
 	body = s->body_verified       ? "body verified"

@@ -129,11 +129,12 @@ headers() {
 	sed '/^$/q' "$1"
 }
 
-# verdict NAME WANT FILE [GREP]: -v says WANT (and GREP, when given).
+# verdict NAME WANT FILE [GREP]: the verdict is WANT, and GREP (when
+# given) is in the evidence.
 verdict() {
-	out=$("$nd" --config "$tmp/conf" --db "$db" -v "$3" 2>&1)
+	out=$("$nd" --config "$tmp/conf" --db "$db" --json "$3" 2>&1)
 	case $out in
-	"$2 "*) case $out in *"${4:-}"*) ok 0 "$1" ;;
+	*'"verdict":"'"$2"'"'*) case $out in *"${4:-}"*) ok 0 "$1" ;;
 		*) ok 1 "$1" "got: $out" ;; esac ;;
 	*) ok 1 "$1" "got: $out" ;;
 	esac
@@ -158,5 +159,52 @@ verdict "text/rfc822-headers: the header signature alone" genuine \
 # The same return with its Subject changed: the signature proves nothing.
 sed 's/^Subject: Hello/Subject: Hullo/' "$tmp/b1.eml" > "$tmp/b4.eml"
 verdict "a changed header field breaks the signature" unknown "$tmp/b4.eml"
+
+# Item 2: absence.  A forged bounce: the original never went through the
+# signer (no signature), From one of our addresses.
+original jan@example.org forged.1@example.org |
+    sed '1i Received: from spam.example.com by mx.example.net; Fri, 20 Nov 2026 09:59:00 +0000' \
+    > "$tmp/forged.eml"
+dsn message/rfc822 "$tmp/forged.eml" > "$tmp/f1.eml"
+verdict "forged, complete block, empty log: backscatter" backscatter \
+    "$tmp/f1.eml" "carries no DKIM signature of example.org"
+headers "$tmp/forged.eml" > "$tmp/forged.hdr"
+dsn text/rfc822-headers "$tmp/forged.hdr" > "$tmp/f2.eml"
+verdict "forged, text/rfc822-headers, empty log: backscatter" backscatter \
+    "$tmp/f2.eml"
+prose "$tmp/forged.eml" > "$tmp/f3.eml"
+verdict "forged, quoted by a prose NDR, empty log: backscatter" backscatter \
+    "$tmp/f3.eml"
+# Cut: the bouncer returned a few fields only (no Received, no Date).
+grep -E '^(From|To|Subject|Message-ID):' "$tmp/forged.eml" > "$tmp/cut.hdr"
+dsn text/rfc822-headers "$tmp/cut.hdr" > "$tmp/f4.eml"
+verdict "forged, cut header block: unknown" unknown "$tmp/f4.eml" \
+    "a missing DKIM signature of example.org proves nothing"
+# A signature of ours that fails is weaker than none: cannot tell.
+verdict "a failing signature of ours, empty log: unknown" unknown \
+    "$tmp/b4.eml" "does not verify"
+# A feedback report need not return every field: absence proves nothing.
+sed -e 's/report-type=delivery-status/report-type=feedback-report/' \
+    -e 's|message/delivery-status|message/feedback-report|' \
+    -e 's/^Reporting-MTA: .*/Feedback-Type: abuse/' "$tmp/f1.eml" > "$tmp/f5.eml"
+verdict "forged, in a feedback report: not backscatter" unknown "$tmp/f5.eml"
+# The user's own From at another domain, or someone else's: not this rule.
+original jan@example.net forged.2@example.net |
+    sed '1i Received: from spam.example.com by mx.example.net; Fri, 20 Nov 2026 09:59:00 +0000' \
+    > "$tmp/other.eml"
+dsn message/rfc822 "$tmp/other.eml" > "$tmp/f6.eml"
+out=$("$nd" --config "$tmp/conf" --db "$db" -v "$tmp/f6.eml" 2>&1)
+case $out in *"no DKIM signature"*) r=1 ;; *) r=0 ;; esac
+ok $r "a From outside dkim_domains is not judged by its signature" "got: $out"
+
+# With a sent log: its genuine stands against a missing signature; a
+# valid signature overturns its backscatter.
+"$nd" record --db "$tmp/sent.db" "$tmp/forged.eml" "$tmp/other.eml"
+db=$tmp/sent.db
+verdict "sent log genuine, no signature: genuine" genuine "$tmp/f1.eml" \
+    "the sent log's record stands"
+verdict "not in the sent log, valid signature: genuine" genuine "$tmp/b1.eml" \
+    "valid DKIM signature of example.org"
+db=$tmp/none.db
 
 finish

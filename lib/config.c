@@ -317,6 +317,31 @@ get_path(const conf_file *cf, const char *key)
 	return path;
 }
 
+/* The BATV secrets of the file batv_key names: one a line. */
+static gboolean
+get_batv(ndr_config *cfg, const conf_file *cf, GError **err)
+{
+	char *path = get_path(cf, "batv_key"), *text = NULL;
+	GError *e = NULL;
+
+	if (path == NULL)
+		return TRUE;
+	if (!g_file_get_contents(path, &text, NULL, &e)) {
+		conf_error(cf, "batv_key", err,
+		           "batv_key: %s; name the file of the BATV secret, "
+		           "one key a line",
+		           e->message);
+		g_error_free(e);
+	} else if (*g_strchomp(text) == '\0') {
+		conf_error(cf, "batv_key", err, "batv_key %s is empty", path);
+	} else {
+		cfg->batv_keys = g_strsplit(text, "\n", 10);
+	}
+	g_free(text);
+	g_free(path);
+	return cfg->batv_keys != NULL;
+}
+
 /* dkim_domains, dkim_keys (dns, or a folder of key files), batv_key. */
 static gboolean
 get_dkim(ndr_config *cfg, const conf_file *cf, GError **err)
@@ -327,7 +352,6 @@ get_dkim(ndr_config *cfg, const conf_file *cf, GError **err)
 	    g_key_file_get_string(cf->kf, GROUP, "dkim_nameserver", NULL);
 	if (cfg->dkim_nameserver != NULL)
 		g_strstrip(cfg->dkim_nameserver);
-	cfg->batv_key = get_path(cf, "batv_key");
 	if (cfg->dkim_key_dir != NULL &&
 	    g_ascii_strcasecmp(cfg->dkim_key_dir, "dns") == 0)
 		g_clear_pointer(&cfg->dkim_key_dir, g_free);
@@ -339,7 +363,7 @@ get_dkim(ndr_config *cfg, const conf_file *cf, GError **err)
 		           cfg->dkim_key_dir);
 		return FALSE;
 	}
-	return TRUE;
+	return get_batv(cfg, cf, err);
 }
 
 static gboolean
@@ -448,7 +472,7 @@ ndr_config_clear(ndr_config *cfg)
 	g_strfreev(cfg->dkim_domains);
 	g_free(cfg->dkim_key_dir);
 	g_free(cfg->dkim_nameserver);
-	g_free(cfg->batv_key);
+	g_strfreev(cfg->batv_keys);
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->window_days = NDR_DEFAULT_WINDOW_DAYS;
 }

@@ -25,7 +25,8 @@ typedef struct ndr_config {
 	char **dkim_domains;   /* config "dkim_domains": domains we sign */
 	char *dkim_key_dir;    /* config "dkim_keys" folder; NULL: DNS */
 	char *dkim_nameserver; /* config "dkim_nameserver", or NULL */
-	char *batv_key;        /* config "batv_key" file, or NULL */
+	char **batv_keys;      /* config "batv_key" file: the BATV secret of
+	                          key number 0, 1, ... a line; or NULL */
 } ndr_config;
 
 /*

@@ -77,6 +77,9 @@ ndr_findings_free(ndr_findings *f)
 	original_free(f->original);
 	g_ptr_array_unref(f->reply_ids);
 	g_free(f->reporting_mta);
+	g_free(f->envelope_to);
+	g_free(f->envelope_source);
+	g_free(f->batv_address);
 	g_free(f);
 }
 

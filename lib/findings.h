@@ -61,6 +61,14 @@ typedef struct ndr_original {
 	GPtrArray *signatures; /* of ndr_signature *, set by dkim.c */
 } ndr_original;
 
+/* A BATV (prvs=) envelope recipient, checked against batv_key. */
+typedef enum ndr_batv_state {
+	NDR_BATV_NONE,    /* no tag, or no batv_key to check it with */
+	NDR_BATV_VALID,   /* our tag, not expired */
+	NDR_BATV_INVALID, /* a tag we did not make */
+	NDR_BATV_EXPIRED  /* ours, but past its day */
+} ndr_batv_state;
+
 typedef struct ndr_findings {
 	ndrcheck_kind kind;
 	GPtrArray *recipients;  /* of ndr_recipient * */
@@ -68,6 +76,11 @@ typedef struct ndr_findings {
 	GPtrArray *reply_ids;   /* In-Reply-To then References ids, no <> */
 	char *reporting_mta;
 	gint64 date_unix; /* the report's own Date; 0 when unknown */
+	char *envelope_to;     /* where it was delivered (envelope.c), or NULL */
+	char *envelope_source; /* "X-Original-To", "Delivered-To" or "the
+	                          delivery agent" */
+	ndr_batv_state batv;   /* of envelope_to */
+	char *batv_address;    /* the address a BATV tag stands for */
 } ndr_findings;
 
 ndr_findings *ndr_findings_new(void);

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "detect.h"
 #include "dkim.h"
+#include "envelope.h"
 #include "error.h"
 #include "headtext.h"
 #include "import.h"
@@ -40,6 +41,7 @@ struct ndrcheck {
 	ndr_config cfg;
 	gboolean read_only; /* ndrcheck_options.read_only */
 	gboolean no_sync;   /* ndrcheck_options.no_sync */
+	char *envelope_to;  /* ndrcheck_options.envelope_to */
 	shared_rules *rules;
 	ndr_sentlog *log; /* NULL until a message needs it */
 	gboolean log_writable;
@@ -162,6 +164,7 @@ ndrcheck_open(ndrcheck **out, const ndrcheck_options *opts)
 		opts = &defaults;
 	h->read_only = opts->read_only != 0;
 	h->no_sync = opts->no_sync != 0;
+	h->envelope_to = g_strdup(opts->envelope_to);
 	ndr_gmime_init();
 	if (!ndr_config_load(&h->cfg, opts, &err))
 		return fail(h, err);
@@ -182,6 +185,7 @@ ndrcheck_close(ndrcheck *h)
 	ndr_sentlog_close(h->log);
 	rules_put(h->rules);
 	ndr_config_clear(&h->cfg);
+	g_free(h->envelope_to);
 	g_free(h->error);
 	g_free(h);
 }
@@ -298,6 +302,8 @@ ndrcheck_classify(ndrcheck *h, const ndrcheck_message *m, ndrcheck_result **out)
 		return NDRCHECK_OK;
 	}
 	found = read_findings(h->rules->rules, m, hdr, r, &late);
+	if (found)
+		ndr_envelope_check(&h->cfg, h->envelope_to, hdr, r->findings);
 	g_string_free(hdr, TRUE);
 	if (!found && !late) {
 		not_bounce(r, "nothing in it reports on a message sent "

@@ -90,6 +90,12 @@
 /* Bytes of one DKIM key record (a 4096-bit RSA key takes about 800). */
 #define NDR_MAX_DKIM_KEY_BYTES 8192
 
+/*
+ * Days ahead of the checking day that a BATV tag's expiry day may name;
+ * further ahead, modulo 1000, it lies behind: expired.
+ */
+#define NDR_MAX_BATV_DAYS 30
+
 /* SQLite busy timeout: well inside Dovecot's 10 s program timeout. */
 #define NDR_DB_BUSY_TIMEOUT_MS 4000
 /* Default window for recipient evidence (SPEC section 3), in days. */

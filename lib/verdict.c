@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dkim.h"
+#include "envelope.h"
 #include "error.h"
 #include "verdict.h"
 
@@ -532,6 +533,44 @@ by_signature(decision *d)
 	d->verdict = NDRCHECK_GENUINE;
 }
 
+/*
+ * The address the bounce was delivered to.  A BATV tag of ours proves
+ * the original was ours, whatever else says; one we did not make, or a
+ * delivery to an address of our domains that we never send from, is
+ * evidence like rule 4's.
+ */
+static void
+by_envelope(decision *d)
+{
+	const ndr_findings *f = d->f;
+
+	if (f->envelope_to == NULL)
+		return;
+	if (f->batv == NDR_BATV_VALID) {
+		g_ptr_array_insert(
+		    d->evidence, (gint)d->first,
+		    g_strdup_printf("the bounce came to %s, a BATV address "
+		                    "our server made for %s",
+		                    f->envelope_to, f->batv_address));
+		d->verdict = NDRCHECK_GENUINE;
+	} else if (f->batv == NDR_BATV_INVALID) {
+		rule4(d, TRUE, NDRCHECK_BACKSCATTER,
+		      g_strdup_printf("the bounce came to %s, whose BATV tag "
+		                      "is not one we made",
+		                      f->envelope_to));
+	} else if (f->batv == NDR_BATV_EXPIRED) {
+		say(d, d->verdict,
+		    "the BATV tag of %s has expired: it proves nothing",
+		    f->envelope_to);
+	} else if (!ndr_envelope_is_sender(d->cfg, f->envelope_to) &&
+	           ndr_envelope_our_domain(d->cfg, f->envelope_to)) {
+		rule4(d, TRUE, NDRCHECK_BACKSCATTER,
+		      g_strdup_printf("the bounce was delivered to %s (%s), "
+		                      "an address we never send from",
+		                      f->envelope_to, f->envelope_source));
+	}
+}
+
 gboolean
 ndr_verdict_decide(ndr_sentlog *log, const ndr_config *cfg,
                    const ndr_findings *f, ndrcheck_verdict *verdict,
@@ -563,6 +602,7 @@ ndr_verdict_decide(ndr_sentlog *log, const ndr_config *cfg,
 		by_config(&d, TRUE);
 	}
 	by_signature(&d);
+	by_envelope(&d);
 	*verdict = d.verdict;
 	return TRUE;
 }

@@ -207,4 +207,57 @@ verdict "not in the sent log, valid signature: genuine" genuine "$tmp/b1.eml" \
     "valid DKIM signature of example.org"
 db=$tmp/none.db
 
+# Item 3: the envelope.  No dkim_domains here: the envelope alone decides.
+printf 'batv-secret-0\n' > "$tmp/batv.key"
+cat > "$tmp/conf" <<EOF
+[ndrcheck]
+addresses = jan@example.org
+batv_key = $tmp/batv.key
+EOF
+# tag K DAYS [KEY]: a prvs tag of key number K expiring in DAYS days.
+tag() {
+	ddd=$(printf '%03d' $((($(date +%s) / 86400 + $2 + 1000) % 1000)))
+	mac=$(printf '%s' "$1${ddd}jan@example.org" |
+	    openssl dgst -sha1 -hmac "${3:-batv-secret-0}" | sed 's/.*= *//')
+	echo "prvs=$1$ddd$(echo "$mac" | cut -c1-6)=jan@example.org"
+}
+# delivered FIELD ADDRESS: the forged bounce with FIELD: ADDRESS on top
+# (none when FIELD is empty), dated now: a tag is checked on that day.
+delivered() {
+	[ -n "$1" ] && echo "$1: $2"
+	sed "s/^Date: Fri, 20 Nov 2026 10:05:00 +0000/Date: $(date -R)/" \
+	    "$tmp/f2.eml"
+}
+delivered X-Original-To "$(tag 0 7)" > "$tmp/e1.eml"
+verdict "BATV: a valid tag in X-Original-To proves genuine" genuine \
+    "$tmp/e1.eml" "a BATV address our server made for jan@example.org"
+delivered "" "" > "$tmp/e2.eml"
+out=$("$nd" --config "$tmp/conf" --db "$db" --envelope-to "$(tag 0 3)" \
+    -v "$tmp/e2.eml")
+case $out in "genuine (dsn): the bounce came to prvs="*) r=0 ;; *) r=1 ;; esac
+ok $r "BATV: a valid tag given by --envelope-to proves genuine" "got: $out"
+delivered Delivered-To "$(tag 0 7 other-secret)" > "$tmp/e3.eml"
+verdict "BATV: a tag made with another key: backscatter" backscatter \
+    "$tmp/e3.eml" "whose BATV tag is not one we made"
+delivered Delivered-To "$(tag 1 7)" > "$tmp/e4.eml"
+verdict "BATV: a key number we have no key for: backscatter" backscatter \
+    "$tmp/e4.eml"
+delivered Delivered-To "$(tag 0 -2)" > "$tmp/e5.eml"
+verdict "BATV: an expired tag proves nothing" unknown "$tmp/e5.eml" \
+    "has expired"
+delivered Delivered-To info@example.org > "$tmp/e6.eml"
+verdict "delivered to an address of ours we never send from: backscatter" \
+    backscatter "$tmp/e6.eml" \
+    "info@example.org (Delivered-To), an address we never send from"
+delivered Delivered-To jan+lists@example.org > "$tmp/e7.eml"
+verdict "delivered to a +detail of a sending address: no evidence" unknown \
+    "$tmp/e7.eml"
+delivered Delivered-To jan@mailhost.internal > "$tmp/e8.eml"
+verdict "delivered to a mailbox name of another domain: no evidence" unknown \
+    "$tmp/e8.eml"
+out=$("$nd" --config "$tmp/conf" --db "$db" --envelope-to jan@example.org \
+    -v "$tmp/e6.eml")
+case $out in unknown*) r=0 ;; *) r=1 ;; esac
+ok $r "the delivery agent's recipient wins over Delivered-To" "got: $out"
+
 finish

@@ -36,6 +36,28 @@ in_list(char **list, const char *s)
 	return FALSE;
 }
 
+const ndr_signature *
+ndr_dkim_proof(const ndr_original *o)
+{
+	guint i;
+
+	for (i = 0; o != NULL && i < o->signatures->len; i++) {
+		const ndr_signature *s = o->signatures->pdata[i];
+
+		if (s->state == NDR_SIG_VALID)
+			return s;
+	}
+	return NULL;
+}
+
+ndr_body
+ndr_dkim_body(const ndr_original *o, const ndr_signature *s)
+{
+	return s->body_verified  ? NDR_BODY_VERIFIED
+	       : o->body != NULL ? NDR_BODY_CUT
+	                         : NDR_BODY_MISSING;
+}
+
 gboolean
 ndr_dkim_signed_domain(const ndr_config *cfg, const char *address)
 {

@@ -23,6 +23,18 @@ void ndr_dkim_check(const ndr_config *cfg, ndr_findings *f);
  */
 char *ndr_dkim_block_cut(const ndr_findings *f, const char *domain);
 
+/* The first valid signature of ours on o, or NULL. */
+const ndr_signature *ndr_dkim_proof(const ndr_original *o);
+
+typedef enum ndr_body {
+	NDR_BODY_VERIFIED, /* the body hash matched */
+	NDR_BODY_MISSING,  /* no body came back */
+	NDR_BODY_CUT       /* one came back, cut or changed */
+} ndr_body;
+
+/* What the signature s of o says of the returned body. */
+ndr_body ndr_dkim_body(const ndr_original *o, const ndr_signature *s);
+
 /* Whether address is at one of the config's dkim_domains. */
 gboolean ndr_dkim_signed_domain(const ndr_config *cfg, const char *address);
 

@@ -407,21 +407,6 @@ by_config(decision *d, gboolean decide)
 	}
 }
 
-/* The first valid DKIM signature of ours on the returned message. */
-static const ndr_signature *
-valid_signature(const ndr_original *o)
-{
-	guint i;
-
-	for (i = 0; o != NULL && i < o->signatures->len; i++) {
-		const ndr_signature *s = o->signatures->pdata[i];
-
-		if (s->state == NDR_SIG_VALID)
-			return s;
-	}
-	return NULL;
-}
-
 /* Each signature of ours that proves nothing, and why, after the rest. */
 static void
 unproven_signatures(decision *d)
@@ -513,7 +498,7 @@ by_absence(decision *d)
 static void
 by_signature(decision *d)
 {
-	const ndr_signature *s = valid_signature(d->f->original);
+	const ndr_signature *s = ndr_dkim_proof(d->f->original);
 	const char *body;
 
 	if (s == NULL) {

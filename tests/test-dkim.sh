@@ -207,6 +207,17 @@ verdict "not in the sent log, valid signature: genuine" genuine "$tmp/b1.eml" \
     "valid DKIM signature of example.org"
 db=$tmp/none.db
 
+# Item 4: the proof named in --json and in X-NDR-Evidence.
+conf "$keys"
+out=$("$nd" --config "$tmp/conf" --db "$db" --json "$tmp/b1.eml")
+case $out in *'"proof":{"kind":"dkim","domain":"example.org","selector":"s1","algorithm":"rsa-sha256","body":"verified"}'*) r=0 ;; *) r=1 ;; esac
+ok $r "--json names the proof: kind, domain, selector, algorithm, body" "got: $out"
+case $out in *'"signatures":[{"domain":"example.org","selector":"s1","algorithm":"rsa-sha256","result":"valid"'*) r=0 ;; *) r=1 ;; esac
+ok $r "--json lists our signatures with their result" "got: $out"
+out=$("$nd" --config "$tmp/conf" --db "$db" -p < "$tmp/b3.eml" | sed -n '1,/^$/p')
+case $out in *"X-NDR-Evidence: the returned message carries a valid DKIM"*"selector s1; body not returned"*) r=0 ;; *) r=1 ;; esac
+ok $r "X-NDR-Evidence says it in plain words" "got: $out"
+
 # Item 3: the envelope.  No dkim_domains here: the envelope alone decides.
 printf 'batv-secret-0\n' > "$tmp/batv.key"
 cat > "$tmp/conf" <<EOF

@@ -226,10 +226,11 @@ check_schema(JsonObject *top, gboolean with_file)
 	    "dsn",          "delay", "ndr",      "auto-reply", "challenge",
 	    "virus-notice", "mdn",   "feedback", "none",       NULL};
 
-	assert_members(top, with_file ? "evidence,file,kind,original,"
-	                                "recipients,reporting_mta,verdict"
-	                              : "evidence,kind,original,recipients,"
-	                                "reporting_mta,verdict");
+	assert_members(
+	    top, with_file ? "envelope,evidence,file,kind,original,proof,"
+	                     "recipients,reporting_mta,signatures,verdict"
+	                   : "envelope,evidence,kind,original,proof,"
+	                     "recipients,reporting_mta,signatures,verdict");
 	g_assert_true(g_strv_contains(
 	    verdicts, json_object_get_string_member(top, "verdict")));
 	g_assert_true(
@@ -237,6 +238,13 @@ check_schema(JsonObject *top, gboolean with_file)
 	check_original(top);
 	check_recipients(top);
 	assert_string_or_null(top, "reporting_mta");
+	/* No dkim_domains, no envelope field in the corpus: nothing. */
+	g_assert_true(json_node_is_null(json_object_get_member(top, "proof")));
+	g_assert_true(
+	    json_node_is_null(json_object_get_member(top, "envelope")));
+	g_assert_cmpuint(json_array_get_length(
+	                     json_object_get_array_member(top, "signatures")),
+	                 ==, 0);
 	assert_string_array(top, "evidence");
 	/* Every verdict carries its evidence (SPEC section 3). */
 	g_assert_cmpuint(json_array_get_length(

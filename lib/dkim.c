@@ -20,11 +20,14 @@
 #include "dnstxt.h"
 #include "ndrlimits.h"
 
+#define WEAK "rsa-sha1 is not accepted (RFC 8301)"
+
 /* One verification: the config and what the key look-ups said. */
 typedef struct lookup {
 	const ndr_config *cfg;
-	gint64 deadline; /* for DNS, g_get_monotonic_time() */
-	GHashTable *why; /* DKIM_SIGINFO * -> char *: a look-up's failure */
+	gint64 deadline;    /* for DNS, g_get_monotonic_time() */
+	GHashTable *why;    /* DKIM_SIGINFO * -> char *: a look-up's failure */
+	GHashTable *source; /* DKIM_SIGINFO * -> char *: where its key was */
 } lookup;
 
 static gboolean
@@ -106,33 +109,32 @@ record_text(const char *text)
 	return g_string_free(out, FALSE);
 }
 
-static DKIM_CBSTAT
+/* The key file's record in *txt; FALSE with *why when there is none. */
+static gboolean
 key_from_file(const lookup *l, const char *name, char **txt, char **why)
 {
 	char *path = g_build_filename(l->cfg->dkim_key_dir, name, NULL);
 	char *text = NULL;
 	gsize len = 0;
 	GError *err = NULL;
-	DKIM_CBSTAT st = DKIM_CBSTAT_CONTINUE;
 
 	if (!g_file_get_contents(path, &text, &len, &err)) {
 		*why =
 		    g_strdup_printf("no key file %s (%s)", path, err->message);
 		g_error_free(err);
-		st = DKIM_CBSTAT_NOTFOUND;
 	} else if (len > NDR_MAX_DKIM_KEY_BYTES) {
 		*why = g_strdup_printf("the key file %s is over %u bytes", path,
 		                       NDR_MAX_DKIM_KEY_BYTES);
-		st = DKIM_CBSTAT_ERROR;
 	} else {
 		*txt = record_text(text);
 	}
 	g_free(text);
 	g_free(path);
-	return st;
+	return *txt != NULL;
 }
 
-static DKIM_CBSTAT
+/* The DNS record in *txt; FALSE with *why when there is none in time. */
+static gboolean
 key_from_dns(const lookup *l, const char *name, char **txt, char **why)
 {
 	char *failed = NULL;
@@ -141,22 +143,40 @@ key_from_dns(const lookup *l, const char *name, char **txt, char **why)
 		*why = g_strdup_printf("no time was left for the DNS look-up "
 		                       "of %s (%d ms for all of them)",
 		                       name, NDR_DKIM_DNS_MS);
-		return DKIM_CBSTAT_TRYAGAIN;
+		return FALSE;
 	}
 	switch (ndr_dns_txt(name, l->cfg->dkim_nameserver, l->deadline, txt,
 	                    &failed)) {
 	case NDR_DNS_FOUND:
-		return DKIM_CBSTAT_CONTINUE;
+		return TRUE;
 	case NDR_DNS_NOTFOUND:
 		*why = g_strdup_printf("DNS has no key %s", name);
-		g_free(failed);
-		return DKIM_CBSTAT_NOTFOUND;
+		break;
 	default:
 		*why = g_strdup_printf("the DNS look-up of %s failed: %s", name,
 		                       failed);
-		g_free(failed);
-		return DKIM_CBSTAT_TRYAGAIN;
 	}
+	g_free(failed);
+	return FALSE;
+}
+
+/*
+ * The signature's a= as written: the library maps an algorithm it does
+ * not know to its first one, rsa-sha1.
+ */
+static const char *
+algorithm(DKIM_SIGINFO *sig)
+{
+	return (const char *)dkim_sig_gettagvalue(sig, FALSE, (u_char *)"a");
+}
+
+/* rsa-sha1, which RFC 8301 says verifiers must not accept. */
+static gboolean
+weak_algorithm(DKIM_SIGINFO *sig)
+{
+	const char *a = algorithm(sig);
+
+	return a != NULL && g_ascii_strcasecmp(a, "rsa-sha1") == 0;
 }
 
 /* libopendkim asks for the key of sig: only ours are looked up. */
@@ -167,6 +187,7 @@ key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf, size_t buflen)
 	const char *domain = (const char *)dkim_sig_getdomain(sig);
 	const char *selector = (const char *)dkim_sig_getselector(sig);
 	char *name, *txt = NULL, *why = NULL;
+	gboolean found;
 	DKIM_CBSTAT st;
 
 	if (l == NULL || domain == NULL || selector == NULL ||
@@ -177,14 +198,30 @@ key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf, size_t buflen)
 		                    g_strdup("its selector is no DNS name"));
 		return DKIM_CBSTAT_NOTFOUND;
 	}
+	if (weak_algorithm(sig)) {
+		g_hash_table_insert(l->why, sig, g_strdup(WEAK));
+		return DKIM_CBSTAT_NOTFOUND;
+	}
 	name = g_strdup_printf("%s._domainkey.%s", selector, domain);
-	st = l->cfg->dkim_key_dir != NULL ? key_from_file(l, name, &txt, &why)
-	                                  : key_from_dns(l, name, &txt, &why);
-	if (st == DKIM_CBSTAT_CONTINUE && strlen(txt) >= buflen) {
+	/*
+	 * Every failure is "not found" to the library: it then goes on
+	 * with the other signatures, and why says what happened.
+	 */
+	st = DKIM_CBSTAT_NOTFOUND;
+	found = l->cfg->dkim_key_dir != NULL
+	            ? key_from_file(l, name, &txt, &why)
+	            : key_from_dns(l, name, &txt, &why);
+	if (found && strlen(txt) >= buflen) {
 		why = g_strdup_printf("the key %s is too long", name);
-		st = DKIM_CBSTAT_ERROR;
-	} else if (st == DKIM_CBSTAT_CONTINUE) {
+	} else if (found) {
 		g_strlcpy((char *)buf, txt, buflen);
+		g_hash_table_insert(
+		    l->source, sig,
+		    l->cfg->dkim_key_dir != NULL
+		        ? g_strdup_printf("the key file %s/%s",
+		                          l->cfg->dkim_key_dir, name)
+		        : g_strdup_printf("the DNS record %s", name));
+		st = DKIM_CBSTAT_CONTINUE;
 	}
 	if (why != NULL)
 		g_hash_table_insert(l->why, sig, why);
@@ -342,18 +379,31 @@ take_signature(ndr_original *o, const lookup *l, DKIM_SIGINFO *sig)
 	ndr_signature *s =
 	    signature_new(o, (const char *)dkim_sig_getdomain(sig));
 	const char *why = g_hash_table_lookup(l->why, sig);
+	const char *source = g_hash_table_lookup(l->source, sig);
 	int error = dkim_sig_geterror(sig);
+	const char *said = dkim_sig_geterrorstr(error);
 
 	s->selector = g_strdup((const char *)dkim_sig_getselector(sig));
-	s->algorithm = g_strdup((const char *)dkim_sig_getalgorithm(sig));
-	if (dkim_sig_getflags(sig) & DKIM_SIGFLAG_PASSED) {
+	s->algorithm = g_strdup(algorithm(sig));
+	if ((dkim_sig_getflags(sig) & DKIM_SIGFLAG_PASSED) &&
+	    !weak_algorithm(sig)) {
 		s->state = NDR_SIG_VALID;
 		s->body_verified = dkim_sig_getbh(sig) == DKIM_SIGBH_MATCH;
 		return;
 	}
 	s->state =
 	    error == DKIM_SIGERROR_BADSIG ? NDR_SIG_FAILED : NDR_SIG_UNCHECKED;
-	s->why = g_strdup(why != NULL ? why : dkim_sig_geterrorstr(error));
+	if (said == NULL)
+		said = "libopendkim gives no reason";
+	if (why != NULL)
+		s->why = g_strdup(why);
+	else if (weak_algorithm(sig))
+		s->why = g_strdup(WEAK);
+	else if (source != NULL && s->state == NDR_SIG_UNCHECKED)
+		s->why = g_strdup_printf("%s is no usable DKIM key (%s)",
+		                         source, said);
+	else
+		s->why = g_strdup(said);
 }
 
 /*
@@ -402,6 +452,7 @@ ndr_dkim_check(const ndr_config *cfg, ndr_findings *f)
 		return;
 	l.deadline = g_get_monotonic_time() + NDR_DKIM_DNS_MS * 1000;
 	l.why = g_hash_table_new_full(NULL, NULL, NULL, g_free);
+	l.source = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 	dkim_set_user_context(dkim, &l);
 	msg = g_string_new(o->header_block->str);
 	if (msg->len > 0 && msg->str[msg->len - 1] != '\n')
@@ -417,5 +468,6 @@ ndr_dkim_check(const ndr_config *cfg, ndr_findings *f)
 	take_signatures(o, &l, dkim);
 	g_string_free(msg, TRUE);
 	g_hash_table_unref(l.why);
+	g_hash_table_unref(l.source);
 	dkim_free(dkim);
 }

@@ -417,6 +417,8 @@ unproven_signatures(decision *d)
 	for (i = 0; o != NULL && i < o->signatures->len; i++) {
 		const ndr_signature *s = o->signatures->pdata[i];
 
+		if (s->state == NDR_SIG_VALID)
+			continue;
 		if (s->domain == NULL)
 			say(d, d->verdict, "%s", s->why);
 		else
@@ -501,8 +503,8 @@ by_signature(decision *d)
 	const ndr_signature *s = ndr_dkim_proof(d->f->original);
 	const char *body;
 
+	unproven_signatures(d);
 	if (s == NULL) {
-		unproven_signatures(d);
 		by_absence(d);
 		return;
 	}

@@ -207,6 +207,127 @@ verdict "not in the sent log, valid signature: genuine" genuine "$tmp/b1.eml" \
     "valid DKIM signature of example.org"
 db=$tmp/none.db
 
+# Item 5: the forms bouncers return, and bad input.
+prose "$tmp/rsa.eml" > "$tmp/p1.eml"
+verdict "a prose NDR quoting the signed original: genuine" genuine \
+    "$tmp/p1.eml" "valid DKIM signature of example.org (selector s1"
+# refold: unfold every field, then fold it anew at the first space past
+# column 40, as some bouncers rewrite a header block.
+refold() {
+	awk 'body { print; next }
+	/^$/ { if (line != "") print fold(line); line = ""; body = 1; print; next }
+	/^[ \t]/ { sub(/^[ \t]+/, " "); line = line $0; next }
+	{ if (line != "") print fold(line); line = $0 }
+	END { if (line != "" && !body) print fold(line) }
+	function fold(s,   out, i) {
+		out = ""
+		while (length(s) > 40 && (i = index(substr(s, 41), " ")) > 0) {
+			out = out substr(s, 1, 40 + i - 1) "\n\t"
+			s = substr(s, 40 + i + 1)
+		}
+		return out s
+	}' "$1"
+}
+headers "$tmp/rsa.eml" | refold /dev/stdin > "$tmp/refolded.hdr"
+cmp -s "$tmp/refolded.hdr" "$tmp/rsa.hdr"
+ok $((! $?)) "the refolded block differs from the signed one"
+dsn text/rfc822-headers "$tmp/refolded.hdr" > "$tmp/p2.eml"
+verdict "a refolded header block, relaxed header canonicalisation: genuine" \
+    genuine "$tmp/p2.eml" "(selector s1; body not returned)"
+headers "$tmp/ed.eml" | refold /dev/stdin > "$tmp/refolded-simple.hdr"
+dsn text/rfc822-headers "$tmp/refolded-simple.hdr" > "$tmp/p3.eml"
+verdict "a refolded block, simple header canonicalisation: not proof" \
+    unknown "$tmp/p3.eml" "(selector s2) does not verify"
+sed '$d' "$tmp/rsa.eml" > "$tmp/rsa-cut.eml"
+dsn message/rfc822 "$tmp/rsa-cut.eml" > "$tmp/p4.eml"
+verdict "a cut body: the header fields verified alone" genuine \
+    "$tmp/p4.eml" "(selector s1; body cut or changed: the header fields verified alone)"
+
+# Several signatures, one of them with a key file that is not a key.
+sign --signalg ed25519-sha256 s2 example.org "$tmp/ed.seed" < "$tmp/rsa.eml" |
+    sed 1d > "$tmp/both.eml"
+dsn message/rfc822 "$tmp/both.eml" > "$tmp/p5.eml"
+mkdir -p "$tmp/badkeys"
+echo 'v=DKIM1; k=rsa; p=this+is+not+a+key' > "$tmp/badkeys/s1._domainkey.example.org"
+cp "$keys/s2._domainkey.example.org" "$tmp/badkeys/"
+conf "$tmp/badkeys"
+verdict "two signatures, one key file not a key: the other one proves" \
+    genuine "$tmp/p5.eml" "(selector s1) cannot be checked"
+verdict "a key file that is not a key: cannot tell" unknown "$tmp/b1.eml" \
+    "(selector s1) cannot be checked"
+conf "$keys"
+
+# sigfield FILE FIELD: FILE with its first DKIM-Signature replaced.
+sigfield() {
+	awk -v f="$2" '/^DKIM-Signature:/ && !done { print f; skip = 1; done = 1; next }
+	skip && /^[ \t]/ { next } { skip = 0; print }' "$1"
+}
+sigfield "$tmp/rsa.eml" 'DKIM-Signature: v=1; a=rsa-sha256; d=example.org; s=s1; b=!!garbage!!' \
+    > "$tmp/malformed.eml"
+dsn message/rfc822 "$tmp/malformed.eml" > "$tmp/p6.eml"
+verdict "a malformed signature: cannot tell, never backscatter" unknown \
+    "$tmp/p6.eml"
+sigfield "$tmp/rsa.eml" "$(sed -n '/^DKIM-Signature:/,/^[^ ]/p' "$tmp/rsa.eml" |
+    sed '$d' | sed 's/a=rsa-sha256/a=rsa-sha512/')" > "$tmp/alg.eml"
+dsn message/rfc822 "$tmp/alg.eml" > "$tmp/p7.eml"
+verdict "an unknown algorithm: cannot tell" unknown "$tmp/p7.eml" \
+    "signature algorithm invalid"
+sign --signalg rsa-sha1 s1 example.org "$tmp/rsa.pem" < "$tmp/plain.eml" \
+    > "$tmp/sha1.eml"
+dsn message/rfc822 "$tmp/sha1.eml" > "$tmp/p8.eml"
+verdict "rsa-sha1 is no proof" unknown "$tmp/p8.eml" "rsa-sha1 is not accepted"
+
+# A key in the zone file form opendkim-genkey writes.
+if command -v opendkim-genkey > /dev/null 2>&1; then
+	opendkim-genkey -b 2048 -d example.org -s s3 -D "$tmp"
+	cp "$tmp/s3.txt" "$keys/s3._domainkey.example.org"
+	sign s3 example.org "$tmp/s3.private" < "$tmp/plain.eml" > "$tmp/s3.eml"
+	dsn message/rfc822 "$tmp/s3.eml" > "$tmp/p9.eml"
+	verdict "a key file as opendkim-genkey writes it" genuine "$tmp/p9.eml" \
+	    "(selector s3; body verified)"
+else
+	ok 0 "a key file as opendkim-genkey writes it # SKIP no opendkim-genkey"
+fi
+
+# DNS, from a responder on 127.0.0.1 started here.
+# dns MODE: start tests/dns-responder.py MODE; its port in $port.
+dns() {
+	rm -f "$tmp/port"
+	/usr/bin/python3 "$top/tests/dns-responder.py" "$tmp/port" "$1" &
+	dnspid=$!
+	i=0
+	while [ ! -s "$tmp/port" ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	port=$(cat "$tmp/port" 2> /dev/null)
+	cat > "$tmp/conf" <<EOF
+[ndrcheck]
+addresses = jan@example.org
+dkim_domains = example.org
+dkim_keys = dns
+dkim_nameserver = 127.0.0.1:$port
+EOF
+}
+trap 'kill $dnspid 2> /dev/null; rm -rf "$tmp"' EXIT
+dns "$keys"
+verdict "a key from DNS: genuine" genuine "$tmp/b1.eml" "(selector s1; body verified)"
+sigfield "$tmp/rsa.eml" "$(sed -n '/^DKIM-Signature:/,/^[^ ]/p' "$tmp/rsa.eml" |
+    sed '$d' | sed 's/s=s1;/s=nokey;/')" > "$tmp/nokey.eml"
+dsn message/rfc822 "$tmp/nokey.eml" > "$tmp/p10.eml"
+verdict "no such key in DNS: cannot tell" unknown "$tmp/p10.eml" \
+    "DNS has no key nokey._domainkey.example.org"
+kill $dnspid
+dns --silent
+start=$(date +%s%N)
+verdict "a DNS server that never answers: cannot tell" unknown "$tmp/b1.eml" \
+    "no DNS answer came in time"
+ms=$((($(date +%s%N) - start) / 1000000))
+[ "$ms" -lt 5000 ]
+ok $? "a DNS server that never answers does not hold the verdict (${ms} ms)"
+kill $dnspid
+conf "$keys"
+
 # Item 4: the proof named in --json and in X-NDR-Evidence.
 conf "$keys"
 out=$("$nd" --config "$tmp/conf" --db "$db" --json "$tmp/b1.eml")

@@ -497,6 +497,15 @@ ndr_config_load(ndr_config *cfg, const ndrcheck_options *opts, GError **err)
 	return TRUE;
 }
 
+gboolean
+ndr_config_listed(char **list, const char *s)
+{
+	for (; list != NULL && *list != NULL; list++)
+		if (g_ascii_strcasecmp(*list, s) == 0)
+			return TRUE;
+	return FALSE;
+}
+
 void
 ndr_config_clear(ndr_config *cfg)
 {

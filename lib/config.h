@@ -39,6 +39,9 @@ gboolean ndr_config_load(ndr_config *cfg, const ndrcheck_options *opts,
                          GError **err);
 void ndr_config_clear(ndr_config *cfg);
 
+/* Whether a config list (NULL for none) holds s, compared without case. */
+gboolean ndr_config_listed(char **list, const char *s);
+
 /* "~/x" as a path below the home directory; other paths as they are. */
 char *ndr_config_expand(const char *path);
 

@@ -30,15 +30,6 @@ typedef struct lookup {
 	GHashTable *source; /* DKIM_SIGINFO * -> char *: where its key was */
 } lookup;
 
-static gboolean
-in_list(char **list, const char *s)
-{
-	for (; list != NULL && *list != NULL; list++)
-		if (g_ascii_strcasecmp(*list, s) == 0)
-			return TRUE;
-	return FALSE;
-}
-
 const ndr_signature *
 ndr_dkim_proof(const ndr_original *o)
 {
@@ -66,7 +57,7 @@ ndr_dkim_signed_domain(const ndr_config *cfg, const char *address)
 {
 	const char *at = address != NULL ? strrchr(address, '@') : NULL;
 
-	return at != NULL && in_list(cfg->dkim_domains, at + 1);
+	return at != NULL && ndr_config_listed(cfg->dkim_domains, at + 1);
 }
 
 /*
@@ -191,7 +182,7 @@ key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf, size_t buflen)
 	DKIM_CBSTAT st;
 
 	if (l == NULL || domain == NULL || selector == NULL ||
-	    !in_list(l->cfg->dkim_domains, domain))
+	    !ndr_config_listed(l->cfg->dkim_domains, domain))
 		return DKIM_CBSTAT_NOTFOUND;
 	if (!dns_name(selector) || !dns_name(domain)) {
 		g_hash_table_insert(l->why, sig,
@@ -422,7 +413,8 @@ take_signatures(ndr_original *o, const lookup *l, DKIM *dkim)
 		n = 0;
 	for (i = 0; i < n; i++) {
 		domain = (const char *)dkim_sig_getdomain(sigs[i]);
-		if (domain != NULL && in_list(l->cfg->dkim_domains, domain))
+		if (domain != NULL &&
+		    ndr_config_listed(l->cfg->dkim_domains, domain))
 			take_signature(o, l, sigs[i]);
 	}
 	if ((guint)n < count_fields(o->header_block->str, "DKIM-Signature")) {

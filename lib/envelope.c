@@ -60,26 +60,17 @@ bare_address(const char *value)
 	return addr;
 }
 
-static gboolean
-in_list(char **list, const char *s)
-{
-	for (; list != NULL && *list != NULL; list++)
-		if (g_ascii_strcasecmp(*list, s) == 0)
-			return TRUE;
-	return FALSE;
-}
-
 gboolean
 ndr_envelope_is_sender(const ndr_config *cfg, const char *address)
 {
 	const char *plus = strchr(address, '+'), *at = strrchr(address, '@');
 	char *plain;
-	gboolean found = in_list(cfg->addresses, address);
+	gboolean found = ndr_config_listed(cfg->addresses, address);
 
 	if (!found && plus != NULL && at != NULL && plus < at) {
 		plain = g_strdup_printf("%.*s%s", (int)(plus - address),
 		                        address, at);
-		found = in_list(cfg->addresses, plain);
+		found = ndr_config_listed(cfg->addresses, plain);
 		g_free(plain);
 	}
 	return found;

@@ -311,15 +311,6 @@ by_recipient(decision *d, GError **err)
 	return ok;
 }
 
-static gboolean
-in_list(char **list, const char *s)
-{
-	for (; list != NULL && *list != NULL; list++)
-		if (g_ascii_strcasecmp(*list, s) == 0)
-			return TRUE;
-	return FALSE;
-}
-
 /* Does text name host as a whole word (not "mx1.example.org.evil")? */
 static gboolean
 names_host(const char *text, const char *host)
@@ -395,7 +386,7 @@ by_config(decision *d, gboolean decide)
 	}
 	if (d->cfg->addresses != NULL && *d->cfg->addresses != NULL &&
 	    o->from != NULL) {
-		if (in_list(d->cfg->addresses, o->from))
+		if (ndr_config_listed(d->cfg->addresses, o->from))
 			rule4(d, FALSE, d->verdict,
 			      g_strdup_printf("the returned From %s is one of "
 			                      "our addresses",
@@ -465,7 +456,7 @@ by_absence(decision *d)
 	char *cut;
 
 	if (o == NULL || o->from == NULL ||
-	    !in_list(d->cfg->addresses, o->from) ||
+	    !ndr_config_listed(d->cfg->addresses, o->from) ||
 	    !ndr_dkim_signed_domain(d->cfg, o->from))
 		return;
 	domain = strrchr(o->from, '@') + 1;

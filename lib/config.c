@@ -497,6 +497,16 @@ ndr_config_load(ndr_config *cfg, const ndrcheck_options *opts, GError **err)
 	return TRUE;
 }
 
+char *
+ndr_config_cache_path(const char *name)
+{
+	char *dir = xdg_dir("XDG_CACHE_HOME", ".cache");
+	char *path = g_build_filename(dir, "ndrcheck", name, NULL);
+
+	g_free(dir);
+	return path;
+}
+
 gboolean
 ndr_config_listed(char **list, const char *s)
 {

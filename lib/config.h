@@ -39,6 +39,12 @@ gboolean ndr_config_load(ndr_config *cfg, const ndrcheck_options *opts,
                          GError **err);
 void ndr_config_clear(ndr_config *cfg);
 
+/*
+ * NAME in the user's cache folder: $XDG_CACHE_HOME/ndrcheck/NAME, else
+ * below the home directory, ~/.cache/ndrcheck/NAME.
+ */
+char *ndr_config_cache_path(const char *name);
+
 /* Whether a config list (NULL for none) holds s, compared without case. */
 gboolean ndr_config_listed(char **list, const char *s);
 

@@ -18,6 +18,7 @@
 
 #include "dkim.h"
 #include "dnstxt.h"
+#include "keycache.h"
 #include "ndrlimits.h"
 
 #define WEAK "rsa-sha1 is not accepted (RFC 8301)"
@@ -129,7 +130,10 @@ static gboolean
 key_from_dns(const lookup *l, const char *name, char **txt, char **why)
 {
 	char *failed = NULL;
+	guint ttl;
 
+	if ((*txt = ndr_keycache_get(name)) != NULL)
+		return TRUE;
 	if (g_get_monotonic_time() >= l->deadline) {
 		*why = g_strdup_printf("no time was left for the DNS look-up "
 		                       "of %s (%d ms for all of them)",
@@ -137,8 +141,9 @@ key_from_dns(const lookup *l, const char *name, char **txt, char **why)
 		return FALSE;
 	}
 	switch (ndr_dns_txt(name, l->cfg->dkim_nameserver, l->deadline, txt,
-	                    &failed)) {
+	                    &ttl, &failed)) {
 	case NDR_DNS_FOUND:
+		ndr_keycache_put(name, *txt, ttl);
 		return TRUE;
 	case NDR_DNS_NOTFOUND:
 		*why = g_strdup_printf("DNS has no key %s", name);

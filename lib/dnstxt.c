@@ -119,7 +119,8 @@ txt_strings(const unsigned char *rdata, size_t len)
 
 /* Read one answer of ours: FOUND, NOTFOUND or FAILED. */
 static ndr_dns_status
-parse_answer(const unsigned char *ans, int len, char **txt, char **why)
+parse_answer(const unsigned char *ans, int len, char **txt, guint *ttl,
+             char **why)
 {
 	ns_msg msg;
 	ns_rr rr;
@@ -147,6 +148,7 @@ parse_answer(const unsigned char *ans, int len, char **txt, char **why)
 		if (ns_rr_type(rr) != ns_t_txt)
 			continue;
 		*txt = txt_strings(ns_rr_rdata(rr), ns_rr_rdlen(rr));
+		*ttl = ns_rr_ttl(rr);
 		return NDR_DNS_FOUND;
 	}
 	return NDR_DNS_NOTFOUND;
@@ -155,7 +157,7 @@ parse_answer(const unsigned char *ans, int len, char **txt, char **why)
 /* Send query to every server; the first answer with its id wins. */
 static ndr_dns_status
 exchange(servers *s, const unsigned char *query, int qlen, gint64 deadline,
-         char **txt, char **why)
+         char **txt, guint *ttl, char **why)
 {
 	struct pollfd pfd[MAX_SERVERS];
 	unsigned char ans[ANSWER_BYTES];
@@ -180,7 +182,7 @@ exchange(servers *s, const unsigned char *query, int qlen, gint64 deadline,
 				continue;
 			}
 			if (memcmp(ans, query, 2) == 0 && (ans[2] & 0x80))
-				return parse_answer(ans, (int)n, txt, why);
+				return parse_answer(ans, (int)n, txt, ttl, why);
 		}
 	}
 	*why = g_strdup(sent > 0 ? "no DNS answer came in time"
@@ -190,7 +192,7 @@ exchange(servers *s, const unsigned char *query, int qlen, gint64 deadline,
 
 ndr_dns_status
 ndr_dns_txt(const char *name, const char *server, gint64 deadline, char **txt,
-            char **why)
+            guint *ttl, char **why)
 {
 	struct __res_state st;
 	unsigned char query[NS_PACKETSZ];
@@ -199,6 +201,7 @@ ndr_dns_txt(const char *name, const char *server, gint64 deadline, char **txt,
 	int qlen;
 
 	*txt = *why = NULL;
+	*ttl = 0;
 	memset(&st, 0, sizeof(st));
 	if (res_ninit(&st) != 0) {
 		*why = g_strdup("the resolver could not be set up");
@@ -217,7 +220,7 @@ ndr_dns_txt(const char *name, const char *server, gint64 deadline, char **txt,
 		                    ? "dkim_nameserver is no numeric address"
 		                    : "resolv.conf names no IPv4 name server");
 	else
-		status = exchange(&s, query, qlen, deadline, txt, why);
+		status = exchange(&s, query, qlen, deadline, txt, ttl, why);
 	servers_close(&s);
 	res_nclose(&st);
 	return status;

@@ -21,10 +21,11 @@ typedef enum ndr_dns_status {
 /*
  * The first TXT record of name, asking server ("ADDR" or "ADDR:PORT",
  * "[ADDR6]:PORT"; NULL for the name servers of /etc/resolv.conf) until
- * deadline (g_get_monotonic_time() microseconds).  *why says what went
- * wrong, in plain words, unless NDR_DNS_FOUND; g_free() both.
+ * deadline (g_get_monotonic_time() microseconds), with its time to
+ * live in *ttl (seconds).  *why says what went wrong, in plain words,
+ * unless NDR_DNS_FOUND; g_free() both.
  */
 ndr_dns_status ndr_dns_txt(const char *name, const char *server,
-                           gint64 deadline, char **txt, char **why);
+                           gint64 deadline, char **txt, guint *ttl, char **why);
 
 #endif /* NDR_DNSTXT_H */

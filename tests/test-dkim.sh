@@ -186,6 +186,11 @@ verdict "no such key in DNS: cannot tell" unknown "$tmp/p10.eml" \
     "DNS has no key nokey._domainkey.example.org"
 kill $dnspid
 dns --silent || { echo "not ok - the DNS responder did not start"; exit 1; }
+verdict "a key from DNS is cached for its TTL" genuine "$tmp/b1.eml" \
+    "(selector s1; body verified)"
+[ -s "$XDG_CACHE_HOME/ndrcheck/dkim/s1._domainkey.example.org" ]
+ok $? "the cached key is in the cache folder, named by its DNS name"
+rm -r "$XDG_CACHE_HOME/ndrcheck/dkim"
 start=$(date +%s%N)
 verdict "a DNS server that never answers: cannot tell" unknown "$tmp/b1.eml" \
     "no DNS answer came in time"

@@ -60,6 +60,7 @@ ndr_findings_free(ndr_findings *f)
 	original_free(f->original);
 	g_ptr_array_unref(f->reply_ids);
 	g_free(f->reporting_mta);
+	g_free(f->message_id);
 	g_free(f);
 }
 

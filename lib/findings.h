@@ -23,11 +23,11 @@ typedef struct ndr_recipient {
 	char *reply_code; /* SMTP reply code "550", or NULL */
 	char *diagnostic; /* Diagnostic-Code text (type stripped), or NULL */
 	char *diagnostic_type; /* its type in lower case ("x-unix"), or NULL */
-	char *remote_mta; /* Remote-MTA, or NULL */
-	char *command;    /* SMTP command replied to ("RCPT"), or NULL */
-	char *category;   /* the MTA's own failure category, lower case
-	                     ("bad-mailbox": PowerMTA), or NULL */
-	char *reason;     /* Sisimai vocabulary (SPEC section 5), or NULL */
+	char *remote_mta;      /* Remote-MTA, or NULL */
+	char *command;         /* SMTP command replied to ("RCPT"), or NULL */
+	char *category;        /* the MTA's own failure category, lower case
+	                          ("bad-mailbox": PowerMTA), or NULL */
+	char *reason; /* Sisimai vocabulary (SPEC section 5), or NULL */
 } ndr_recipient;
 
 typedef struct ndr_original {
@@ -47,7 +47,9 @@ typedef struct ndr_findings {
 	ndr_original *original; /* NULL when nothing of it was found */
 	GPtrArray *reply_ids;   /* In-Reply-To then References ids, no <> */
 	char *reporting_mta;
-	gint64 date_unix; /* the report's own Date; 0 when unknown */
+	gint64 date_unix;  /* the report's own Date; 0 when unknown */
+	char *message_id;  /* the report's own Message-ID, no <>; or NULL */
+	gboolean unproven; /* nothing showed that a machine wrote it */
 } ndr_findings;
 
 ndr_findings *ndr_findings_new(void);

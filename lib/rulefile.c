@@ -45,6 +45,11 @@ const char *const ndr_rule_classes[] = {
     "reason-phrase",  /* diagnostic text: label is a reason it speaks of */
     "reason",         /* a recipient's facts: label is its reason */
     "smtp-command",   /* diagnostic text: label is the command answered */
+    "machine",        /* header lines: only a program answering mail */
+    "machine-weak",   /* header lines: a program's, unless person or bulk */
+    "person",         /* header lines: a person's mail client */
+    "person-text",    /* text: a person forwarding or quoting */
+    "bulk",           /* header lines: lists and newsletters */
     NULL,
 };
 

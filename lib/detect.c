@@ -79,6 +79,12 @@ body_text(GMimeObject *o, GString *s, int depth)
 	g_free(text);
 }
 
+void
+ndr_detect_own_text(GMimeObject *top, GString *s)
+{
+	body_text(top, s, 0);
+}
+
 /*
  * A meaning that a header shows (class hcls), or for mail without a
  * report structure the prose of its report (class tcls): inside a DSN
@@ -218,7 +224,7 @@ prose_delay(const ndr_rules *rules, const GString *report, ndr_findings *f)
 }
 
 /*
- * Meaning before wrapping (SPEC section 2): a challenge or virus
+ * Meaning before wrapping (ndrcheck(1) DESCRIPTION): a challenge or virus
  * notice is one even inside a DSN; then the structure the walker found
  * (dsn, delay, mdn, feedback) stands; then a feedback report sent as
  * plain mail; then a strong bounce signal in the headers (the mailer
@@ -240,7 +246,7 @@ ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, const GString *hdr,
 	GString *report;
 
 	if (top != NULL)
-		body_text(top, body, 0);
+		ndr_detect_own_text(top, body);
 	prose = matches(rules, "ndr-text", body);
 	report = report_prose(rules, body);
 	if (f->kind == NDRCHECK_KIND_NONE)

@@ -5,7 +5,7 @@
  * message is ordinary mail and its body is never parsed.  It must be
  * cheap and must not miss bounce-like mail (false positives only cost
  * a full parse).  ndr_detect_kind() names what a fully read message
- * means (SPEC section 2: the meaning, not the wrapping).
+ * means (ndrcheck(1) DESCRIPTION: the meaning, not the wrapping).
  */
 #ifndef NDR_DETECT_H
 #define NDR_DETECT_H
@@ -17,7 +17,12 @@
 
 /* hdr: the message's header text, from ndr_header_text(). */
 gboolean ndr_detect_suspect(const ndr_rules *rules, const GString *hdr);
+/*
+ * Append the text of the message's own text parts (not of a message it
+ * returns or attaches) to s, within NDR_MAX_TEXT_BYTES.
+ */
+void ndr_detect_own_text(GMimeObject *top, GString *s);
 void ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg,
-    const GString *hdr, ndr_findings *f);
+                     const GString *hdr, ndr_findings *f);
 
 #endif /* NDR_DETECT_H */

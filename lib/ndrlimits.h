@@ -20,7 +20,7 @@
  */
 #define NDR_MAX_PARSE_ITEMS  65536
 #define NDR_PARSE_PART_ITEMS 64
-/* Time the parse stages may spend on one message (SPEC: well within 10 s,
+/* Time the parse stages may spend on one message (ndrcheck(1): within 10 s,
  * of which the sent log's busy timeout and sync take their share). */
 #define NDR_MAX_MESSAGE_MS 2000
 /* Bytes of the header block looked at by the header-only fast path. */
@@ -86,9 +86,25 @@
 /* Bytes of an MTA log read again for messages still in the queue. */
 #define NDR_LOG_REREAD_BYTES (256u * 1024)
 
+/*
+ * DNS time for the DKIM keys of one message, all look-ups together (the
+ * parse budget, the sync and the busy timeout take the rest of the 10 s).
+ */
+#define NDR_DKIM_DNS_MS 800
+/* Seconds a DKIM key from DNS is kept at most, whatever its TTL says. */
+#define NDR_DKIM_CACHE_S 86400
+/* Bytes of one DKIM key record (a 4096-bit RSA key takes about 800). */
+#define NDR_MAX_DKIM_KEY_BYTES 8192
+
+/*
+ * Days ahead of the checking day that a BATV tag's expiry day may name;
+ * further ahead, modulo 1000, it lies behind: expired.
+ */
+#define NDR_MAX_BATV_DAYS 30
+
 /* SQLite busy timeout: well inside Dovecot's 10 s program timeout. */
 #define NDR_DB_BUSY_TIMEOUT_MS 4000
-/* Default window for recipient evidence (SPEC section 3), in days. */
+/* Default window for recipient evidence (ndrcheck.conf(5)), in days. */
 #define NDR_DEFAULT_WINDOW_DAYS 30
 
 #endif /* NDR_LIMITS_H */

@@ -466,6 +466,7 @@ read_returned_message(GMimeMessagePart *part, ndr_findings *f)
 	headers = g_mime_object_get_header_list(GMIME_OBJECT(inner));
 	if (g_mime_header_list_get_count(headers) > 0) {
 		ndr_original_from_headers(f, headers);
+		ndr_original_keep_message(f, inner, TRUE);
 		return;
 	}
 	body = g_mime_message_get_mime_part(inner);
@@ -765,7 +766,7 @@ jmrp_recipients(GPtrArray *returned, ndr_findings *f)
 /*
  * A feedback report is about the recipients its fields name, else the
  * ones the returned message was sent to; what each reports is a
- * complaint, reason "feedback" (SPEC section 5).
+ * complaint, reason "feedback" (ndrcheck(1) JSON OUTPUT).
  */
 static void
 read_feedback(ndr_findings *f)

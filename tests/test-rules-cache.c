@@ -17,8 +17,7 @@
 #include "rules.h"
 #include "tmptree.h"
 
-/* Every class the library reads (rules.c's known_classes). */
-/* Every class the library reads. */
+/* Every class the library reads (rulefile.c). */
 #define all_classes ndr_rule_classes
 
 static guint

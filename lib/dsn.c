@@ -496,21 +496,21 @@ ndr_dsn_add_group(ndr_findings *f, const ndr_dsn_group *g)
 	orig = g->original_recipient != NULL
 	           ? ndr_dsn_address(g->original_recipient)
 	           : NULL;
-	strip_route(addr);
 	/*
-	 * The address the user wrote is the one the sent log holds: the
-	 * Original-Recipient when it is an address, the final one (where
-	 * aliases and forwarding led) beside it.
+	 * The recipient is the Final-Recipient (as Sisimai and the peers
+	 * name it), the Original-Recipient beside it when that is another
+	 * address: the one the user wrote, which the sent log holds.  A
+	 * Final-Recipient mangled by routing leaves the original alone.
 	 */
-	if (ndr_dsn_address_usable(orig) && !same_mailbox(orig, addr)) {
+	if (!ndr_dsn_address_usable(addr) && ndr_dsn_address_usable(orig)) {
 		r = ndr_findings_recipient(f, orig);
-		if (r != NULL && ndr_dsn_address_usable(addr))
-			ndr_set_field(&r->final_address, addr, TRUE);
-	} else if (!ndr_dsn_address_usable(addr) &&
-	           ndr_dsn_address_usable(orig))
-		r = ndr_findings_recipient(f, orig);
-	else
+	} else {
+		strip_route(addr);
 		r = ndr_findings_recipient(f, addr != NULL ? addr : orig);
+	}
+	if (r != NULL && ndr_dsn_address_usable(orig) &&
+	    !same_mailbox(orig, r->address))
+		ndr_set_field(&r->original_recipient, orig, TRUE);
 	if (r != NULL) {
 		if (g->action != NULL) {
 			v = action_word(g->action);

@@ -48,9 +48,9 @@ test_postfix(void)
 	ndr_recipient *r = rcpt(f, 0);
 
 	g_assert_cmpstr(f->reporting_mta, ==, "mx.example.net");
-	/* Only case differs: one address, the final one's spelling. */
 	g_assert_cmpstr(r->address, ==, "kijitora@example.jp");
-	g_assert_null(r->final_address);
+	/* Only case differs: no other address beside it. */
+	g_assert_null(r->original_recipient);
 	g_assert_cmpstr(r->action, ==, "failed");
 	g_assert_cmpstr(r->status, ==, "5.1.1");
 	g_assert_cmpstr(r->reply_code, ==, "550");
@@ -64,9 +64,9 @@ test_postfix(void)
 }
 
 /*
- * The address the user wrote, not where aliases led: Original-Recipient
- * is the address, Final-Recipient beside it (PMDF's local delivery
- * agent, a Postfix alias, Sendmail's forwarding), in either order.
+ * The Final-Recipient is the recipient, the Original-Recipient (the
+ * address the user wrote) beside it when another: PMDF's local delivery
+ * agent, a Postfix alias, in either order.  Case alone is no other.
  */
 static void
 test_original_recipient(void)
@@ -87,18 +87,27 @@ test_original_recipient(void)
 	             "Final-Recipient: rfc822; plain@example.net\n"
 	             "Original-Recipient: rfc822; @route.example:\n"
 	             "Action: failed\n"
+	             "Status: 5.1.1\n"
+	             "\n"
+	             "Final-Recipient: rfc822; \"q..q\"@example.net\n"
+	             "Original-Recipient: rfc822; Q..Q@example.net\n"
+	             "Action: failed\n"
 	             "Status: 5.1.1\n",
-	             3);
+	             4);
 
-	g_assert_cmpstr(rcpt(f, 0)->address, ==, "userx@example.com");
-	g_assert_cmpstr(rcpt(f, 0)->final_address, ==, "userx@sims-ms-daemon");
+	g_assert_cmpstr(rcpt(f, 0)->address, ==, "userx@sims-ms-daemon");
+	g_assert_cmpstr(rcpt(f, 0)->original_recipient, ==,
+	                "userx@example.com");
 	g_assert_cmpstr(rcpt(f, 0)->status, ==, "5.0.0");
-	g_assert_cmpstr(rcpt(f, 1)->address, ==, "userx@example.fi");
-	g_assert_cmpstr(rcpt(f, 1)->final_address, ==, "xxx@example.fi");
+	g_assert_cmpstr(rcpt(f, 1)->address, ==, "xxx@example.fi");
+	g_assert_cmpstr(rcpt(f, 1)->original_recipient, ==, "userx@example.fi");
 	g_assert_cmpstr(rcpt(f, 1)->action, ==, "delayed");
-	/* An Original-Recipient that is no address leaves the final one. */
+	/* An Original-Recipient that is no address is none. */
 	g_assert_cmpstr(rcpt(f, 2)->address, ==, "plain@example.net");
-	g_assert_null(rcpt(f, 2)->final_address);
+	g_assert_null(rcpt(f, 2)->original_recipient);
+	/* Quotes and case alone make no other address. */
+	g_assert_cmpstr(rcpt(f, 3)->address, ==, "\"q..q\"@example.net");
+	g_assert_null(rcpt(f, 3)->original_recipient);
 	ndr_findings_free(f);
 }
 

@@ -202,6 +202,21 @@ implied_recipients(GMimeMessage *msg, const char *prose, ndr_findings *f)
 		ndr_findings_recipient(f, addr);
 }
 
+/* Whether the message came from the null sender (Return-Path: <>). */
+static gboolean
+null_sender(GMimeMessage *msg)
+{
+	const char *v =
+	    g_mime_object_get_header(GMIME_OBJECT(msg), "Return-Path");
+	char *s = v != NULL ? g_strdup(v) : NULL;
+	gboolean null;
+
+	null = s != NULL &&
+	       strcmp(g_strstrip(g_strdelimit(s, "<>", ' ')), "") == 0;
+	g_free(s);
+	return null;
+}
+
 /*
  * A report read from its prose that says delivery is still being tried
  * and nowhere that it was given up ("has not yet been delivered ...
@@ -275,7 +290,8 @@ ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, const GString *hdr,
 		f->kind = NDRCHECK_KIND_NDR;
 	else if (prose && found)
 		f->kind = NDRCHECK_KIND_NDR;
-	else if (matches(rules, "auto-reply", hdr))
+	else if (matches(rules, "auto-reply", hdr) ||
+	         (null_sender(msg) && matches(rules, "auto-reply-null", hdr)))
 		f->kind = NDRCHECK_KIND_AUTO_REPLY;
 	if (f->kind == NDRCHECK_KIND_NDR)
 		prose_delay(rules, report, f);

@@ -26,36 +26,37 @@
  * nothing, so it is an error.
  */
 const char *const ndr_rule_classes[] = {
-    "suspect",        /* header lines: worth a full parse */
-    "bounce",         /* header lines: a delivery failure report */
-    "bounce-subject", /* header lines: a subject of such a report */
-    "auto-reply",     /* header lines: an automatic reply */
-    "challenge",      /* header lines: challenge-response */
-    "challenge-text", /* text: challenge-response */
-    "virus-notice",   /* header lines: the sender's message was infected */
-    "virus-text",     /* text: the sender's message was infected */
-    "filter-text",    /* text: a content filter's notice, in a DSN too */
-    "feedback",       /* header lines: an abuse or unsubscribe report */
-    "mdn",            /* header lines: a read receipt without its part */
-    "mdn-text",       /* text: a read receipt (Outlook, TNEF) */
-    "ordinary",       /* header lines: automated but ordinary mail */
-    "relayed",        /* header lines: a report a list passed on */
-    "ndr-text",       /* text: the prose of a non-delivery report */
-    "delay-text",     /* text: delivery is still being tried */
-    "failure-text",   /* text: delivery was given up */
-    "recipient",      /* text: a failed recipient (addr, code, ...) */
-    "separator",      /* text: the original follows */
-    "reporting-mta",  /* text: the reporting MTA (mta) */
-    "status",         /* text: an enhanced status code (status) */
-    "reply-code",     /* text: an SMTP reply code (code) */
-    "reason-phrase",  /* diagnostic text: label is a reason it speaks of */
-    "reason",         /* a recipient's facts: label is its reason */
-    "smtp-command",   /* diagnostic text: label is the command answered */
-    "machine",        /* header lines: only a program answering mail */
-    "machine-weak",   /* header lines: a program's, unless person or bulk */
-    "person",         /* header lines: a person's mail client */
-    "person-text",    /* text: a person forwarding or quoting */
-    "bulk",           /* header lines: lists and newsletters */
+    "suspect",         /* header lines: worth a full parse */
+    "bounce",          /* header lines: a delivery failure report */
+    "bounce-subject",  /* header lines: a subject of such a report */
+    "auto-reply",      /* header lines: an automatic reply */
+    "auto-reply-null", /* header lines: one from the null sender */
+    "challenge",       /* header lines: challenge-response */
+    "challenge-text",  /* text: challenge-response */
+    "virus-notice",    /* header lines: the sender's message was infected */
+    "virus-text",      /* text: the sender's message was infected */
+    "filter-text",     /* text: a content filter's notice, in a DSN too */
+    "feedback",        /* header lines: an abuse or unsubscribe report */
+    "mdn",             /* header lines: a read receipt without its part */
+    "mdn-text",        /* text: a read receipt (Outlook, TNEF) */
+    "ordinary",        /* header lines: automated but ordinary mail */
+    "relayed",         /* header lines: a report a list passed on */
+    "ndr-text",        /* text: the prose of a non-delivery report */
+    "delay-text",      /* text: delivery is still being tried */
+    "failure-text",    /* text: delivery was given up */
+    "recipient",       /* text: a failed recipient (addr, code, ...) */
+    "separator",       /* text: the original follows */
+    "reporting-mta",   /* text: the reporting MTA (mta) */
+    "status",          /* text: an enhanced status code (status) */
+    "reply-code",      /* text: an SMTP reply code (code) */
+    "reason-phrase",   /* diagnostic text: label is a reason it speaks of */
+    "reason",          /* a recipient's facts: label is its reason */
+    "smtp-command",    /* diagnostic text: label is the command answered */
+    "machine",         /* header lines: only a program answering mail */
+    "machine-weak",    /* header lines: a program's, unless person or bulk */
+    "person",          /* header lines: a person's mail client */
+    "person-text",     /* text: a person forwarding or quoting */
+    "bulk",            /* header lines: lists and newsletters */
     NULL,
 };
 

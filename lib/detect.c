@@ -18,7 +18,7 @@
 /* The classes of header rules any of which makes a message suspect. */
 #define SUSPECT_CLASSES                                                        \
 	"bounce bounce-subject auto-reply challenge virus-notice feedback "    \
-	"mdn suspect"
+	"mdn mdn-tnef suspect"
 
 static gboolean
 matches(const ndr_rules *rules, const char *cls, const GString *s)

@@ -38,6 +38,7 @@ const char *const ndr_rule_classes[] = {
     "filter-text",     /* text: a content filter's notice, in a DSN too */
     "feedback",        /* header lines: an abuse or unsubscribe report */
     "mdn",             /* header lines: a read receipt without its part */
+    "mdn-tnef",        /* header lines: TNEF, which may hold a receipt */
     "mdn-text",        /* text: a read receipt (Outlook, TNEF) */
     "ordinary",        /* header lines: automated but ordinary mail */
     "relayed",         /* header lines: a report a list passed on */

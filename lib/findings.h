@@ -16,12 +16,15 @@
 #include "ndrcheck.h"
 
 typedef struct ndr_recipient {
-	char *address; /* Final-Recipient or the address an NDR names */
-	char *original_recipient; /* Original-Recipient, or NULL */
-	char *action;     /* "failed", "delayed", "delivered", ... or NULL */
-	char *status;     /* enhanced status "5.1.1", or NULL */
-	char *reply_code; /* SMTP reply code "550", or NULL */
-	char *diagnostic; /* Diagnostic-Code text (type stripped), or NULL */
+	char *address; /* the address the user mailed: Original-Recipient, the
+	                  alias an NDR says it expanded from, else
+	                  Final-Recipient or the address the NDR names */
+	char *final_address; /* where that address led (Final-Recipient,
+	                        the expansion), when another; or NULL */
+	char *action;        /* "failed", "delayed", "delivered", ... or NULL */
+	char *status;        /* enhanced status "5.1.1", or NULL */
+	char *reply_code;    /* SMTP reply code "550", or NULL */
+	char *diagnostic;    /* Diagnostic-Code text (type stripped), or NULL */
 	char *diagnostic_type; /* its type in lower case ("x-unix"), or NULL */
 	char *remote_mta; /* Remote-MTA, or NULL */
 	char *command;    /* SMTP command replied to ("RCPT"), or NULL */

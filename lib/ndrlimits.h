@@ -25,6 +25,10 @@
 #define NDR_MAX_MESSAGE_MS 2000
 /* Bytes of the header block looked at by the header-only fast path. */
 #define NDR_MAX_HEADER_BYTES (256u * 1024)
+/* What is passed over before a header block that does not start the
+ * input (blank lines, stray bytes): at most these bytes and lines. */
+#define NDR_MAX_LEAD_BYTES 1024u
+#define NDR_MAX_LEAD_LINES 8u
 /* MIME nesting depth walked (a bounce of a bounce of a bounce...). */
 #define NDR_MAX_MIME_DEPTH 8
 /* MIME parts walked in one message. */
@@ -64,8 +68,8 @@
  */
 #define NDR_SCAN_WINDOW_PER_JOB 256
 /* scan: messages a worker takes at once (a fraction of the window). */
-#define NDR_SCAN_BATCH 32
-#define NDR_SCAN_QUEUED_BYTES   (16u * 1024 * 1024)
+#define NDR_SCAN_BATCH        32
+#define NDR_SCAN_QUEUED_BYTES (16u * 1024 * 1024)
 /* scan: recipients held in the results waiting for output (each up to a
  * few NDR_MAX_FIELD_BYTES), so that a folder of bounces that each list
  * NDR_MAX_RECIPIENTS cannot fill the memory through the window. */

@@ -36,7 +36,10 @@ const char *const ndr_rule_classes[] = {
     "virus-text",     /* text: the sender's message was infected */
     "feedback",       /* header lines: an abuse or unsubscribe report */
     "ordinary",       /* header lines: automated but ordinary mail */
+    "relayed",        /* header lines: a report a list passed on */
     "ndr-text",       /* text: the prose of a non-delivery report */
+    "delay-text",     /* text: delivery is still being tried */
+    "failure-text",   /* text: delivery was given up */
     "recipient",      /* text: a failed recipient (addr, code, ...) */
     "separator",      /* text: the original follows */
     "reporting-mta",  /* text: the reporting MTA (mta) */

@@ -204,8 +204,11 @@ check_recipients(JsonObject *top)
 		JsonObject *r = json_array_get_object_element(a, i);
 		const char *reason;
 
-		assert_members(r, "action,address,diagnostic,reason,status");
+		assert_members(
+		    r,
+		    "action,address,diagnostic,final_recipient,reason,status");
 		assert_string_or_null(r, "address");
+		assert_string_or_null(r, "final_recipient");
 		assert_string_or_null(r, "action");
 		assert_string_or_null(r, "status");
 		assert_string_or_null(r, "diagnostic");

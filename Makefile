@@ -13,10 +13,10 @@ DESTDIR ?=
 VERSION := 0.1.0
 SOVERSION := 0
 
-PKGS := gmime-3.0 glib-2.0 libpcre2-8 sqlite3 json-glib-1.0
+PKGS := gmime-3.0 glib-2.0 libpcre2-8 sqlite3 json-glib-1.0 opendkim
 # Debian 12 packages providing $(PKGS), and the tools the build needs.
 DEBS := libgmime-3.0-dev libglib2.0-dev libpcre2-dev libsqlite3-dev \
-	libjson-glib-dev pkg-config gcc make
+	libjson-glib-dev libopendkim-dev pkg-config gcc make
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -38,7 +38,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(CFLAGS) -Ilib \
 	$(PKG_CFLAGS)
-LIBS = $(PKG_LIBS) -lpthread
+LIBS = $(PKG_LIBS) -lresolv -lpthread
 
 LIB_SRC := $(sort $(wildcard lib/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)

@@ -15,7 +15,10 @@
 #include "budget.h"
 #include "config.h"
 #include "detect.h"
+#include "dkim.h"
+#include "envelope.h"
 #include "error.h"
+#include "handle.h"
 #include "headtext.h"
 #include "import.h"
 #include "input.h"
@@ -39,6 +42,7 @@ struct ndrcheck {
 	ndr_config cfg;
 	gboolean read_only; /* ndrcheck_options.read_only */
 	gboolean no_sync;   /* ndrcheck_options.no_sync */
+	char *envelope_to;  /* ndrcheck_options.envelope_to */
 	shared_rules *rules;
 	ndr_sentlog *log; /* NULL until a message needs it */
 	gboolean log_writable;
@@ -161,6 +165,7 @@ ndrcheck_open(ndrcheck **out, const ndrcheck_options *opts)
 		opts = &defaults;
 	h->read_only = opts->read_only != 0;
 	h->no_sync = opts->no_sync != 0;
+	h->envelope_to = g_strdup(opts->envelope_to);
 	ndr_gmime_init();
 	if (!ndr_config_load(&h->cfg, opts, &err))
 		return fail(h, err);
@@ -181,6 +186,7 @@ ndrcheck_close(ndrcheck *h)
 	ndr_sentlog_close(h->log);
 	rules_put(h->rules);
 	ndr_config_clear(&h->cfg);
+	g_free(h->envelope_to);
 	g_free(h->error);
 	g_free(h);
 }
@@ -314,6 +320,8 @@ ndrcheck_classify(ndrcheck *h, const ndrcheck_message *m, ndrcheck_result **out)
 		return NDRCHECK_OK;
 	}
 	found = read_findings(h->rules->rules, m, hdr, r, &late);
+	if (found)
+		ndr_envelope_check(&h->cfg, h->envelope_to, hdr, r->findings);
 	g_string_free(hdr, TRUE);
 	if (!found && !late) {
 		not_bounce(r, "nothing in it reports on a message sent "
@@ -326,6 +334,7 @@ ndrcheck_classify(ndrcheck *h, const ndrcheck_message *m, ndrcheck_result **out)
 		g_ptr_array_add(r->evidence, over_time());
 		return NDRCHECK_OK;
 	}
+	ndr_dkim_check(&h->cfg, r->findings);
 	log = sentlog_for_verdict(h, &err);
 	if (log != NULL && ndr_verdict_decide(log, &h->cfg, r->findings,
 	                                      &r->verdict, r->evidence, &err)) {
@@ -395,4 +404,16 @@ ndrcheck_sync(ndrcheck *h)
 	if (sentlog_for_verdict(h, &err) == NULL)
 		return fail(h, err);
 	return NDRCHECK_OK;
+}
+
+ndr_sentlog *
+ndr_handle_sentlog(ndrcheck *h, gboolean writable, GError **err)
+{
+	return sentlog_get(h, writable, err);
+}
+
+int
+ndr_handle_fail(ndrcheck *h, GError *err)
+{
+	return fail(h, err);
 }

@@ -67,6 +67,8 @@ typedef struct ndrcheck_options {
 	const char *rules_dir;   /* replaces built-in and user rules */
 	int read_only;           /* never write the sent log (no sync) */
 	int no_sync;             /* do not sync config "sent" folders */
+	const char *envelope_to; /* the delivery agent's envelope recipient
+	                            of the message classified, or NULL */
 } ndrcheck_options;
 
 /*

@@ -82,6 +82,22 @@
 /* Bytes of an MTA log read again for messages still in the queue. */
 #define NDR_LOG_REREAD_BYTES (256u * 1024)
 
+/*
+ * DNS time for the DKIM keys of one message, all look-ups together (the
+ * parse budget, the sync and the busy timeout take the rest of the 10 s).
+ */
+#define NDR_DKIM_DNS_MS 800
+/* Seconds a DKIM key from DNS is kept at most, whatever its TTL says. */
+#define NDR_DKIM_CACHE_S 86400
+/* Bytes of one DKIM key record (a 4096-bit RSA key takes about 800). */
+#define NDR_MAX_DKIM_KEY_BYTES 8192
+
+/*
+ * Days ahead of the checking day that a BATV tag's expiry day may name;
+ * further ahead, modulo 1000, it lies behind: expired.
+ */
+#define NDR_MAX_BATV_DAYS 30
+
 /* SQLite busy timeout: well inside Dovecot's 10 s program timeout. */
 #define NDR_DB_BUSY_TIMEOUT_MS 4000
 /* Default window for recipient evidence (ndrcheck.conf(5)), in days. */

@@ -465,6 +465,7 @@ read_returned_message(GMimeMessagePart *part, ndr_findings *f)
 	headers = g_mime_object_get_header_list(GMIME_OBJECT(inner));
 	if (g_mime_header_list_get_count(headers) > 0) {
 		ndr_original_from_headers(f, headers);
+		ndr_original_keep_message(f, inner, TRUE);
 		return;
 	}
 	body = g_mime_message_get_mime_part(inner);

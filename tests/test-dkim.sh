@@ -163,6 +163,21 @@ sign --signalg rsa-sha1 s1 example.org "$tmp/rsa.pem" < "$tmp/plain.eml" \
 dsn message/rfc822 "$tmp/sha1.eml" > "$tmp/p8.eml"
 verdict "rsa-sha1 is no proof" unknown "$tmp/p8.eml" "rsa-sha1 is not accepted"
 
+# A pile of signatures of ours: only the first NDR_MAX_DKIM_SIGNATURES
+# are checked, however many a sender adds.
+{
+	sed -n 1p "$tmp/rsa.eml"
+	i=0
+	while [ $i -lt 20 ]; do
+		echo "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/simple; d=example.org; s=s1; h=from; bh=$(printf '%032d' 0 | base64 -w0); b=$(printf '%0256d' $i | base64 -w0)"
+		i=$((i + 1))
+	done
+	sed 1d "$tmp/rsa.eml"
+} > "$tmp/pile.eml"
+dsn message/rfc822 "$tmp/pile.eml" > "$tmp/p11.eml"
+verdict "twenty signatures before the valid one: cannot tell" unknown \
+    "$tmp/p11.eml" "only the first 8 signatures of our domains are checked"
+
 # A key in the zone file form opendkim-genkey writes.
 if command -v opendkim-genkey > /dev/null 2>&1; then
 	opendkim-genkey -b 2048 -d example.org -s s3 -D "$tmp"

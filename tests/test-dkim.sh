@@ -274,6 +274,11 @@ verdict "delivered to a +detail of a sending address: no evidence" unknown \
 delivered Delivered-To jan@mailhost.internal > "$tmp/e8.eml"
 verdict "delivered to a mailbox name of another domain: no evidence" unknown \
     "$tmp/e8.eml"
+sed -i /batv_key/d "$tmp/conf"
+verdict "a BATV address without batv_key is the address it stands for" \
+    unknown "$tmp/e3.eml"
+delivered Delivered-To a@b > "$tmp/e9.eml"
+verdict "a short address at another domain: no evidence" unknown "$tmp/e9.eml"
 out=$("$nd" --config "$tmp/conf" --db "$db" --envelope-to jan@example.org \
     -v "$tmp/e6.eml")
 case $out in unknown*) r=0 ;; *) r=1 ;; esac

@@ -213,6 +213,14 @@ ms=$((($(date +%s%N) - start) / 1000000))
 [ "$ms" -lt 5000 ]
 ok $? "a DNS server that never answers does not hold the verdict (${ms} ms)"
 kill $dnspid
+dns --garbage || { echo "not ok - the DNS responder did not start"; exit 1; }
+verdict "a DNS answer that is no DNS message: cannot tell" unknown \
+    "$tmp/b1.eml" "the DNS answer is malformed"
+kill $dnspid
+dns --wrong-id || { echo "not ok - the DNS responder did not start"; exit 1; }
+verdict "a DNS answer to another query is not taken" unknown "$tmp/b1.eml" \
+    "no DNS answer came in time"
+kill $dnspid
 conf "$keys"
 
 # Item 4: the proof named in --json and in X-NDR-Evidence.

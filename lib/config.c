@@ -264,11 +264,15 @@ conf_error(const conf_file *cf, const char *key, GError **err, const char *fmt,
 	g_free(what);
 }
 
-/* Only [ndrcheck] and its known keys: a typo must not go unnoticed. */
+/*
+ * Only [ndrcheck] and its known keys, with UTF-8 values: a typo must not
+ * go unnoticed, and neither must a value GKeyFile would not return (a
+ * path in Latin-1), which would leave a folder unsynced.
+ */
 static gboolean
 check_names(const conf_file *cf, GError **err)
 {
-	char **groups, **keys;
+	char **groups, **keys, *value;
 	gboolean ok = TRUE;
 	size_t i;
 
@@ -286,10 +290,21 @@ check_names(const conf_file *cf, GError **err)
 	g_strfreev(groups);
 	keys = g_key_file_get_keys(cf->kf, GROUP, NULL, NULL);
 	for (i = 0; ok && keys != NULL && keys[i] != NULL; i++) {
-		if (g_strv_contains(known_keys, keys[i]))
-			continue;
-		conf_error(cf, keys[i], err, "unknown key \"%s\"", keys[i]);
-		ok = FALSE;
+		value = g_key_file_get_value(cf->kf, GROUP, keys[i], NULL);
+		if (!g_strv_contains(known_keys, keys[i])) {
+			conf_error(cf, keys[i], err, "unknown key \"%s\"",
+			           keys[i]);
+			ok = FALSE;
+		} else if (value != NULL && !g_utf8_validate(value, -1, NULL)) {
+			conf_error(
+			    cf, keys[i], err,
+			    "the value of \"%s\" is not UTF-8; write the "
+			    "file in UTF-8 (a path that is not: through "
+			    "a symbolic link with a UTF-8 name)",
+			    keys[i]);
+			ok = FALSE;
+		}
+		g_free(value);
 	}
 	g_strfreev(keys);
 	return ok;

@@ -76,6 +76,12 @@ body_text(GMimeObject *o, GString *s, int depth)
 	g_free(text);
 }
 
+void
+ndr_detect_own_text(GMimeObject *top, GString *s)
+{
+	body_text(top, s, 0);
+}
+
 /*
  * A meaning that a header shows (class hcls), or for mail without a
  * report structure the prose of its report (class tcls): inside a DSN
@@ -215,7 +221,7 @@ ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, const GString *hdr,
 	GString *report;
 
 	if (top != NULL)
-		body_text(top, body, 0);
+		ndr_detect_own_text(top, body);
 	prose = matches(rules, "ndr-text", body);
 	report = report_prose(rules, body);
 	if (f->kind == NDRCHECK_KIND_NONE)

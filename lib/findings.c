@@ -80,6 +80,7 @@ ndr_findings_free(ndr_findings *f)
 	g_free(f->envelope_to);
 	g_free(f->envelope_source);
 	g_free(f->batv_address);
+	g_free(f->message_id);
 	g_free(f);
 }
 

@@ -81,6 +81,8 @@ typedef struct ndr_findings {
 	                          delivery agent" */
 	ndr_batv_state batv;   /* of envelope_to */
 	char *batv_address;    /* the address a BATV tag stands for */
+	char *message_id;  /* the report's own Message-ID, no <>; or NULL */
+	gboolean unproven; /* nothing showed that a machine wrote it */
 } ndr_findings;
 
 ndr_findings *ndr_findings_new(void);

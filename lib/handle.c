@@ -12,12 +12,14 @@
  */
 #include <string.h>
 
+#include "author.h"
 #include "budget.h"
 #include "config.h"
 #include "detect.h"
 #include "dkim.h"
 #include "envelope.h"
 #include "error.h"
+#include "handle.h"
 #include "headtext.h"
 #include "import.h"
 #include "input.h"
@@ -260,18 +262,28 @@ over_time(void)
 /*
  * Parse the whole message into r's findings, within NDR_MAX_MESSAGE_MS
  * (*late is set if reading stopped there); FALSE if it is no bounce.
+ * A bounce-like message that a person or a list wrote sets *theirs to
+ * the evidence sentence that says so.
  */
 static gboolean
 read_findings(const ndr_rules *rules, const ndrcheck_message *m,
-              const GString *hdr, ndrcheck_result *r, gboolean *late)
+              const GString *hdr, ndrcheck_result *r, gboolean *late,
+              char **theirs)
 {
+	ndr_findings *f = r->findings;
 	GMimeMessage *msg;
 
+	*theirs = NULL;
 	ndr_budget_start();
 	msg = ndr_message_parse(m);
-	ndr_report_read(rules, msg, r->findings);
-	ndr_detect_kind(rules, msg, hdr, r->findings);
-	ndr_reason_fill(rules, r->findings);
+	ndr_report_read(rules, msg, f);
+	ndr_detect_kind(rules, msg, hdr, f);
+	ndr_reason_fill(rules, f);
+	if (f->kind != NDRCHECK_KIND_NONE)
+		f->unproven = ndr_author_decide(rules, msg, hdr, theirs) ==
+		              NDR_AUTHOR_UNSURE;
+	ndr_set_field(&f->message_id, g_mime_message_get_message_id(msg),
+	              FALSE);
 	g_object_unref(msg);
 	*late = ndr_budget_expired();
 	ndr_budget_stop();
@@ -300,6 +312,7 @@ ndrcheck_classify(ndrcheck *h, const ndrcheck_message *m, ndrcheck_result **out)
 	ndrcheck_result *r;
 	GString *hdr;
 	gboolean found, late;
+	char *theirs;
 	ndr_sentlog *log;
 	GError *err = NULL;
 
@@ -318,10 +331,15 @@ ndrcheck_classify(ndrcheck *h, const ndrcheck_message *m, ndrcheck_result **out)
 		              "auto-reply or notice");
 		return NDRCHECK_OK;
 	}
-	found = read_findings(h->rules->rules, m, hdr, r, &late);
+	found = read_findings(h->rules->rules, m, hdr, r, &late, &theirs);
 	if (found)
 		ndr_envelope_check(&h->cfg, h->envelope_to, hdr, r->findings);
 	g_string_free(hdr, TRUE);
+	if (theirs != NULL) {
+		not_bounce(r, theirs);
+		g_free(theirs);
+		return NDRCHECK_OK;
+	}
 	if (!found && !late) {
 		not_bounce(r, "nothing in it reports on a message sent "
 		              "earlier");
@@ -337,6 +355,10 @@ ndrcheck_classify(ndrcheck *h, const ndrcheck_message *m, ndrcheck_result **out)
 	log = sentlog_for_verdict(h, &err);
 	if (log != NULL && ndr_verdict_decide(log, &h->cfg, r->findings,
 	                                      &r->verdict, r->evidence, &err)) {
+		if (r->verdict == NDRCHECK_NOT_BOUNCE) { /* our own message */
+			ndr_findings_free(r->findings);
+			r->findings = ndr_findings_new();
+		}
 		if (late)
 			g_ptr_array_add(r->evidence, over_time());
 		return NDRCHECK_OK;
@@ -403,4 +425,16 @@ ndrcheck_sync(ndrcheck *h)
 	if (sentlog_for_verdict(h, &err) == NULL)
 		return fail(h, err);
 	return NDRCHECK_OK;
+}
+
+ndr_sentlog *
+ndr_handle_sentlog(ndrcheck *h, gboolean writable, GError **err)
+{
+	return sentlog_get(h, writable, err);
+}
+
+int
+ndr_handle_fail(ndrcheck *h, GError *err)
+{
+	return fail(h, err);
 }

@@ -849,3 +849,39 @@ ndr_sentlog_was_locked(const ndr_sentlog *log)
 {
 	return log->locked;
 }
+
+/* Run one statement of a bound id; for ndr_sentlog_forget(). */
+static gboolean
+exec_id(ndr_sentlog *log, const char *sql_text, gint64 id, GError **err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(log->db, sql_text, -1, &s, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, id);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE || db_error(log, rc, "forget a message", err);
+}
+
+gboolean
+ndr_sentlog_forget(ndr_sentlog *log, const char *message_id, gboolean *found,
+                   GError **err)
+{
+	gint64 id = 0, date;
+
+	*found = FALSE;
+	if (!ndr_sentlog_begin(log, err))
+		return FALSE;
+	if (!find_row(log, message_id, &id, &date, err) ||
+	    (id != 0 &&
+	     (!exec_id(log, "DELETE FROM recipients WHERE message = ?1", id,
+	               err) ||
+	      !exec_id(log, "DELETE FROM messages WHERE id = ?1", id, err)))) {
+		ndr_sentlog_rollback(log);
+		return FALSE;
+	}
+	*found = id != 0;
+	return ndr_sentlog_commit(log, err);
+}

@@ -1,7 +1,7 @@
 /*
- * verdict.c - ndrcheck.conf(5) "HOW THE KEYS ARE USED": decide genuine,
- * backscatter or unknown from
- * the findings and the sent log, and say why in short sentences.
+ * verdict.c - decide genuine, backscatter or unknown from the findings
+ * and the sent log, and say why in short sentences (ndrcheck(1), HOW IT
+ * DECIDES).
  */
 #include <string.h>
 
@@ -550,6 +550,37 @@ by_envelope(decision *d)
 	}
 }
 
+/*
+ * A message whose own Message-ID is in the sent log is one we sent (a
+ * copy of our own mail, say, that quotes a bounce): *own, and its
+ * sentence.
+ */
+static gboolean
+own_message(decision *d, gboolean *own, GError **err)
+{
+	ndr_sent_info info;
+	char *when;
+
+	*own = FALSE;
+	/* (some MTAs give a report the Message-ID of what it returns) */
+	if (d->f->message_id == NULL ||
+	    (d->f->original != NULL && d->f->original->message_id != NULL &&
+	     strcmp(d->f->original->message_id, d->f->message_id) == 0))
+		return TRUE;
+	if (!ndr_sentlog_find_id(d->log, d->f->message_id, own, &info, err))
+		return FALSE;
+	if (*own) {
+		when = day(info.date);
+		say(d, NDRCHECK_NOT_BOUNCE,
+		    "this is a message you sent: its own Message-ID <%s> is "
+		    "in the sent log (sent %s)",
+		    d->f->message_id, when);
+		g_free(when);
+		g_free(info.first_to);
+	}
+	return TRUE;
+}
+
 gboolean
 ndr_verdict_decide(ndr_sentlog *log, const ndr_config *cfg,
                    const ndr_findings *f, ndrcheck_verdict *verdict,
@@ -560,11 +591,22 @@ ndr_verdict_decide(ndr_sentlog *log, const ndr_config *cfg,
 	              .f = f,
 	              .evidence = evidence,
 	              .first = evidence->len};
-	gboolean by_id;
+	gboolean by_id, own;
 
 	if (f->kind == NDRCHECK_KIND_NONE) {
 		say(&d, NDRCHECK_NOT_BOUNCE,
 		    "nothing in it reports on a message sent earlier");
+		*verdict = d.verdict;
+		return TRUE;
+	}
+	if (!own_message(&d, &own, err))
+		return FALSE;
+	if (!own && f->unproven)
+		say(&d, NDRCHECK_UNKNOWN,
+		    "nothing in its header shows that a machine wrote it (no "
+		    "null sender, Auto-Submitted, daemon sender or report "
+		    "structure): cannot tell");
+	if (own || f->unproven) {
 		*verdict = d.verdict;
 		return TRUE;
 	}

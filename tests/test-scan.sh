@@ -230,8 +230,11 @@ ok $? "--since with a bad date: 64, saying which" "exit $rc: $(cat "$tmp/since.e
 # pty), done/total, percent, rate and time left, taken off the screen
 # before the summary; never into a pipe or a file, never with -q.
 if command -v script > /dev/null; then
-	total=$(($(find "$big" -type f | wc -l) * 3))
-	script -qec "'$nd' scan --db '$db' -j1 '$big' '$big' '$big' \
+	# Ten times the folder: long enough for the bar to be drawn however
+	# fast the host.
+	total=$(($(find "$big" -type f | wc -l) * 10))
+	script -qec "'$nd' scan --db '$db' -j1 $(printf "'%s' " "$big" \
+	    "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big" "$big") \
 	    > '$tmp/pty.out'" "$tmp/pty.log" > /dev/null 2>&1
 	bar=$(tr '\r' '\n' < "$tmp/pty.log" |
 	    grep -E "scan \[=* *\] +[0-9]+%  [0-9]+/$total  [0-9]+/s  [0-9:]+ left" |

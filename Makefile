@@ -64,7 +64,7 @@ $(SONAME): $(SHARED)
 	ln -sf $< $@
 	ln -sf $@ libndrcheck.so
 
-$(BUILD)/%.o: %.c $(wildcard lib/*.h) | deps-quiet
+$(BUILD)/%.o: %.c $(wildcard lib/*.h) $(wildcard bin/*.h) | deps-quiet
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

@@ -198,6 +198,7 @@ key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf, size_t buflen)
 		g_hash_table_insert(l->why, sig, g_strdup(WEAK));
 		return DKIM_CBSTAT_NOTFOUND;
 	}
+
 	name = g_strdup_printf("%s._domainkey.%s", selector, domain);
 	/*
 	 * Every failure is "not found" to the library: it then goes on
@@ -226,6 +227,35 @@ key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf, size_t buflen)
 	return st;
 }
 
+/*
+ * Before any signature is checked: only ours are, and only the first
+ * NDR_MAX_DKIM_SIGNATURES of them (a sender may add thousands, each an
+ * RSA check).
+ */
+static DKIM_CBSTAT
+prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int n)
+{
+	lookup *l = dkim_get_user_context(dkim);
+	const char *domain;
+	int i, ours = 0;
+
+	for (i = 0; l != NULL && i < n; i++) {
+		domain = (const char *)dkim_sig_getdomain(sigs[i]);
+		if (domain == NULL ||
+		    !ndr_config_listed(l->cfg->dkim_domains, domain)) {
+			dkim_sig_ignore(sigs[i]);
+		} else if (++ours > NDR_MAX_DKIM_SIGNATURES) {
+			dkim_sig_ignore(sigs[i]);
+			g_hash_table_insert(
+			    l->why, sigs[i],
+			    g_strdup_printf("only the first %d signatures of "
+			                    "our domains are checked",
+			                    NDR_MAX_DKIM_SIGNATURES));
+		}
+	}
+	return DKIM_CBSTAT_CONTINUE;
+}
+
 /* The library, set up once per process: it is safe to share. */
 static DKIM_LIB *
 library(void)
@@ -240,6 +270,7 @@ library(void)
 			dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS,
 			             &flags, sizeof(flags));
 			dkim_set_key_lookup(lib, key_lookup);
+			dkim_set_prescreen(lib, prescreen);
 		}
 		g_once_init_leave(&once, 1);
 	}
@@ -358,11 +389,13 @@ ndr_dkim_block_cut(const ndr_findings *f, const char *domain)
 	return NULL;
 }
 
+/* A new signature of o, unchecked until said otherwise. */
 static ndr_signature *
 signature_new(ndr_original *o, const char *domain)
 {
 	ndr_signature *s = g_new0(ndr_signature, 1);
 
+	s->state = NDR_SIG_UNCHECKED;
 	s->domain = domain != NULL ? g_ascii_strdown(domain, -1) : NULL;
 	g_ptr_array_add(o->signatures, s);
 	return s;
@@ -411,7 +444,6 @@ take_signatures(ndr_original *o, const lookup *l, DKIM *dkim)
 {
 	DKIM_SIGINFO **sigs = NULL;
 	const char *domain;
-	ndr_signature *s;
 	int i, n = 0;
 
 	if (dkim_getsiglist(dkim, &sigs, &n) != DKIM_STAT_OK)
@@ -423,9 +455,8 @@ take_signatures(ndr_original *o, const lookup *l, DKIM *dkim)
 			take_signature(o, l, sigs[i]);
 	}
 	if ((guint)n < count_fields(o->header_block->str, "DKIM-Signature")) {
-		s = signature_new(o, NULL);
-		s->state = NDR_SIG_UNCHECKED;
-		s->why = g_strdup("a DKIM-Signature field cannot be read");
+		signature_new(o, NULL)->why =
+		    g_strdup("a DKIM-Signature field cannot be read");
 	}
 }
 
@@ -441,12 +472,19 @@ ndr_dkim_check(const ndr_config *cfg, ndr_findings *f)
 
 	if (cfg->dkim_domains == NULL || *cfg->dkim_domains == NULL ||
 	    o == NULL || o->header_block == NULL ||
-	    count_fields(o->header_block->str, "DKIM-Signature") == 0 ||
-	    (lib = library()) == NULL)
+	    count_fields(o->header_block->str, "DKIM-Signature") == 0)
 		return;
-	dkim = dkim_verify(lib, (const u_char *)"ndrcheck", NULL, &st);
-	if (dkim == NULL)
+	lib = library();
+	dkim = lib != NULL
+	           ? dkim_verify(lib, (const u_char *)"ndrcheck", NULL, &st)
+	           : NULL;
+	if (dkim == NULL) {
+		/* Unchecked, the signatures still forbid the absence rule. */
+		signature_new(o, NULL)->why =
+		    g_strdup("libopendkim could not be started: the "
+		             "DKIM-Signature fields are not checked");
 		return;
+	}
 	l.deadline = g_get_monotonic_time() + NDR_DKIM_DNS_MS * 1000;
 	l.why = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 	l.source = g_hash_table_new_full(NULL, NULL, NULL, g_free);

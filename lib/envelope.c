@@ -60,13 +60,40 @@ bare_address(const char *value)
 	return addr;
 }
 
+/*
+ * The tag of a BATV address (prvs=K DDD SSSSSS=local@domain), or NULL;
+ * the address it stands for follows at TAG_LEN + 1.
+ */
+static const char *
+batv_tag(const char *address)
+{
+	const char *tag;
+	int i;
+
+	if (g_ascii_strncasecmp(address, PRVS, strlen(PRVS)) != 0)
+		return NULL;
+	tag = address + strlen(PRVS);
+	if (strlen(tag) <= TAG_LEN || tag[TAG_LEN] != '=')
+		return NULL;
+	for (i = 0; i < 4; i++)
+		if (!g_ascii_isdigit(tag[i]))
+			return NULL;
+	return tag;
+}
+
 gboolean
 ndr_envelope_is_sender(const ndr_config *cfg, const char *address)
 {
-	const char *plus = strchr(address, '+'), *at = strrchr(address, '@');
+	const char *tag = batv_tag(address), *plus, *at;
 	char *plain;
-	gboolean found = ndr_config_listed(cfg->addresses, address);
+	gboolean found;
 
+	/* Our server's BATV tag stands before an address we send from. */
+	if (tag != NULL)
+		address = tag + TAG_LEN + 1;
+	plus = strchr(address, '+');
+	at = strrchr(address, '@');
+	found = ndr_config_listed(cfg->addresses, address);
 	if (!found && plus != NULL && at != NULL && plus < at) {
 		plain = g_strdup_printf("%.*s%s", (int)(plus - address),
 		                        address, at);
@@ -137,17 +164,11 @@ tag_expired(const char *tag, gint64 when)
 static void
 check_batv(const ndr_config *cfg, ndr_findings *f)
 {
-	const char *to = f->envelope_to, *tag = to + strlen(PRVS);
+	const char *tag = batv_tag(f->envelope_to);
 	guint key;
-	int i;
 
-	if (cfg->batv_keys == NULL || g_ascii_strncasecmp(to, PRVS, 5) != 0 ||
-	    strlen(tag) <= TAG_LEN || tag[TAG_LEN] != '=' ||
-	    !g_ascii_isdigit(tag[0]))
+	if (cfg->batv_keys == NULL || tag == NULL)
 		return;
-	for (i = 1; i < 4; i++)
-		if (!g_ascii_isdigit(tag[i]))
-			return;
 	f->batv_address = g_strdup(tag + TAG_LEN + 1);
 	key = (guint)(tag[0] - '0');
 	if (key >= g_strv_length(cfg->batv_keys) ||

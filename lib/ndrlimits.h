@@ -91,6 +91,11 @@
  * parse budget, the sync and the busy timeout take the rest of the 10 s).
  */
 #define NDR_DKIM_DNS_MS 800
+/*
+ * Signatures of our domains checked in one message (each may cost a key
+ * look-up and an RSA check; a sender may add thousands).
+ */
+#define NDR_MAX_DKIM_SIGNATURES 8
 /* Seconds a DKIM key from DNS is kept at most, whatever its TTL says. */
 #define NDR_DKIM_CACHE_S 86400
 /* Bytes of one DKIM key record (a 4096-bit RSA key takes about 800). */

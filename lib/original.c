@@ -200,41 +200,43 @@ keep_header_block(ndr_original *o, GMimeHeaderList *headers)
 /*
  * The returned message as GMime writes it back: its own header fields
  * with their raw values (Content-* fields are its body part's in GMime,
- * written after the others), then its body as it came.  Replaces the
- * block kept from the header list alone, unless that one carried a
- * DKIM-Signature and this message does not.
+ * written after the others), then its body as it came.  It replaces the
+ * block keep_header_block() took from this message's header list alone,
+ * and no other: the first source stays the one that counts.
  */
 void
 ndr_original_keep_message(ndr_findings *f, GMimeMessage *returned,
                           gboolean with_body)
 {
 	ndr_original *o = f->original;
+	char *list = g_mime_header_list_to_string(
+	    g_mime_object_get_header_list(GMIME_OBJECT(returned)), NULL);
 	GMimeStream *mem;
 	GByteArray *bytes;
 	const char *end;
 	size_t head;
 
-	if (o == NULL || o->body != NULL)
+	if (o == NULL || o->body != NULL || o->header_block == NULL ||
+	    strcmp(o->header_block->str, list) != 0) {
+		g_free(list);
 		return;
+	}
+	g_free(list);
 	mem = g_mime_stream_mem_new();
-	if (g_mime_object_write_to_stream(GMIME_OBJECT(returned), NULL, mem) <
-	    0)
-		goto out;
-	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	end = g_strstr_len((const char *)bytes->data, bytes->len, "\n\n");
-	head = end != NULL ? (size_t)(end - (const char *)bytes->data) + 1
-	                   : bytes->len;
-	if (o->header_block != NULL &&
-	    strcasestr(o->header_block->str, "DKIM-Signature:") != NULL &&
-	    g_strstr_len((const char *)bytes->data, head, "DKIM-Signature:") ==
-	        NULL)
-		goto out;
-	if (o->header_block != NULL)
-		g_string_free(o->header_block, TRUE);
-	o->header_block = g_string_new_len((const char *)bytes->data, head);
-	if (with_body && end != NULL)
-		o->body = g_bytes_new(end + 2, bytes->len - head - 1);
-out:
+	if (g_mime_object_write_to_stream(GMIME_OBJECT(returned), NULL, mem) >=
+	    0) {
+		bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+		end =
+		    g_strstr_len((const char *)bytes->data, bytes->len, "\n\n");
+		head = end != NULL
+		           ? (size_t)(end - (const char *)bytes->data) + 1
+		           : bytes->len;
+		g_string_truncate(o->header_block, 0);
+		g_string_append_len(o->header_block, (const char *)bytes->data,
+		                    head);
+		if (with_body && end != NULL)
+			o->body = g_bytes_new(end + 2, bytes->len - head - 1);
+	}
 	g_object_unref(mem);
 }
 

@@ -329,13 +329,15 @@ read_line(reader *rd, char *line, GError **err)
 static char *
 read_bounded(const char *path, gsize *len, GError **err)
 {
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), e = 0;
 	struct stat st;
 	GString *text;
 	char buf[8192];
-	ssize_t n;
+	ssize_t n = 0;
 
-	if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		e = errno;
+	} else if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		ndr_rulefile_fail(
 		    err, path, 0,
@@ -345,23 +347,22 @@ read_bounded(const char *path, gsize *len, GError **err)
 	}
 	text = g_string_new(NULL);
 	/* The size is read, not trusted from fstat: the file may grow. */
-	do {
-		n = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
+	while (e == 0 && text->len <= NDR_MAX_RULE_FILE_BYTES &&
+	       (n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n > 0)
 			g_string_append_len(text, buf, n);
-	} while ((n > 0 || (n < 0 && errno == EINTR)) &&
-	         text->len <= NDR_MAX_RULE_FILE_BYTES);
-	if (n < 0) {
-		g_set_error(err, NDR_ERROR, NDRCHECK_EUSAGE,
-		            "cannot read rule file %s: %s", path,
-		            g_strerror(errno));
-		g_string_free(text, TRUE);
-		text = NULL;
+		else if (errno != EINTR)
+			e = errno;
 	}
 	if (fd >= 0)
 		close(fd);
-	if (text == NULL)
+	if (e != 0) {
+		g_set_error(err, NDR_ERROR, NDRCHECK_EUSAGE,
+		            "cannot read rule file %s: %s", path,
+		            g_strerror(e));
+		g_string_free(text, TRUE);
 		return NULL;
+	}
 	*len = text->len;
 	return g_string_free(text, FALSE);
 }

@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 """dns-responder.py - a DNS server for tests, on 127.0.0.1 only.
 
-Usage: dns-responder.py PORTFILE (DIR | --silent)
+Usage: dns-responder.py PORTFILE (DIR | --silent | --garbage | --wrong-id)
 
 Binds a UDP port on 127.0.0.1 that the system picks, writes its number to
 PORTFILE, and answers TXT queries for NAME with the text of the file
-DIR/NAME (NXDOMAIN when there is none); with --silent it reads every
-query and never answers.  Runs until killed.
+DIR/NAME (NXDOMAIN when there is none).  The other modes misbehave: with
+--silent it never answers, with --garbage it answers with the query's id
+and then bytes that are no DNS message, with --wrong-id it answers
+another query.  Runs until killed.
 """
 import os
 import socket
@@ -47,7 +49,13 @@ def main():
     os.rename(portfile + '.new', portfile)
     while True:
         packet, peer = sock.recvfrom(4096)
-        if mode != '--silent' and len(packet) > 12:
+        if mode == '--silent' or len(packet) <= 12:
+            continue
+        if mode == '--garbage':
+            sock.sendto(packet[:2] + b'\x81\x80' + b'\xff' * 40, peer)
+        elif mode == '--wrong-id':
+            sock.sendto(bytes([packet[0] ^ 0xff]) + packet[1:2] + b'\x81\x80' + packet[4:], peer)
+        else:
             sock.sendto(answer(packet, mode), peer)
 
 

@@ -163,6 +163,21 @@ sign --signalg rsa-sha1 s1 example.org "$tmp/rsa.pem" < "$tmp/plain.eml" \
 dsn message/rfc822 "$tmp/sha1.eml" > "$tmp/p8.eml"
 verdict "rsa-sha1 is no proof" unknown "$tmp/p8.eml" "rsa-sha1 is not accepted"
 
+# A pile of signatures of ours: only the first NDR_MAX_DKIM_SIGNATURES
+# are checked, however many a sender adds.
+{
+	sed -n 1p "$tmp/rsa.eml"
+	i=0
+	while [ $i -lt 20 ]; do
+		echo "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/simple; d=example.org; s=s1; h=from; bh=$(printf '%032d' 0 | base64 -w0); b=$(printf '%0256d' $i | base64 -w0)"
+		i=$((i + 1))
+	done
+	sed 1d "$tmp/rsa.eml"
+} > "$tmp/pile.eml"
+dsn message/rfc822 "$tmp/pile.eml" > "$tmp/p11.eml"
+verdict "twenty signatures before the valid one: cannot tell" unknown \
+    "$tmp/p11.eml" "only the first 8 signatures of our domains are checked"
+
 # A key in the zone file form opendkim-genkey writes.
 if command -v opendkim-genkey > /dev/null 2>&1; then
 	opendkim-genkey -b 2048 -d example.org -s s3 -D "$tmp"
@@ -197,6 +212,14 @@ verdict "a DNS server that never answers: cannot tell" unknown "$tmp/b1.eml" \
 ms=$((($(date +%s%N) - start) / 1000000))
 [ "$ms" -lt 5000 ]
 ok $? "a DNS server that never answers does not hold the verdict (${ms} ms)"
+kill $dnspid
+dns --garbage || { echo "not ok - the DNS responder did not start"; exit 1; }
+verdict "a DNS answer that is no DNS message: cannot tell" unknown \
+    "$tmp/b1.eml" "the DNS answer is malformed"
+kill $dnspid
+dns --wrong-id || { echo "not ok - the DNS responder did not start"; exit 1; }
+verdict "a DNS answer to another query is not taken" unknown "$tmp/b1.eml" \
+    "no DNS answer came in time"
 kill $dnspid
 conf "$keys"
 
@@ -259,6 +282,11 @@ verdict "delivered to a +detail of a sending address: no evidence" unknown \
 delivered Delivered-To jan@mailhost.internal > "$tmp/e8.eml"
 verdict "delivered to a mailbox name of another domain: no evidence" unknown \
     "$tmp/e8.eml"
+sed -i /batv_key/d "$tmp/conf"
+verdict "a BATV address without batv_key is the address it stands for" \
+    unknown "$tmp/e3.eml"
+delivered Delivered-To a@b > "$tmp/e9.eml"
+verdict "a short address at another domain: no evidence" unknown "$tmp/e9.eml"
 out=$("$nd" --config "$tmp/conf" --db "$db" --envelope-to jan@example.org \
     -v "$tmp/e6.eml")
 case $out in unknown*) r=0 ;; *) r=1 ;; esac

@@ -547,32 +547,49 @@ test_big_pipe(void)
 	g_byte_array_unref(in);
 }
 
+/* data as a message file, opened (and unlinked: the message keeps it). */
+static ndrcheck_message *
+read_file(const GByteArray *data)
+{
+	ndrcheck_message *m = NULL;
+	GError *err = NULL;
+	char *path;
+	int fd = g_file_open_tmp("ndrcheck-big-XXXXXX", &path, &err);
+
+	g_assert_no_error(err);
+	close(fd);
+	g_assert_true(g_file_set_contents(path, (const char *)data->data,
+	                                  data->len, &err));
+	g_assert_cmpint(ndrcheck_message_open_file(&m, path), ==, NDRCHECK_OK);
+	g_unlink(path);
+	g_free(path);
+	return m;
+}
+
+/* m written with r's fields is want; m is freed. */
+static void
+assert_written(ndrcheck_message *m, const ndrcheck_result *r,
+               const GString *want)
+{
+	GBytes *got;
+
+	g_assert_true(m->truncated);
+	got = written(m, r);
+	assert_bytes(got, want->str, want->len);
+	g_bytes_unref(got);
+	ndrcheck_message_free(m);
+}
+
 /* Above NDR_MAX_PARSE_BYTES, from a file: the file gives every byte. */
 static void
 test_big_file(void)
 {
 	GByteArray *in = big_message(NDR_MAX_PARSE_BYTES + 1);
 	GString *want = big_expected(in);
-	ndrcheck_message *m = NULL;
 	ndrcheck_result *r = backscatter_result();
-	GError *err = NULL;
-	char *path;
-	int fd = g_file_open_tmp("ndrcheck-big-XXXXXX", &path, &err);
-	GBytes *got;
 
-	g_assert_no_error(err);
-	close(fd);
-	g_assert_true(
-	    g_file_set_contents(path, (const char *)in->data, in->len, &err));
-	g_assert_cmpint(ndrcheck_message_open_file(&m, path), ==, NDRCHECK_OK);
-	g_assert_true(m->truncated);
-	got = written(m, r);
-	assert_bytes(got, want->str, want->len);
-	g_bytes_unref(got);
-	g_unlink(path);
-	g_free(path);
+	assert_written(read_file(in), r, want);
 	ndrcheck_result_free(r);
-	ndrcheck_message_free(m);
 	g_string_free(want, TRUE);
 	g_byte_array_unref(in);
 }
@@ -586,38 +603,18 @@ test_big_header(void)
 {
 	static const char forged[] = "X-NDR-Verdict: genuine\n";
 	GByteArray *in = g_byte_array_new();
-	GString *want = g_string_new(NULL);
-	char *added = fields("\n"), *path;
+	char *added = fields("\n");
+	GString *want = g_string_new(added);
 	ndrcheck_result *r = backscatter_result();
-	ndrcheck_message *m;
-	GBytes *got;
-	int fd;
 
-	g_string_append(want, added);
 	while (in->len < NDR_MAX_PARSE_BYTES + 70000)
 		g_byte_array_append(in, (const guint8 *)"X-Filler: x\n", 12);
 	g_string_append_len(want, (const char *)in->data, in->len);
 	g_byte_array_append(in, (const guint8 *)forged, strlen(forged));
 	g_byte_array_append(in, (const guint8 *)"\nbody\n", 6);
 	g_string_append(want, "\nbody\n");
-	m = read_pipe(in, TRUE);
-	g_assert_true(m->truncated);
-	got = written(m, r);
-	assert_bytes(got, want->str, want->len);
-	g_bytes_unref(got);
-	ndrcheck_message_free(m);
-	fd = g_file_open_tmp("ndrcheck-big-XXXXXX", &path, NULL);
-	g_assert_cmpint(fd, >=, 0);
-	close(fd);
-	g_assert_true(
-	    g_file_set_contents(path, (const char *)in->data, in->len, NULL));
-	g_assert_cmpint(ndrcheck_message_open_file(&m, path), ==, NDRCHECK_OK);
-	got = written(m, r);
-	assert_bytes(got, want->str, want->len);
-	g_bytes_unref(got);
-	ndrcheck_message_free(m);
-	g_unlink(path);
-	g_free(path);
+	assert_written(read_pipe(in, TRUE), r, want);
+	assert_written(read_file(in), r, want);
 	g_free(added);
 	ndrcheck_result_free(r);
 	g_string_free(want, TRUE);

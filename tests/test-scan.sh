@@ -1,9 +1,12 @@
 #!/bin/sh
-# test-scan.sh - `ndrcheck scan` (issue 4): every kind of input in a stable
-# order whatever --jobs, --only, --json, unreadable files, --move-to (flags
-# kept, never overwriting, a killed move leaves each message in exactly
-# one place), and the scan's verdicts against the one-message command's
-# on every file of the set-of-emails corpus.
+# test-scan.sh - `ndrcheck scan`: every kind of input in a stable order
+# whatever --jobs (-j1 too), --only, --json (message_id, moved_to),
+# --exclude, --since, unreadable files, --move-to (flags kept, never
+# overwriting, a killed move leaves each message in exactly one place,
+# never out of the user's own Sent, Drafts, Trash or Junk folders), a
+# closed reader (quiet for scan, 75 for -p), the progress bar on a pty
+# only, and the scan's verdicts against the one-message command's on
+# every file of the set-of-emails corpus.
 #
 # Usage: sh tests/test-scan.sh    (TAP on stdout; NDRCHECK names the binary)
 set -u

@@ -17,6 +17,20 @@ int cmd_record(int argc, char **argv);	  /* record.c */
 int cmd_import(int argc, char **argv);	  /* record.c */
 int cmd_scan(int argc, char **argv);	  /* scan.c */
 
+/* What record's options ask of the corrections of wrong verdicts. */
+typedef struct correction_args {
+	gboolean original; /* --original: correct these bounces */
+	gboolean listing;  /* --corrections: list them */
+	char *undo;        /* --undo MESSAGE-ID */
+	gboolean copy;     /* -p, which goes with none of them */
+} correction_args;
+
+/* Whether any was asked for (correct.c). */
+gboolean correction_asked(const correction_args *a);
+/* Do what was asked, for FILE... argv[1..]; the exit status. */
+int record_correction(const ndrcheck_options *opts, const correction_args *a,
+                      int argc, char **argv);
+
 /* --db, --config, --rules, filled into opts (common.c). */
 GOptionGroup *common_option_group(ndrcheck_options *opts);
 /*
@@ -24,6 +38,14 @@ GOptionGroup *common_option_group(ndrcheck_options *opts);
  * exit status (64 or 75), else NDRCHECK_OK.
  */
 int common_open(ndrcheck **h, const ndrcheck_options *opts);
+/*
+ * Take the common options that come before the first word of argv (the
+ * sub-command's name: `ndrcheck --db F record msg`) out of it; the
+ * command's own parse then finds their values.  Other options stay for
+ * the command, and so does the whole of argv when these are wrong, so
+ * that the command's parse says why.
+ */
+void common_take_leading(int *argc, char ***argv);
 /* Parse argv with ctx, printing a usage error; FALSE means exit 64. */
 gboolean common_parse(GOptionContext *ctx, int *argc, char ***argv);
 /* Print "ndrcheck: MESSAGE" as one line on stderr. */

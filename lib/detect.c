@@ -200,13 +200,35 @@ implied_recipients(GMimeMessage *msg, const char *prose, ndr_findings *f)
 }
 
 /*
- * Meaning before wrapping (SPEC section 2): a challenge or virus
+ * A report read from its prose that says delivery is still being tried
+ * and nowhere that it was given up ("has not yet been delivered ...
+ * Delivery attempts will continue") is a delay, its recipients delayed.
+ */
+static void
+prose_delay(const ndr_rules *rules, const GString *report, ndr_findings *f)
+{
+	ndr_recipient *r;
+	guint i;
+
+	if (!matches(rules, "delay-text", report) ||
+	    matches(rules, "failure-text", report))
+		return;
+	f->kind = NDRCHECK_KIND_DELAY;
+	for (i = 0; i < f->recipients->len; i++) {
+		r = g_ptr_array_index(f->recipients, i);
+		ndr_set_field(&r->action, "delayed", FALSE);
+	}
+}
+
+/*
+ * Meaning before wrapping (ndrcheck(1) DESCRIPTION): a challenge or virus
  * notice is one even inside a DSN; then the structure the walker found
  * (dsn, delay, mdn, feedback) stands; then a feedback report sent as
  * plain mail; then a strong bounce signal in the headers (the mailer
  * daemon as sender, X-Failed-Recipients) with recipients or report
  * prose makes an NDR.  Ordinary mail that merely looks automated
- * (ticket systems, lists) is nothing more; else a bounce subject with
+ * (ticket systems, lists) is nothing more, but for a report a list
+ * relayed (class "relayed"); else a bounce subject with
  * recipients or prose, or recipients with prose, make an NDR; only then
  * is an automatic reply one, since bounces often say "Auto-Submitted:
  * auto-replied" too.
@@ -237,7 +259,9 @@ ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, const GString *hdr,
 		f->kind = NDRCHECK_KIND_FEEDBACK;
 	else if ((prose || found) && matches(rules, "bounce", hdr))
 		f->kind = NDRCHECK_KIND_NDR;
-	else if (matches(rules, "ordinary", hdr))
+	else if (matches(rules, "ordinary", hdr) &&
+	         !(prose && found && matches(rules, "relayed", hdr) &&
+	           matches(rules, "bounce-subject", hdr)))
 		; /* a ticket system's or a list's: kind none */
 	else if ((prose || found) && matches(rules, "bounce-subject", hdr))
 		f->kind = NDRCHECK_KIND_NDR;
@@ -245,6 +269,8 @@ ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, const GString *hdr,
 		f->kind = NDRCHECK_KIND_NDR;
 	else if (matches(rules, "auto-reply", hdr))
 		f->kind = NDRCHECK_KIND_AUTO_REPLY;
+	if (f->kind == NDRCHECK_KIND_NDR)
+		prose_delay(rules, report, f);
 	implied_recipients(msg, report->str, f);
 	g_string_free(report, TRUE);
 	g_string_free(body, TRUE);

@@ -16,7 +16,10 @@
 #include "budget.h"
 #include "config.h"
 #include "detect.h"
+#include "dkim.h"
+#include "envelope.h"
 #include "error.h"
+#include "handle.h"
 #include "headtext.h"
 #include "import.h"
 #include "input.h"
@@ -40,6 +43,7 @@ struct ndrcheck {
 	ndr_config cfg;
 	gboolean read_only; /* ndrcheck_options.read_only */
 	gboolean no_sync;   /* ndrcheck_options.no_sync */
+	char *envelope_to;  /* ndrcheck_options.envelope_to */
 	shared_rules *rules;
 	ndr_sentlog *log; /* NULL until a message needs it */
 	gboolean log_writable;
@@ -162,6 +166,7 @@ ndrcheck_open(ndrcheck **out, const ndrcheck_options *opts)
 		opts = &defaults;
 	h->read_only = opts->read_only != 0;
 	h->no_sync = opts->no_sync != 0;
+	h->envelope_to = g_strdup(opts->envelope_to);
 	ndr_gmime_init();
 	if (!ndr_config_load(&h->cfg, opts, &err))
 		return fail(h, err);
@@ -182,6 +187,7 @@ ndrcheck_close(ndrcheck *h)
 	ndr_sentlog_close(h->log);
 	rules_put(h->rules);
 	ndr_config_clear(&h->cfg);
+	g_free(h->envelope_to);
 	g_free(h->error);
 	g_free(h);
 }
@@ -276,12 +282,27 @@ read_findings(const ndr_rules *rules, const ndrcheck_message *m,
 	if (f->kind != NDRCHECK_KIND_NONE)
 		f->unproven = ndr_author_decide(rules, msg, hdr, theirs) ==
 		              NDR_AUTHOR_UNSURE;
-	ndr_set_field(&f->message_id, g_mime_message_get_message_id(msg),
-	              FALSE);
+	ndr_set_field(&f->message_id, r->message_id, FALSE);
 	g_object_unref(msg);
 	*late = ndr_budget_expired();
 	ndr_budget_stop();
 	return r->findings->kind != NDRCHECK_KIND_NONE;
+}
+
+/* The message's own Message-ID (JSON output names it), as ndr_set_field
+ * stores findings. */
+static char *
+own_message_id(const GString *hdr)
+{
+	char *v = ndr_header_text_value(hdr, "Message-ID"), *id, *out = NULL;
+
+	if (v == NULL)
+		return NULL;
+	id = g_mime_utils_decode_message_id(v);
+	ndr_set_field(&out, id != NULL ? id : v, FALSE);
+	g_free(id);
+	g_free(v);
+	return out;
 }
 
 int
@@ -302,6 +323,7 @@ ndrcheck_classify(ndrcheck *h, const ndrcheck_message *m, ndrcheck_result **out)
 	}
 	r = *out = ndr_result_new();
 	hdr = ndr_header_text(m);
+	r->message_id = own_message_id(hdr);
 	if (!ndr_detect_suspect(h->rules->rules, hdr)) {
 		g_string_free(hdr, TRUE);
 		not_bounce(r, "no header field marks it as a bounce, "
@@ -309,6 +331,8 @@ ndrcheck_classify(ndrcheck *h, const ndrcheck_message *m, ndrcheck_result **out)
 		return NDRCHECK_OK;
 	}
 	found = read_findings(h->rules->rules, m, hdr, r, &late, &theirs);
+	if (found)
+		ndr_envelope_check(&h->cfg, h->envelope_to, hdr, r->findings);
 	g_string_free(hdr, TRUE);
 	if (theirs != NULL) {
 		not_bounce(r, theirs);
@@ -326,6 +350,7 @@ ndrcheck_classify(ndrcheck *h, const ndrcheck_message *m, ndrcheck_result **out)
 		g_ptr_array_add(r->evidence, over_time());
 		return NDRCHECK_OK;
 	}
+	ndr_dkim_check(&h->cfg, r->findings);
 	log = sentlog_for_verdict(h, &err);
 	if (log != NULL && ndr_verdict_decide(log, &h->cfg, r->findings,
 	                                      &r->verdict, r->evidence, &err)) {
@@ -399,4 +424,16 @@ ndrcheck_sync(ndrcheck *h)
 	if (sentlog_for_verdict(h, &err) == NULL)
 		return fail(h, err);
 	return NDRCHECK_OK;
+}
+
+ndr_sentlog *
+ndr_handle_sentlog(ndrcheck *h, gboolean writable, GError **err)
+{
+	return sentlog_get(h, writable, err);
+}
+
+int
+ndr_handle_fail(ndrcheck *h, GError *err)
+{
+	return fail(h, err);
 }

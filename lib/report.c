@@ -465,6 +465,7 @@ read_returned_message(GMimeMessagePart *part, ndr_findings *f)
 	headers = g_mime_object_get_header_list(GMIME_OBJECT(inner));
 	if (g_mime_header_list_get_count(headers) > 0) {
 		ndr_original_from_headers(f, headers);
+		ndr_original_keep_message(f, inner, TRUE);
 		return;
 	}
 	body = g_mime_message_get_mime_part(inner);
@@ -555,7 +556,7 @@ dsn_kind(ndr_findings *f)
 static void
 merge_recipient(ndr_recipient *dst, const ndr_recipient *src)
 {
-	ndr_set_field(&dst->original_recipient, src->original_recipient, TRUE);
+	ndr_set_field(&dst->final_address, src->final_address, TRUE);
 	ndr_set_field(&dst->action, src->action, TRUE);
 	ndr_set_field(&dst->status, src->status, TRUE);
 	ndr_set_field(&dst->reply_code, src->reply_code, TRUE);
@@ -596,6 +597,46 @@ returned_recipient(const ndr_findings *f)
 	if (f->original == NULL || f->original->to->len != 1)
 		return NULL;
 	return g_ptr_array_index(f->original->to, 0);
+}
+
+/* The characters of a local part written alone (AOL's screen names). */
+#define LOCAL_PART_CHARS                                                       \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-"
+
+/*
+ * A recipient the text names by its local part alone (rule group
+ * "local", read as "name@") is at the domain the report comes From.
+ */
+static void
+qualify_local(GMimeMessage *msg, ndr_findings *f)
+{
+	InternetAddressList *from = g_mime_message_get_from(msg);
+	InternetAddress *a;
+	const char *at = NULL;
+	ndr_recipient *r;
+	char *domain, *addr;
+	size_t n;
+	guint i;
+
+	if (from != NULL && internet_address_list_length(from) > 0 &&
+	    INTERNET_ADDRESS_IS_MAILBOX(
+	        a = internet_address_list_get_address(from, 0)))
+		at = strrchr(internet_address_mailbox_get_addr(
+		                 INTERNET_ADDRESS_MAILBOX(a)),
+		             '@');
+	if (at == NULL || at[1] == '\0')
+		return;
+	domain = g_ascii_strdown(at, -1);
+	for (i = 0; i < f->recipients->len; i++) {
+		r = g_ptr_array_index(f->recipients, i);
+		n = strspn(r->address, LOCAL_PART_CHARS);
+		if (n == 0 || strcmp(r->address + n, "@") != 0)
+			continue;
+		addr = g_strconcat(r->address, domain + 1, NULL);
+		g_free(r->address);
+		r->address = addr;
+	}
+	g_free(domain);
 }
 
 /*
@@ -705,7 +746,7 @@ jmrp_recipients(GPtrArray *returned, ndr_findings *f)
 /*
  * A feedback report is about the recipients its fields name, else the
  * ones the returned message was sent to; what each reports is a
- * complaint, reason "feedback" (SPEC section 5).
+ * complaint, reason "feedback" (ndrcheck(1) JSON OUTPUT).
  */
 static void
 read_feedback(ndr_findings *f)
@@ -773,6 +814,7 @@ ndr_report_read(const ndr_rules *rules, GMimeMessage *msg, ndr_findings *f)
 	if (p.dsn->len == 0 && p.mdn->len == 0 && p.arf->len == 0)
 		walk_forwarded(&p);
 	read_parts(rules, &p, f);
+	qualify_local(msg, f);
 	repair_unusable(msg, f);
 	read_reply_ids(msg, f);
 	date = g_mime_message_get_date(msg);

@@ -22,7 +22,7 @@
  */
 static const char *const migrations[] = {
     /* 0 -> 1.  recipients repeats the date so that the window lookup
-     * of SPEC section 3 reads one index and no table. */
+     * of ndrcheck.conf(5) (window) reads one index and no table. */
     "CREATE TABLE messages ("
     " id INTEGER PRIMARY KEY,"
     " message_id TEXT NOT NULL UNIQUE COLLATE NOCASE,"
@@ -258,7 +258,7 @@ create_file(const char *path, GError **err)
 	char *dir = g_path_get_dirname(path);
 	int fd, e;
 
-	if (g_mkdir_with_parents(dir, 0700) != 0) {
+	if (!ndr_config_make_dirs(dir, 0700)) {
 		e = errno;
 		g_set_error(
 		    err, NDR_ERROR, NDRCHECK_ETEMP,
@@ -348,7 +348,7 @@ ndr_sentlog_open(const char *path, gboolean read_only, GError **err)
 	log->path = g_strdup(path);
 	log->read_only = read_only;
 	if (read_only && !g_file_test(path, G_FILE_TEST_EXISTS))
-		return log; /* SPEC section 3: an empty sent log */
+		return log; /* an empty sent log, ndrcheck.conf(5) */
 	if (!read_only && !create_file(path, err))
 		goto fail;
 	flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
@@ -848,4 +848,40 @@ gboolean
 ndr_sentlog_was_locked(const ndr_sentlog *log)
 {
 	return log->locked;
+}
+
+/* Run one statement of a bound id; for ndr_sentlog_forget(). */
+static gboolean
+exec_id(ndr_sentlog *log, const char *sql_text, gint64 id, GError **err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(log->db, sql_text, -1, &s, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, id);
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE || db_error(log, rc, "forget a message", err);
+}
+
+gboolean
+ndr_sentlog_forget(ndr_sentlog *log, const char *message_id, gboolean *found,
+                   GError **err)
+{
+	gint64 id = 0, date;
+
+	*found = FALSE;
+	if (!ndr_sentlog_begin(log, err))
+		return FALSE;
+	if (!find_row(log, message_id, &id, &date, err) ||
+	    (id != 0 &&
+	     (!exec_id(log, "DELETE FROM recipients WHERE message = ?1", id,
+	               err) ||
+	      !exec_id(log, "DELETE FROM messages WHERE id = ?1", id, err)))) {
+		ndr_sentlog_rollback(log);
+		return FALSE;
+	}
+	*found = id != 0;
+	return ndr_sentlog_commit(log, err);
 }

@@ -123,4 +123,11 @@ gboolean ndr_sentlog_key_put(ndr_sentlog *log, const char *source,
 gboolean ndr_sentlog_key_drop(ndr_sentlog *log, const char *source,
                               const char *key, GError **err);
 
+/*
+ * Remove a message and its recipients (undoing a correction, correct.c);
+ * *found is FALSE when there was none.
+ */
+gboolean ndr_sentlog_forget(ndr_sentlog *log, const char *message_id,
+                            gboolean *found, GError **err);
+
 #endif /* NDR_SENTLOG_H */

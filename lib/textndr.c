@@ -83,7 +83,9 @@ named_recipient(ndr_findings *f, const ndr_rule_match *m, const char *addr)
 
 	for (i = 0; i < f->recipients->len && r == NULL; i++) {
 		c = g_ptr_array_index(f->recipients, i);
-		if (g_ascii_strcasecmp(c->address, addr) == 0)
+		if (g_ascii_strcasecmp(c->address, addr) == 0 ||
+		    (c->final_address != NULL &&
+		     g_ascii_strcasecmp(c->final_address, addr) == 0))
 			r = c;
 	}
 	for (i = 0; i < f->recipients->len && r == NULL; i++) {
@@ -99,21 +101,35 @@ named_recipient(ndr_findings *f, const ndr_rule_match *m, const char *addr)
 /*
  * The recipient a match names.  When the report already had recipients
  * (from a DSN part) the text only completes them: an address the DSN
- * did not name is the prose's quoting, not another failure.
+ * did not name is the prose's quoting, not another failure.  A match
+ * with a group "final" names the alias the user wrote in "addr" and
+ * where it led in "final" (Postfix's "(expanded from <...>)").
  */
 static ndr_recipient *
 recipient_for(ndr_findings *f, const ndr_rule_match *m, gboolean complete)
 {
 	ndr_recipient *r = NULL;
-	char *addr = ndr_rule_group(m, "addr");
+	char *addr = ndr_rule_group(m, "addr"), *final, *local;
 
+	if (addr == NULL && (local = ndr_rule_group(m, "local")) != NULL) {
+		/* "name@": no address until report.c gives it its domain */
+		addr = g_strconcat(g_strstrip(local), "@", NULL);
+		g_free(local);
+	}
 	if (addr == NULL)
 		return NULL;
 	g_strstrip(addr);
-	if (complete)
+	final = ndr_rule_group(m, "final");
+	if (complete) {
 		r = named_recipient(f, m, addr);
-	else if (strchr(addr, '@') != NULL)
+		if (r == NULL && final != NULL)
+			r = named_recipient(f, m, g_strstrip(final));
+	} else if (strchr(addr, '@') != NULL)
 		r = ndr_findings_recipient(f, addr);
+	if (r != NULL && final != NULL &&
+	    g_ascii_strcasecmp(g_strstrip(final), r->address) != 0)
+		ndr_set_field(&r->final_address, final, TRUE);
+	g_free(final);
 	g_free(addr);
 	return r;
 }

@@ -102,7 +102,7 @@ static const struct report_case cases[] = {
      "sabineko@example.co.jp,mikeneko@example.co.jp", "failed,failed",
      "5.1.1,5.2.2"},
     {"bsd/lhost-postfix-01.eml", NDRCHECK_KIND_DSN, NULL,
-     "r@p351355.pool.example.ne.jp", "failed", "5.1.1"},
+     "kijitora@example.org", "failed", "5.1.1"},
     {"bsd/lhost-postfix-02.eml", NDRCHECK_KIND_DSN, NULL,
      "filtered@example.co.jp,userunknown@example.co.jp", "failed,failed",
      "5.2.1,5.1.1"},
@@ -116,8 +116,9 @@ static const struct report_case cases[] = {
     {"bsd/lhost-sendmail-15.eml", NDRCHECK_KIND_DSN,
      "00000000000000000000000000@example.or.jp", "kijitora@example.org",
      "failed", "5.1.2"},
+    /* The Original-Recipient, the address the user mailed. */
     {"bsd/lhost-postfix-79.eml", NDRCHECK_KIND_DSN,
-     "cwLHKS2rB9zDX8SS@relaying1.smtp.example.org", "kijitora@mailhub0",
+     "cwLHKS2rB9zDX8SS@relaying1.smtp.example.org", "nekko@c.example.co.jp",
      "failed", "5.2.0"},
     {"bsd/lhost-powermta-01.eml", NDRCHECK_KIND_DSN,
      "68b329da9893e34099c7d8ad59d65e762ff.20110917110726@mail22.neko.example."
@@ -175,7 +176,7 @@ static const struct report_case cases[] = {
      "20180429233445.1BFAC0EE7C9F@mail.example.net", "nekochan@qq.example.cn",
      "failed", "5.0.0"},
     {"dos/lhost-postfix-01.eml", NDRCHECK_KIND_DSN, NULL,
-     "r@p351355.pool.example.ne.jp", "failed", "5.1.1"},
+     "kijitora@example.org", "failed", "5.1.1"},
     /* CR-only line ends: Sisimai reads nothing of it. */
     {"mac/lhost-sendmail-01.eml", NDRCHECK_KIND_DSN,
      "E1C50F1B-1C83-4820-BC36-AC6FBFBE8568@example.org",
@@ -241,7 +242,7 @@ static const struct report_case text_cases[] = {
     {"bsd/lhost-postfix-49.eml", NDRCHECK_KIND_DSN,
      "1409050600.12984636501178305590.JavaMail.root@mz-cb000p.noc-"
      "kyoto2jo.ocn.ad.jp",
-     "kijitora-neko-nyaan@ntt.example.ne.jp", "failed", "4.0.0"},
+     "toraneko@neko.example.co.jp", "failed", "4.0.0"},
     /*
      * The original quoted whole after the prose, with its multipart
      * body: the header block declaring the boundary is the original's.

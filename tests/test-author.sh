@@ -95,6 +95,14 @@ Subject: Undeliverable mail: what it means
 List-Unsubscribe: <https://news.example.com/u>' "$report"
 case_ "a no-reply newsletter is bulk mail" not-bounce "bulk mail (list)"
 
+msg 'From: <admin@example.com>
+To: <club@lists.example.org>
+Subject: Undeliverable: rides
+Return-Path: <club-bounces@lists.example.org>
+List-Id: <club.lists.example.org>' "$report"
+case_ "a report a list relayed under its own subject is unknown" unknown \
+    "nothing in its header shows that a machine wrote it"
+
 msg 'From: friend@example.com
 To: me@example.org
 Subject: Undeliverable mail' "Can you help?

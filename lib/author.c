@@ -5,7 +5,9 @@
  * a daemon sender, a report structure, ...) settles it, whatever list or
  * person the message passed through; then a person's mark (a forward or
  * reply subject, a mail client, a forward or quote line in its text);
- * then bulk mail's headers; then the notices that programs send but
+ * then bulk mail's headers (unless under a report's own subject: a
+ * report that a list relayed, which nothing shows the writer of); then
+ * the notices that programs send but
  * lists may show too; last a message attached under the message's own
  * text, as a person forwards one (a program's notice may attach what it
  * answers, so the notices come first).  The marks themselves are rules
@@ -90,6 +92,10 @@ ndr_author_decide(const ndr_rules *rules, GMimeMessage *msg, const GString *hdr,
 	label = mark(rules, "bulk", hdr);
 	if (label != NULL && attaches_message(msg))
 		return person("attached, to a list", why);
+	/* A report that a list relayed, its machine marks replaced. */
+	if (label != NULL &&
+	    ndr_rules_any(rules, "report-subject", hdr->str, hdr->len))
+		return NDR_AUTHOR_UNSURE;
 	if (label != NULL) {
 		*why = g_strdup_printf("bulk mail (%s) that talks about "
 		                       "bounces is not a bounce",

@@ -282,8 +282,7 @@ read_findings(const ndr_rules *rules, const ndrcheck_message *m,
 	if (f->kind != NDRCHECK_KIND_NONE)
 		f->unproven = ndr_author_decide(rules, msg, hdr, theirs) ==
 		              NDR_AUTHOR_UNSURE;
-	ndr_set_field(&f->message_id, g_mime_message_get_message_id(msg),
-	              FALSE);
+	ndr_set_field(&f->message_id, r->message_id, FALSE);
 	g_object_unref(msg);
 	*late = ndr_budget_expired();
 	ndr_budget_stop();

@@ -58,6 +58,7 @@ const char *const ndr_rule_classes[] = {
     "person",          /* header lines: a person's mail client */
     "person-text",     /* text: a person forwarding or quoting */
     "bulk",            /* header lines: lists and newsletters */
+    "report-subject",  /* header lines: the subject of an MTA's report */
     NULL,
 };
 

@@ -374,7 +374,8 @@ cp "$soe/bsd/lhost-postfix-01.eml" "$own/cur/1.inbox.host:2,S"
 cp "$soe/bsd/lhost-sendmail-01.eml" "$own/.Drafts/cur/3.draft.host:2,D"
 cp "$soe/bsd/lhost-sendmail-01.eml" "$own/.Envoy&AOk-s/cur/4.fr.host:2,S"
 cp "$soe/bsd/lhost-sendmail-01.eml" "$own/.Junk/new/5.junk.host"
-cp "$soe/bsd/lhost-sendmail-01.eml" "$own/.Outgoing/cur/6.out.host:2,S"
+# (a bounce of its own: what the sent folder holds is ours, copies too)
+cp "$soe/bsd/lhost-sendmail-02.eml" "$own/.Outgoing/cur/6.out.host:2,S"
 cp "$soe/bsd/lhost-sendmail-01.eml" "$own/.Lists/new/7.list.host"
 printf '[ndrcheck]\ndb = %s\nsent = %s\n' "$db" "$own/.Outgoing" \
     > "$tmp/own.config"
@@ -397,14 +398,16 @@ ok $? "Sent, Drafts, Envoyés, Junk and the config's sent folder are not scanned
 ownscan --all-folders --move-to "$own/.Backscatter" "$own" \
     > "$tmp/own-all.out" 2> "$tmp/own-all.err"
 rc=$?
-[ $rc -eq 0 ] && [ "$(grep -c '^backscatter' "$tmp/own-all.out")" -eq 5 ] &&
+# (the sent folder's own message is ours: not-bounce)
+[ $rc -eq 0 ] && [ "$(grep -c '^backscatter' "$tmp/own-all.out")" -eq 4 ] &&
+    grep -q "^not-bounce.*/.Outgoing/" "$tmp/own-all.out" &&
     [ "$(find "$own/.Backscatter" -type f | wc -l)" -eq 2 ] &&
     [ -f "$own/.Drafts/cur/3.draft.host:2,D" ] &&
     [ -f "$own/.Envoy&AOk-s/cur/4.fr.host:2,S" ] &&
     [ -f "$own/.Junk/new/5.junk.host" ] &&
     [ -f "$own/.Outgoing/cur/6.out.host:2,S" ] &&
     ! grep -q "$(printf '\t')$own/.Backscatter" "$tmp/own-all.out" &&
-    grep -q '5 left in Sent, Drafts, Trash or Junk' "$tmp/own-all.err"
+    grep -q '4 left in Sent, Drafts, Trash or Junk' "$tmp/own-all.err"
 ok $? "--all-folders scans them, and still moves nothing out of them" \
     "exit $rc: $(cat "$tmp/own-all.out" "$tmp/own-all.err")"
 ownscan -q --move-to "$own/.Backscatter" "$own/.Sent/cur" \

@@ -81,6 +81,17 @@
 #define NDR_IMPORT_BATCH 1000
 /* Time the sync before classification may take; the rest waits. */
 #define NDR_SYNC_BUDGET_MS 3000
+/*
+ * What a folder read to its end tells of the log's coverage: its oldest
+ * dates, less the oldest NDR_COVER_SKIP_PERMILLE per mille of them (at
+ * least one of two or more: one outlier Date cannot widen coverage),
+ * and never a Date before NDR_COVER_FLOOR (1990-01-01, before mail was
+ * common: an unset clock or a forger's 1970) nor more than
+ * NDR_COVER_FUTURE_S past now.
+ */
+#define NDR_COVER_SKIP_PERMILLE 10
+#define NDR_COVER_FLOOR         G_GINT64_CONSTANT(631152000)
+#define NDR_COVER_FUTURE_S      86400
 /* Postfix/Sendmail queue ids followed at once in an MTA log. */
 #define NDR_MAX_PENDING_QIDS 100000
 /* Bytes of an MTA log read again for messages still in the queue. */

@@ -44,6 +44,21 @@ static const char *const migrations[] = {
     " source TEXT NOT NULL,"
     " key TEXT NOT NULL,"
     " PRIMARY KEY (source, key)) WITHOUT ROWID;",
+    /* 1 -> 2.  What the log covers is kept, no longer read off the
+     * oldest record's Date (one message dated 1970 widened it).  The
+     * dates already recorded cannot tell a folder's honest reach from a
+     * stranger's outlier, so an existing log covers from this upgrade
+     * on and its sources are read again (their records are kept): each
+     * sync or import that finishes a folder moves the start back as far
+     * as that folder reaches (see ndr_sentlog_cover()). */
+    "CREATE TABLE coverage ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " start INTEGER NOT NULL);"
+    "INSERT INTO coverage (id, start)"
+    " SELECT 1, CAST(strftime('%s', 'now') AS INTEGER)"
+    " WHERE EXISTS (SELECT 1 FROM messages);"
+    "DELETE FROM import_state;"
+    "DELETE FROM import_keys;",
 };
 #define SCHEMA_VERSION ((int)G_N_ELEMENTS(migrations))
 
@@ -59,6 +74,8 @@ enum {
 	ST_FIND_RCPT,
 	ST_FIND_RCPT_NO_ID,
 	ST_EARLIEST,
+	ST_COVER_START,
+	ST_COVER_BACK,
 	ST_STATE_GET,
 	ST_STATE_PUT,
 	ST_KEYS_GET,
@@ -84,7 +101,12 @@ static const char *const sql[ST_COUNT] = {
         "SELECT max(r.date) FROM recipients r JOIN messages m "
         "ON m.id = r.message WHERE r.address = ?1 AND r.date BETWEEN ?2 "
         "AND ?3 AND m.message_id LIKE '%ndrcheck.invalid'",
-    [ST_EARLIEST] = "SELECT min(date) FROM messages",
+    [ST_EARLIEST] = "SELECT start FROM coverage",
+    [ST_COVER_START] = "INSERT OR IGNORE INTO coverage (id, start) "
+                       "VALUES (1, ?1)",
+    [ST_COVER_BACK] = "INSERT INTO coverage (id, start) VALUES (1, ?1) "
+                      "ON CONFLICT (id) DO UPDATE SET start = "
+                      "min(start, excluded.start)",
     [ST_STATE_GET] = "SELECT size, mtime_ns, inode, offset, mark FROM "
                      "import_state WHERE source = ?1",
     [ST_STATE_PUT] = "INSERT OR REPLACE INTO import_state (source, size, "
@@ -539,6 +561,40 @@ insert_recipients(ndr_sentlog *log, gint64 id, gint64 date, const GPtrArray *to,
 }
 
 gboolean
+ndr_sentlog_sane_date(gint64 date)
+{
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+
+	return date >= NDR_COVER_FLOOR && date <= now + NDR_COVER_FUTURE_S;
+}
+
+/*
+ * Where the first record starts the coverage: at its Date, when that is
+ * sane, else now.  Later records never move it back.
+ */
+static gint64
+first_start(gint64 date)
+{
+	return ndr_sentlog_sane_date(date) ? date
+	                                   : g_get_real_time() / G_USEC_PER_SEC;
+}
+
+/*
+ * Set where the log's coverage starts: ST_COVER_START only when it has
+ * none (the first record), ST_COVER_BACK never later than it was.
+ */
+static gboolean
+cover_from(ndr_sentlog *log, int which, gint64 start, GError **err)
+{
+	sqlite3_stmt *s = stmt(log, which, err);
+
+	if (s == NULL)
+		return FALSE;
+	sqlite3_bind_int64(s, 1, start);
+	return run(log, s, "keep what the sent log covers", err);
+}
+
+gboolean
 ndr_sentlog_add(ndr_sentlog *log, const ndr_sent *s, gboolean *added,
                 GError **err)
 {
@@ -556,7 +612,8 @@ ndr_sentlog_add(ndr_sentlog *log, const ndr_sent *s, gboolean *added,
 		mid = made_up = made_up_id(s, date);
 	ok = find_row(log, mid, &id, &old_date, err);
 	if (ok && id == 0) {
-		ok = insert_message(log, mid, date, s, &id, err);
+		ok = insert_message(log, mid, date, s, &id, err) &&
+		     cover_from(log, ST_COVER_START, first_start(date), err);
 		old_date = date;
 		*added = ok;
 	}
@@ -746,6 +803,12 @@ ndr_sentlog_earliest(ndr_sentlog *log, gint64 *date, GError **err)
 		return TRUE;
 	s = stmt(log, ST_EARLIEST, err);
 	return s != NULL && aggregate(log, s, date, err);
+}
+
+gboolean
+ndr_sentlog_cover(ndr_sentlog *log, gint64 start, GError **err)
+{
+	return writable(log, err) && cover_from(log, ST_COVER_BACK, start, err);
 }
 
 gboolean

@@ -89,12 +89,28 @@ gboolean ndr_sentlog_find_id(ndr_sentlog *log, const char *message_id,
  * recorded without their Message-ID (made-up ".invalid" ones).
  */
 gboolean ndr_sentlog_find_recipient(ndr_sentlog *log, const char *address,
-                                    gint64 from, gint64 to,
-                                    gboolean without_id, gint64 *when,
-                                    GError **err);
+                                    gint64 from, gint64 to, gboolean without_id,
+                                    gint64 *when, GError **err);
 
-/* The date of the earliest record: what the log covers; 0 when empty. */
+/*
+ * Where what the log covers starts; 0 when it covers nothing (empty).
+ * The first record starts it (at its Date when ndr_sentlog_sane_date(),
+ * else at the time of recording); only ndr_sentlog_cover() moves it
+ * back, no later record's own Date does.
+ */
 gboolean ndr_sentlog_earliest(ndr_sentlog *log, gint64 *date, GError **err);
+
+/*
+ * The log covers from start on (never narrowed by this): for a source
+ * read to its end whose messages reach back to start (import.c).
+ */
+gboolean ndr_sentlog_cover(ndr_sentlog *log, gint64 start, GError **err);
+
+/*
+ * Whether a message's Date may speak for coverage: not before
+ * NDR_COVER_FLOOR nor more than NDR_COVER_FUTURE_S past now.
+ */
+gboolean ndr_sentlog_sane_date(gint64 date);
 
 /*
  * Import state (import.c): per source (a folder, an mbox file, a log

@@ -385,6 +385,41 @@ ndrcheck_classify_file(ndrcheck *h, const char *path, ndrcheck_result **out)
 	return rc;
 }
 
+/*
+ * With config addresses set, only the user's own mail enters the sent
+ * log: every From mailbox must be one of them.  Otherwise a stranger who
+ * mails a message to the recording address would make its Message-ID
+ * "ours", and a fake bounce quoting it genuine.
+ */
+static gboolean
+from_is_ours(const ndr_config *cfg, GMimeMessage *msg, GError **err)
+{
+	InternetAddressList *from = g_mime_message_get_from(msg);
+	InternetAddress *a;
+	const char *addr = "";
+	int i, n = from != NULL ? internet_address_list_length(from) : 0;
+
+	if (cfg->addresses == NULL || *cfg->addresses == NULL)
+		return TRUE;
+	for (i = 0; i < n; i++) {
+		a = internet_address_list_get_address(from, i);
+		addr = INTERNET_ADDRESS_IS_MAILBOX(a)
+		           ? internet_address_mailbox_get_addr(
+		                 INTERNET_ADDRESS_MAILBOX(a))
+		           : internet_address_get_name(a);
+		if (!INTERNET_ADDRESS_IS_MAILBOX(a) ||
+		    !ndr_envelope_is_sender(cfg, addr))
+			break;
+	}
+	if (n > 0 && i == n)
+		return TRUE;
+	g_set_error(err, NDR_ERROR, NDRCHECK_EUSAGE,
+	            "not recorded: From <%s> is none of the config's "
+	            "addresses; only your own mail enters the sent log",
+	            n > 0 && addr != NULL ? addr : "");
+	return FALSE;
+}
+
 int
 ndrcheck_record(ndrcheck *h, const ndrcheck_message *m)
 {
@@ -393,11 +428,17 @@ ndrcheck_record(ndrcheck *h, const ndrcheck_message *m)
 	GError *err = NULL;
 	gboolean added, ok;
 
-	log = sentlog_get(h, TRUE, &err);
-	if (log == NULL)
-		return fail(h, err);
 	/* Every field recorded is in the header block: skip the body. */
 	msg = ndr_message_headers(m);
+	if (!from_is_ours(&h->cfg, msg, &err)) {
+		g_object_unref(msg);
+		return fail(h, err);
+	}
+	log = sentlog_get(h, TRUE, &err);
+	if (log == NULL) {
+		g_object_unref(msg);
+		return fail(h, err);
+	}
 	ok = ndr_sentlog_record(log, msg, &added, &err);
 	g_object_unref(msg);
 	return ok ? NDRCHECK_OK : fail(h, err);

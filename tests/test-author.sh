@@ -142,4 +142,12 @@ case_ "a message whose own Message-ID we sent is not a bounce" not-bounce \
 case $out in *"(none)"*) true ;; *) false ;; esac
 ok $? "and it has no findings (kind none)" "got: $out"
 
+# Two real forwards from set-of-emails that Sisimai reads as the bounce
+# they carry (testdata/KNOWN-DIFFERENCES): a person's message to us.
+for f in bsd/lhost-sendmail-14.eml err/make-test-36.eml; do
+	cp "$top/testdata/set-of-emails/maildir/$f" "$tmp/m"
+	case_ "set-of-emails $f: a person's forward" not-bounce \
+	    "a person forwarded"
+done
+
 finish

@@ -21,11 +21,10 @@
 #include <unistd.h>
 
 #include "dnstxt.h"
+#include "ndrlimits.h"
 
 /* Name servers asked at once (resolv.conf allows MAXNS). */
 #define MAX_SERVERS MAXNS
-/* Bytes of a UDP answer read (EDNS is not asked for: 512 suffice). */
-#define ANSWER_BYTES 4096
 
 typedef struct servers {
 	int fd[MAX_SERVERS];
@@ -160,7 +159,7 @@ exchange(servers *s, const unsigned char *query, int qlen, gint64 deadline,
          char **txt, guint *ttl, char **why)
 {
 	struct pollfd pfd[MAX_SERVERS];
-	unsigned char ans[ANSWER_BYTES];
+	unsigned char ans[NDR_DNS_ANSWER_BYTES];
 	gint64 left;
 	ssize_t n;
 	int i, sent = 0;

@@ -111,6 +111,8 @@
 #define NDR_DKIM_CACHE_S 86400
 /* Bytes of one DKIM key record (a 4096-bit RSA key takes about 800). */
 #define NDR_MAX_DKIM_KEY_BYTES 8192
+/* Bytes of one DNS answer read over UDP (EDNS is not asked for: 512 do). */
+#define NDR_DNS_ANSWER_BYTES 4096
 
 /*
  * Days ahead of the checking day that a BATV tag's expiry day may name;

@@ -14,7 +14,6 @@
  * (rules/author.rules).
  */
 #include "author.h"
-#include "detect.h"
 
 /* Header classes whose lines only a program answering mail writes. */
 #define MACHINE_CLASSES "machine bounce suspect"
@@ -49,21 +48,13 @@ attaches_message(GMimeMessage *msg)
 	return FALSE;
 }
 
-/* A person's mark in the header block or in msg's own text, or NULL. */
+/* A person's mark in the header block or in the message's own text. */
 static const char *
-person_mark(const ndr_rules *rules, GMimeMessage *msg, const GString *hdr)
+person_mark(const ndr_rules *rules, const GString *hdr, const GString *body)
 {
-	GMimeObject *top = g_mime_message_get_mime_part(msg);
 	const char *label = mark(rules, "person", hdr);
-	GString *text;
 
-	if (label != NULL || top == NULL)
-		return label;
-	text = g_string_new(NULL);
-	ndr_detect_own_text(top, text);
-	label = mark(rules, "person-text", text);
-	g_string_free(text, TRUE);
-	return label;
+	return label != NULL ? label : mark(rules, "person-text", body);
 }
 
 static ndr_author
@@ -79,14 +70,14 @@ person(const char *label, char **why)
 
 ndr_author
 ndr_author_decide(const ndr_rules *rules, GMimeMessage *msg, const GString *hdr,
-                  char **why)
+                  const GString *body, char **why)
 {
 	const char *label;
 
 	*why = NULL;
 	if (ndr_rules_any(rules, MACHINE_CLASSES, hdr->str, hdr->len))
 		return NDR_AUTHOR_MACHINE;
-	label = person_mark(rules, msg, hdr);
+	label = person_mark(rules, hdr, body);
 	if (label != NULL)
 		return person(label, why);
 	label = mark(rules, "bulk", hdr);

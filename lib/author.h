@@ -25,11 +25,13 @@ typedef enum ndr_author {
 } ndr_author;
 
 /*
- * Who wrote msg, whose header text (ndr_header_text()) is hdr.  For a
+ * Who wrote msg, whose header text (ndr_header_text()) is hdr and own
+ * text (ndr_detect_own_text()) body.  For a
  * person's or bulk mail *why is set to the evidence sentence (g_free
  * it), else to NULL.
  */
 ndr_author ndr_author_decide(const ndr_rules *rules, GMimeMessage *msg,
-                             const GString *hdr, char **why);
+                             const GString *hdr, const GString *body,
+                             char **why);
 
 #endif /* NDR_AUTHOR_H */

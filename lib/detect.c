@@ -253,15 +253,11 @@ prose_delay(const ndr_rules *rules, const GString *report, ndr_findings *f)
  */
 void
 ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, const GString *hdr,
-                ndr_findings *f)
+                const GString *body, ndr_findings *f)
 {
-	GString *body = g_string_new(NULL);
-	GMimeObject *top = g_mime_message_get_mime_part(msg);
 	gboolean prose, found;
 	GString *report;
 
-	if (top != NULL)
-		ndr_detect_own_text(top, body);
 	prose = matches(rules, "ndr-text", body);
 	report = report_prose(rules, body);
 	if (f->kind == NDRCHECK_KIND_NONE)
@@ -297,5 +293,4 @@ ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, const GString *hdr,
 		prose_delay(rules, report, f);
 	implied_recipients(msg, report->str, f);
 	g_string_free(report, TRUE);
-	g_string_free(body, TRUE);
 }

@@ -271,18 +271,24 @@ read_findings(const ndr_rules *rules, const ndrcheck_message *m,
               char **theirs)
 {
 	ndr_findings *f = r->findings;
+	GString *body = g_string_new(NULL);
 	GMimeMessage *msg;
+	GMimeObject *top;
 
 	*theirs = NULL;
 	ndr_budget_start();
 	msg = ndr_message_parse(m);
+	top = g_mime_message_get_mime_part(msg);
+	if (top != NULL)
+		ndr_detect_own_text(top, body);
 	ndr_report_read(rules, msg, f);
-	ndr_detect_kind(rules, msg, hdr, f);
+	ndr_detect_kind(rules, msg, hdr, body, f);
 	ndr_reason_fill(rules, f);
 	if (f->kind != NDRCHECK_KIND_NONE)
-		f->unproven = ndr_author_decide(rules, msg, hdr, theirs) ==
-		              NDR_AUTHOR_UNSURE;
+		f->unproven = ndr_author_decide(rules, msg, hdr, body,
+		                                theirs) == NDR_AUTHOR_UNSURE;
 	ndr_set_field(&f->message_id, r->message_id, FALSE);
+	g_string_free(body, TRUE);
 	g_object_unref(msg);
 	*late = ndr_budget_expired();
 	ndr_budget_stop();

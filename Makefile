@@ -110,10 +110,14 @@ $(BUILD)/tests/%: tests/%.c $(STATIC) $(wildcard tests/*.h)
 	$(CC) $(ALL_CFLAGS) -Itests -DNDR_SRCDIR='"$(CURDIR)"' -o $@ $< \
 	    $(STATIC) $(LIBS) $(LDFLAGS)
 
-ndrcheck.pc: ndrcheck.pc.in Makefile $(PATHS)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+# Made every time and replaced only when it differs, as PATHS is: what
+# it says then never rests on file times (a clock set back, a copied
+# tree), only on the folders make is given now.
+ndrcheck.pc: ndrcheck.pc.in FORCE
+	@sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-	    -e 's|@PKGS@|$(PKGS)|' $< > $@
+	    -e 's|@PKGS@|$(PKGS)|' $< > $@.new
+	@cmp -s $@.new $@ && rm -f $@.new || mv -f $@.new $@
 
 # `make deps`: install what pkg-config cannot find (as root), or say what to.
 deps:

@@ -59,8 +59,22 @@ static const char *const migrations[] = {
     " WHERE EXISTS (SELECT 1 FROM messages);"
     "DELETE FROM import_state;"
     "DELETE FROM import_keys;",
+    /* 2 -> 3.  How far each sync of a configured "sent" source got, so
+     * that a log whose sync the time budget cut short does not judge by
+     * the messages it has not read yet (ndr_sync_state). */
+    "CREATE TABLE syncs ("
+    " source TEXT PRIMARY KEY,"
+    " at INTEGER NOT NULL, finished INTEGER NOT NULL,"
+    " done INTEGER NOT NULL, total INTEGER NOT NULL,"
+    " reached INTEGER NOT NULL) WITHOUT ROWID;",
 };
 #define SCHEMA_VERSION ((int)G_N_ELEMENTS(migrations))
+/*
+ * A reader opens a log of an older schema as it is when what it lacks
+ * can be read as empty: the syncs table of step 3 (no sync state kept).
+ */
+#define READABLE_SINCE 2
+#define SYNCS_SINCE    3
 
 /* The statements, prepared once per connection on first use. */
 enum {
@@ -81,6 +95,9 @@ enum {
 	ST_KEYS_GET,
 	ST_KEY_PUT,
 	ST_KEY_DROP,
+	ST_SYNC_GET,
+	ST_SYNC_PUT,
+	ST_SYNCS,
 	ST_COUNT
 };
 
@@ -117,6 +134,12 @@ static const char *const sql[ST_COUNT] = {
                    "VALUES (?1, ?2)",
     [ST_KEY_DROP] = "DELETE FROM import_keys WHERE source = ?1 AND "
                     "key = ?2",
+    [ST_SYNC_GET] = "SELECT at, finished, done, total, reached, source "
+                    "FROM syncs WHERE source = ?1",
+    [ST_SYNC_PUT] = "INSERT OR REPLACE INTO syncs (source, at, finished, "
+                    "done, total, reached) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_SYNCS] = "SELECT at, finished, done, total, reached, source "
+                 "FROM syncs ORDER BY source",
 };
 
 struct ndr_sentlog {
@@ -125,6 +148,7 @@ struct ndr_sentlog {
 	gboolean read_only;
 	int depth;       /* of nested ndr_sentlog_begin() */
 	gboolean locked; /* the last failure was a lock wait past the timeout */
+	int version;     /* the schema version of the open database */
 	sqlite3_stmt *st[ST_COUNT];
 };
 
@@ -267,6 +291,7 @@ migrate(ndr_sentlog *log, GError **err)
 		goto fail;
 	}
 	g_free(set);
+	log->version = SCHEMA_VERSION;
 	return ndr_sentlog_commit(log, err);
 fail:
 	ndr_sentlog_rollback(log);
@@ -320,7 +345,8 @@ check_readable(ndr_sentlog *log, GError **err)
 		log->db = NULL;
 		return TRUE;
 	}
-	if (v < SCHEMA_VERSION) {
+	log->version = v;
+	if (v < READABLE_SINCE) {
 		g_set_error(
 		    err, NDR_ERROR, NDRCHECK_ETEMP,
 		    "sent log %s has the old schema version %d: run "
@@ -905,6 +931,93 @@ ndr_sentlog_key_drop(ndr_sentlog *log, const char *source, const char *key,
                      GError **err)
 {
 	return key_change(log, ST_KEY_DROP, source, key, err);
+}
+
+/* The sync state in the current row of ST_SYNC_GET or ST_SYNCS. */
+static void
+sync_row(sqlite3_stmt *s, ndr_sync_state *st)
+{
+	st->when = sqlite3_column_int64(s, 0);
+	st->finished = sqlite3_column_int(s, 1) != 0;
+	st->done = (guint64)sqlite3_column_int64(s, 2);
+	st->total = (guint64)sqlite3_column_int64(s, 3);
+	st->reached = sqlite3_column_int64(s, 4);
+}
+
+gboolean
+ndr_sentlog_sync_get(ndr_sentlog *log, const char *source, ndr_sync_state *st,
+                     gboolean *found, GError **err)
+{
+	sqlite3_stmt *s;
+
+	memset(st, 0, sizeof(*st));
+	*found = FALSE;
+	if (log == NULL || log->db == NULL || log->version < SYNCS_SINCE)
+		return TRUE;
+	if ((s = stmt(log, ST_SYNC_GET, err)) == NULL)
+		return FALSE;
+	sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
+	if (!row(log, s, found, err))
+		return FALSE;
+	if (*found)
+		sync_row(s, st);
+	sqlite3_reset(s);
+	return TRUE;
+}
+
+gboolean
+ndr_sentlog_sync_put(ndr_sentlog *log, const char *source,
+                     const ndr_sync_state *st, GError **err)
+{
+	sqlite3_stmt *s;
+
+	if (!writable(log, err) || (s = stmt(log, ST_SYNC_PUT, err)) == NULL)
+		return FALSE;
+	sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, st->when);
+	sqlite3_bind_int(s, 3, st->finished != 0);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)st->done);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)st->total);
+	sqlite3_bind_int64(s, 6, st->reached);
+	return run(log, s, "save the sync state", err);
+}
+
+static void
+sync_entry_free(gpointer p)
+{
+	ndr_sync_entry *e = p;
+
+	g_free(e->source);
+	g_free(e);
+}
+
+GPtrArray *
+ndr_sentlog_syncs(ndr_sentlog *log, GError **err)
+{
+	GPtrArray *all = g_ptr_array_new_with_free_func(sync_entry_free);
+	ndr_sync_entry *e;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (log == NULL || log->db == NULL || log->version < SYNCS_SINCE)
+		return all;
+	if ((s = stmt(log, ST_SYNCS, err)) == NULL) {
+		g_ptr_array_unref(all);
+		return NULL;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		e = g_new0(ndr_sync_entry, 1);
+		sync_row(s, &e->st);
+		e->source = g_strdup((const char *)sqlite3_column_text(s, 5));
+		g_ptr_array_add(all, e);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		g_ptr_array_unref(all);
+		db_error(log, rc, "read the sync state", err);
+		return NULL;
+	}
+	return all;
 }
 
 gboolean

@@ -22,8 +22,9 @@
 #define NDR_SOURCE_TREE_DEPTH 3
 
 static const char *const known_keys[] = {
-    "db",           "sent",      "relays",          "addresses", "window",
-    "dkim_domains", "dkim_keys", "dkim_nameserver", "batv_key",  NULL};
+    "db",       "sent",         "relays",    "addresses",
+    "window",   "dkim_domains", "dkim_keys", "dkim_nameserver",
+    "batv_key", "sync_budget",  NULL};
 
 /*
  * The home directory: HOME, else the password file (delivery agents may
@@ -334,25 +335,28 @@ get_list(const conf_file *cf, const char *key, gboolean paths)
 	return (char **)g_ptr_array_free(out, FALSE);
 }
 
-/* GKeyFile would take "3 days" for 3: parse strictly. */
+/*
+ * A whole number key from 1 to max, in unit; absent leaves *out as it
+ * is.  GKeyFile would take "3 days" for 3: parse strictly.
+ */
 static gboolean
-get_window(const conf_file *cf, int *days, GError **err)
+get_number(const conf_file *cf, const char *key, int max, const char *unit,
+           int *out, GError **err)
 {
-	char *v = g_key_file_get_string(cf->kf, GROUP, "window", NULL);
+	char *v = g_key_file_get_string(cf->kf, GROUP, key, NULL);
 	gint64 n = 0;
 	gboolean ok;
 
 	if (v == NULL)
 		return TRUE;
-	ok = g_ascii_string_to_signed(g_strstrip(v), 10, 1, NDR_MAX_WINDOW_DAYS,
-	                              &n, NULL);
+	ok = g_ascii_string_to_signed(g_strstrip(v), 10, 1, max, &n, NULL);
 	g_free(v);
 	if (!ok)
-		conf_error(cf, "window", err,
-		           "window must be a number of days from 1 to %d",
-		           NDR_MAX_WINDOW_DAYS);
+		conf_error(cf, key, err,
+		           "%s must be a number of %s from 1 to %d", key, unit,
+		           max);
 	else
-		*days = (int)n;
+		*out = (int)n;
 	return ok;
 }
 
@@ -422,7 +426,11 @@ apply(ndr_config *cfg, const conf_file *cf, char **db, GError **err)
 {
 	char *v;
 
-	if (!check_names(cf, err) || !get_window(cf, &cfg->window_days, err))
+	if (!check_names(cf, err) ||
+	    !get_number(cf, "window", NDR_MAX_WINDOW_DAYS, "days",
+	                &cfg->window_days, err) ||
+	    !get_number(cf, "sync_budget", NDR_SYNC_BUDGET_MS, "milliseconds",
+	                &cfg->sync_budget_ms, err))
 		return FALSE;
 	v = g_key_file_get_string(cf->kf, GROUP, "db", NULL);
 	if (v != NULL && *g_strstrip(v) != '\0')
@@ -481,6 +489,7 @@ ndr_config_load(ndr_config *cfg, const ndrcheck_options *opts, GError **err)
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->window_days = NDR_DEFAULT_WINDOW_DAYS;
+	cfg->sync_budget_ms = NDR_SYNC_BUDGET_MS;
 	if (named) {
 		config_path = ndr_config_expand(opts->config_path);
 	} else {
@@ -545,4 +554,5 @@ ndr_config_clear(ndr_config *cfg)
 	g_strfreev(cfg->batv_keys);
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->window_days = NDR_DEFAULT_WINDOW_DAYS;
+	cfg->sync_budget_ms = NDR_SYNC_BUDGET_MS;
 }

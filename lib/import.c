@@ -33,6 +33,7 @@ typedef struct import {
 	guint batch;         /* messages since the last commit */
 	gboolean stopped;    /* the deadline came: the rest waits */
 	GArray *dates;       /* gint64 Dates of the source read in this run */
+	ndr_sync_state sync; /* of the source read last (a sync's) */
 } import;
 
 static gint64
@@ -214,31 +215,90 @@ typedef struct maildir {
 	const char *source;
 	GHashTable *seen;    /* keys imported before */
 	GHashTable *present; /* keys listed now */
+	GArray *unread;      /* pending files listed now, not seen before */
 } maildir;
 
-static gboolean
-maildir_sub(maildir *md, const char *dir, const char *sub, GError **err)
+/* A message file not imported yet, and its time. */
+typedef struct pending {
+	char *path;
+	char *key;
+	gint64 mtime; /* seconds */
+} pending;
+
+static void
+pending_clear(gpointer p)
 {
-	char *subdir = g_build_filename(dir, sub, NULL), *path, *key;
+	pending *f = p;
+
+	g_free(f->path);
+	g_free(f->key);
+}
+
+/* Newest first: a cut-short sync has then read the recent mail. */
+static gint
+newest_first(gconstpointer a, gconstpointer b)
+{
+	gint64 x = ((const pending *)a)->mtime, y = ((const pending *)b)->mtime;
+
+	return (x < y) - (x > y);
+}
+
+/* List dir/sub: the known files counted, the others kept in unread. */
+static gboolean
+maildir_list(maildir *md, const char *dir, const char *sub, GError **err)
+{
+	char *subdir = g_build_filename(dir, sub, NULL);
 	GPtrArray *names = ndr_maildir_list(subdir, err);
-	gboolean ok = names != NULL, done;
+	struct stat sb;
+	pending f;
 	guint i;
 
-	for (i = 0; ok && i < names->len && !md->im->stopped; i++) {
-		key = ndr_maildir_key(names->pdata[i]);
-		g_hash_table_add(md->present, key);
-		if (g_hash_table_contains(md->seen, key))
-			continue; /* flags changed, or moved from new/ */
-		path = g_build_filename(subdir, names->pdata[i], NULL);
-		ok = record_file(md->im, path, &done, err);
-		if (ok && done)
-			ok = ndr_sentlog_key_put(md->im->log, md->source, key,
-			                         err);
-		g_free(path);
+	for (i = 0; names != NULL && i < names->len; i++) {
+		f.key = ndr_maildir_key(names->pdata[i]);
+		g_hash_table_add(md->present, g_strdup(f.key));
+		md->im->sync.total++;
+		if (g_hash_table_contains(md->seen, f.key)) {
+			md->im->sync.done++; /* flags changed, or moved */
+			g_free(f.key);
+			continue;
+		}
+		f.path = g_build_filename(subdir, names->pdata[i], NULL);
+		/* (a file gone since the listing is skipped when read) */
+		f.mtime = stat(f.path, &sb) == 0 ? sb.st_mtim.tv_sec : 0;
+		g_array_append_val(md->unread, f);
 	}
 	if (names != NULL)
 		g_ptr_array_unref(names);
 	g_free(subdir);
+	return names != NULL;
+}
+
+/*
+ * Read the unread files newest first.  Cut short by the deadline, all
+ * files newer than the first one left are in the log: the sync state's
+ * "reached" (see NDR_SYNC_DATE_SLACK_S).
+ */
+static gboolean
+maildir_read(maildir *md, GError **err)
+{
+	gboolean ok = TRUE, done;
+	pending *f;
+	guint i;
+
+	g_array_sort(md->unread, newest_first);
+	for (i = 0; ok && i < md->unread->len && !md->im->stopped; i++) {
+		f = &g_array_index(md->unread, pending, i);
+		ok = record_file(md->im, f->path, &done, err);
+		if (ok && done) {
+			md->im->sync.done++;
+			ok = ndr_sentlog_key_put(md->im->log, md->source,
+			                         f->key, err);
+		}
+	}
+	if (i < md->unread->len)
+		md->im->sync.reached =
+		    g_array_index(md->unread, pending, i).mtime + 1 +
+		    NDR_SYNC_DATE_SLACK_S;
 	return ok;
 }
 
@@ -324,15 +384,19 @@ import_maildir(import *im, const char *dir, const char *source, GError **err)
 		md.seen = ndr_sentlog_keys_get(im->log, source, err);
 		md.present = g_hash_table_new_full(g_str_hash, g_str_equal,
 		                                   g_free, NULL);
-		ok = md.seen != NULL && maildir_sub(&md, dir, "cur", err) &&
-		     maildir_sub(&md, dir, "new", err);
-		/* A listing cut short by the deadline proves nothing gone. */
+		md.unread = g_array_new(FALSE, FALSE, sizeof(pending));
+		g_array_set_clear_func(md.unread, pending_clear);
+		ok = md.seen != NULL && maildir_list(&md, dir, "cur", err) &&
+		     maildir_list(&md, dir, "new", err) &&
+		     maildir_read(&md, err);
+		/* A reading cut short by the deadline proves nothing gone. */
 		if (ok && !im->stopped)
 			ok = maildir_forget(&md, err) &&
 			     maildir_save(im, times, keys, err);
 		if (md.seen != NULL)
 			g_hash_table_unref(md.seen);
 		g_hash_table_unref(md.present);
+		g_array_unref(md.unread);
 	}
 	g_free(keys[0]);
 	g_free(keys[1]);
@@ -1016,6 +1080,67 @@ import im = {.log = log, .dates = g_array_new(FALSE, FALSE, sizeof(gint64)) };
  * is skipped; a database busy with another writer (most likely syncing
  * the same folders) leaves the sync to it.
  */
+/*
+ * Keep how far the sync of source got: read to its end, or cut short (a
+ * Maildir then covers from im->sync.reached on, a file nothing new).  A
+ * source the deadline left unread keeps its counts and is unfinished.
+ */
+static gboolean
+sync_save(import *im, const char *path, gboolean unread, GError **err)
+{
+	char *source = source_name(path);
+	ndr_sync_state was;
+	gboolean found, ok;
+
+	ok = ndr_sentlog_sync_get(im->log, source, &was, &found, err);
+	if (ok && (unread || im->sync.total == 0)) {
+		/* (an unchanged Maildir or file lists nothing anew) */
+		im->sync.done = found ? was.done : 0;
+		im->sync.total = found ? was.total : 0;
+	}
+	im->sync.when = g_get_real_time() / G_USEC_PER_SEC;
+	im->sync.finished =
+	    !unread &&
+	    (!im->stopped ||
+	     (g_file_test(path, G_FILE_TEST_IS_DIR) && im->sync.reached == 0));
+	if (!im->sync.finished && im->sync.reached == 0)
+		im->sync.reached = G_MAXINT64;
+	if (im->sync.finished)
+		im->sync.reached = 0;
+	if (!ok || !ndr_sentlog_begin(im->log, err)) {
+		g_free(source);
+		return FALSE;
+	}
+	ok = ndr_sentlog_sync_put(im->log, source, &im->sync, err);
+	/* What a Maildir sync cut short has read is covered (newest first:
+	 * its first record would otherwise start coverage at today). */
+	if (ok && !im->sync.finished && ndr_sentlog_sane_date(im->sync.reached))
+		ok = ndr_sentlog_cover(im->log, im->sync.reached, err);
+	if (ok)
+		ok = ndr_sentlog_commit(im->log, err);
+	else
+		ndr_sentlog_rollback(im->log);
+	g_free(source);
+	return ok;
+}
+
+/* Sync one source; FALSE with *err unset when another process writes. */
+static gboolean
+sync_one(import *im, const char *path, GError **err)
+{
+	GError *e = NULL;
+
+	memset(&im->sync, 0, sizeof(im->sync));
+	if (!im->stopped && !import_run(im, path, &e)) {
+		if (!ndr_sentlog_was_locked(im->log))
+			g_propagate_error(err, e);
+		else
+			g_error_free(e);
+		return FALSE;
+	}
+	return sync_save(im, path, im->sync.total == 0 && im->stopped, err);
+}
+
 gboolean
 ndr_sentlog_sync(ndr_sentlog *log, const ndr_config *cfg, GError **err)
 {
@@ -1024,21 +1149,48 @@ import im = {.log = log, .dates = g_array_new(FALSE, FALSE, sizeof(gint64)) };
 	gboolean ok = TRUE;
 	char **p;
 
-	im.deadline = g_get_monotonic_time() + NDR_SYNC_BUDGET_MS * 1000;
-	for (p = cfg->sent_folders; p != NULL && *p != NULL && !im.stopped;
-	     p++) {
+	im.deadline = g_get_monotonic_time() + cfg->sync_budget_ms * 1000;
+	for (p = cfg->sent_folders; p != NULL && *p != NULL; p++) {
 		if (!g_file_test(*p, G_FILE_TEST_EXISTS))
 			continue;
-		if (import_run(&im, *p, &e))
-			continue;
-		if (ndr_sentlog_was_locked(log))
-			g_error_free(e);
-		else {
-			g_propagate_error(err, e);
-			ok = FALSE;
+		if (!sync_one(&im, *p, &e)) {
+			ok = e == NULL; /* locked: another process syncs */
+			if (e != NULL)
+				g_propagate_error(err, e);
+			break;
 		}
-		break;
 	}
 	g_array_unref(im.dates);
 	return ok;
+}
+
+gboolean
+ndr_sync_limit(ndr_sentlog *log, const ndr_config *cfg, char **source,
+               ndr_sync_state *limit, GError **err)
+{
+	ndr_sync_state st;
+	gboolean found;
+	char *name;
+	char **p;
+
+	*source = NULL;
+	memset(limit, 0, sizeof(*limit));
+	for (p = cfg->sent_folders; p != NULL && *p != NULL; p++) {
+		if (!g_file_test(*p, G_FILE_TEST_EXISTS))
+			continue;
+		name = source_name(*p);
+		if (!ndr_sentlog_sync_get(log, name, &st, &found, err)) {
+			g_free(name);
+			g_free(*source);
+			*source = NULL;
+			return FALSE;
+		}
+		g_free(name);
+		if (found && !st.finished && st.reached > limit->reached) {
+			*limit = st;
+			g_free(*source);
+			*source = g_strdup(*p);
+		}
+	}
+	return TRUE;
 }

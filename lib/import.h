@@ -26,4 +26,12 @@
 gboolean ndr_import_path(ndr_sentlog *log, const char *path,
                          unsigned long *added, GError **err);
 
+/*
+ * The configured "sent" source whose last sync was cut short furthest
+ * from its end (greatest ndr_sync_state.reached): *source (g_free, the
+ * config's name) and *limit; *source NULL when every sync finished.
+ */
+gboolean ndr_sync_limit(ndr_sentlog *log, const ndr_config *cfg, char **source,
+                        ndr_sync_state *limit, GError **err);
+
 #endif /* NDR_IMPORT_H */

@@ -79,8 +79,18 @@
 
 /* Messages imported per transaction: others may record in between. */
 #define NDR_IMPORT_BATCH 1000
-/* Time the sync before classification may take; the rest waits. */
+/*
+ * Time the sync before classification may take (at most; config
+ * "sync_budget" may give less); the rest waits for the next delivery.
+ */
 #define NDR_SYNC_BUDGET_MS 3000
+/*
+ * A sync cut short reads a Maildir newest file first, so all it holds
+ * from some file time on is in the log.  A message's Date may run ahead
+ * of its file's time (a sender's clock, a copy saved late): what the
+ * log covers of that folder starts this much after that time.
+ */
+#define NDR_SYNC_DATE_SLACK_S 86400
 /*
  * What a folder read to its end tells of the log's coverage: its oldest
  * dates, less the oldest NDR_COVER_SKIP_PERMILLE per mille of them (at

@@ -8,6 +8,7 @@
 #include "dkim.h"
 #include "envelope.h"
 #include "error.h"
+#include "import.h"
 #include "verdict.h"
 
 /* A report may be dated a little before what it reports (clock skew). */
@@ -21,7 +22,9 @@ typedef struct decision {
 	ndr_sentlog *log;
 	const ndr_config *cfg;
 	const ndr_findings *f;
-	gint64 earliest; /* the sent log's first record; 0: empty */
+	gint64 earliest; /* where what the log covers starts; 0: empty */
+	char *cut;       /* a "sent" source whose sync was cut short, or NULL */
+	ndr_sync_state sync; /* how far that sync got */
 	ndrcheck_verdict verdict;
 	GPtrArray *evidence;
 	guint first; /* index of this decision's first sentence */
@@ -147,12 +150,40 @@ sent_sentence(decision *d, const char *id, const ndr_sent_info *info)
 	g_free(when);
 }
 
+/*
+ * What the log covers, for a sentence: "the sent log (from DAY)", or
+ * the part of a cut-short sync that limits it.
+ */
+static char *
+reach(const decision *d)
+{
+	char *start, *s;
+
+	if (d->cut != NULL && d->sync.reached == G_MAXINT64)
+		return g_strdup_printf(
+		    "what the sent log holds while the sync of %s has not "
+		    "finished (%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+		    " messages read, none of its new mail yet)",
+		    d->cut, d->sync.done, d->sync.total);
+	start = day(d->earliest);
+	if (d->cut != NULL)
+		s = g_strdup_printf("what the unfinished sync of %s has read "
+		                    "(%" G_GUINT64_FORMAT
+		                    " of %" G_GUINT64_FORMAT
+		                    " messages, from %s on)",
+		                    d->cut, d->sync.done, d->sync.total, start);
+	else
+		s = g_strdup_printf("the sent log (from %s)", start);
+	g_free(start);
+	return s;
+}
+
 /* Was the original (or, failing its date, the report) before the log? */
 static gboolean
 predates(decision *d)
 {
 	const ndr_original *o = d->f->original;
-	char *when, *start = day(d->earliest);
+	char *when, *covered = reach(d);
 	gboolean before = FALSE;
 
 	if (o != NULL && o->date_unix != 0) {
@@ -160,19 +191,24 @@ predates(decision *d)
 		when = day(o->date_unix);
 		if (before)
 			say(d, NDRCHECK_UNKNOWN,
-			    "the original (dated %s) predates the sent log "
-			    "(from %s)",
-			    when, start);
+			    "the original (dated %s) predates %s", when,
+			    covered);
 		g_free(when);
 	} else if (d->f->date_unix != 0 && d->f->date_unix < d->earliest) {
 		before = TRUE;
 		when = day(d->f->date_unix);
-		say(d, NDRCHECK_UNKNOWN,
-		    "the report (dated %s) predates the sent log (from %s)",
-		    when, start);
+		say(d, NDRCHECK_UNKNOWN, "the report (dated %s) predates %s",
+		    when, covered);
 		g_free(when);
+	} else if (d->cut != NULL && d->f->date_unix == 0 &&
+	           (o == NULL || o->date_unix == 0)) {
+		/* undated: the unread part of the sync may hold it */
+		before = TRUE;
+		say(d, NDRCHECK_UNKNOWN,
+		    "neither it nor the original is dated, and %s: cannot tell",
+		    covered);
 	}
-	g_free(start);
+	g_free(covered);
 	return before;
 }
 
@@ -261,20 +297,26 @@ by_message_id(decision *d, gboolean *decided, GError **err)
 static void
 none_mailed(decision *d, GPtrArray *to, gint64 from)
 {
-	char *list = listing(to, "", ""), *start = day(d->earliest);
+	char *list = listing(to, "", ""), *covered, *start;
 	const char *none = to->len == 1 ? "" : "none of ";
 	const char *was = to->len == 1 ? "was not" : "was";
 
-	if (d->earliest <= from)
+	if (d->earliest <= from) {
 		say(d, NDRCHECK_BACKSCATTER,
 		    "%s%s %s mailed by us in the %d days before the report",
 		    none, list, was, d->cfg->window_days);
-	else
+	} else {
+		covered = d->cut == NULL
+		              ? g_strconcat("since the sent log starts on ",
+		                            start = day(d->earliest), NULL)
+		              : g_strconcat("in ", start = reach(d), NULL);
+		g_free(start);
 		say(d, NDRCHECK_UNKNOWN,
-		    "%s%s %s mailed by us since the sent log starts on %s, "
-		    "within the %d days before the report: cannot tell",
-		    none, list, was, start, d->cfg->window_days);
-	g_free(start);
+		    "%s%s %s mailed by us %s, within the %d days before "
+		    "the report: cannot tell",
+		    none, list, was, covered, d->cfg->window_days);
+		g_free(covered);
+	}
 	g_free(list);
 }
 
@@ -610,18 +652,24 @@ ndr_verdict_decide(ndr_sentlog *log, const ndr_config *cfg,
 		*verdict = d.verdict;
 		return TRUE;
 	}
-	if (!ndr_sentlog_earliest(log, &d.earliest, err))
+	if (!ndr_sentlog_earliest(log, &d.earliest, err) ||
+	    !ndr_sync_limit(log, cfg, &d.cut, &d.sync, err))
 		return FALSE;
+	/* A sync cut short covers its source only from where it got. */
+	if (d.cut != NULL && d.earliest != 0)
+		d.earliest = MAX(d.earliest, d.sync.reached);
 	if (d.earliest == 0) {
 		/* ndrcheck.conf(5): an empty log knows nothing. */
 		say(&d, NDRCHECK_UNKNOWN, "the sent log is empty: cannot tell");
 		by_config(&d, FALSE);
+	} else if (!by_message_id(&d, &by_id, err) ||
+	           (!by_id && !by_recipient(&d, err))) {
+		g_free(d.cut);
+		return FALSE;
 	} else {
-		if (!by_message_id(&d, &by_id, err) ||
-		    (!by_id && !by_recipient(&d, err)))
-			return FALSE;
 		by_config(&d, TRUE);
 	}
+	g_free(d.cut);
 	by_signature(&d);
 	by_envelope(&d);
 	*verdict = d.verdict;

@@ -1,16 +1,26 @@
 # mail.sh - sourced by shell tests: the messages of a sent-log test.
 #
 # sent ID DAY [FROM]: an outgoing message from FROM (default
-# jan@example.org) to x-ID@example.net, dated DAY Nov 2026, with
-# Message-ID <ID@example.org>.  bounce ID: a DSN from mx.example.net for
-# x-ID@example.net returning the headers of that message.
+# jan@example.org) to x-ID@example.net, dated DAY Nov 2026 (or DAY, a
+# whole date such as "01 Jan 2027"), with Message-ID <ID@example.org>.
+# bounce ID [DAY [BDAY]]: a DSN from mx.example.net for x-ID@example.net
+# returning the headers of that message (dated DAY, default 20), itself
+# dated BDAY (default 21).
+
+# when DAY: the date of the message (see sent).
+when() {
+	case $1 in
+	*' '*) echo "$1 10:00:00 +0000" ;;
+	*) echo "$1 Nov 2026 10:00:00 +0000" ;;
+	esac
+}
 
 sent() {
 	cat <<EOF2
 From: Jan <${3:-jan@example.org}>
 To: x-$1@example.net
 Subject: message $1
-Date: $2 Nov 2026 10:00:00 +0000
+Date: $(when "$2")
 Message-ID: <$1@example.org>
 
 Hello.
@@ -22,7 +32,7 @@ bounce() {
 From: Mail Delivery System <MAILER-DAEMON@mx.example.net>
 To: jan@example.org
 Subject: Undelivered Mail Returned to Sender
-Date: Fri, 21 Nov 2026 10:00:00 +0000
+Date: $(when "${3:-21}")
 Message-ID: <bounce-$1@mx.example.net>
 MIME-Version: 1.0
 Content-Type: multipart/report; report-type=delivery-status; boundary="B"
@@ -48,7 +58,7 @@ Content-Type: text/rfc822-headers
 From: Jan <jan@example.org>
 To: x-$1@example.net
 Subject: message $1
-Date: Thu, 20 Nov 2026 10:00:00 +0000
+Date: $(when "${2:-20}")
 Message-ID: <$1@example.org>
 
 --B--

@@ -16,11 +16,14 @@
 #define GROUP "ndrcheck"
 /* A window longer than this is surely a typo (days). */
 #define NDR_MAX_WINDOW_DAYS 3650
+/* Retention (config keep) longer than this is surely a typo (days). */
+#define NDR_MAX_KEEP_DAYS 36500
 /* Parent folders of the running binary searched for the source tree. */
 #define NDR_SOURCE_TREE_DEPTH 3
 
 static const char *const known_keys[] = {"db",        "sent",   "relays",
-                                         "addresses", "window", NULL};
+                                         "addresses", "window", "mailbox",
+                                         "hash_key",  "keep",   NULL};
 
 /*
  * The home directory: HOME, else the password file (delivery agents may
@@ -282,39 +285,55 @@ get_list(const conf_file *cf, const char *key, gboolean paths)
 	return (char **)g_ptr_array_free(out, FALSE);
 }
 
-/* GKeyFile would take "3 days" for 3: parse strictly. */
+/* A number of days (GKeyFile would take "3 days" for 3: parse strictly). */
 static gboolean
-get_window(const conf_file *cf, int *days, GError **err)
+get_days(const conf_file *cf, const char *key, int max, int *days, GError **err)
 {
-	char *v = g_key_file_get_string(cf->kf, GROUP, "window", NULL);
+	char *v = g_key_file_get_string(cf->kf, GROUP, key, NULL);
 	gint64 n = 0;
 	gboolean ok;
 
 	if (v == NULL)
 		return TRUE;
-	ok = g_ascii_string_to_signed(g_strstrip(v), 10, 1, NDR_MAX_WINDOW_DAYS,
-	                              &n, NULL);
+	ok = g_ascii_string_to_signed(g_strstrip(v), 10, 1, max, &n, NULL);
 	g_free(v);
 	if (!ok)
-		conf_error(cf, "window", err,
-		           "window must be a number of days from 1 to %d",
-		           NDR_MAX_WINDOW_DAYS);
+		conf_error(cf, key, err,
+		           "%s must be a number of days from 1 to %d", key,
+		           max);
 	else
 		*days = (int)n;
 	return ok;
 }
 
+/* A string value, NULL when absent or empty; expanded if a path. */
+static char *
+get_string(const conf_file *cf, const char *key, gboolean path)
+{
+	char *v = g_key_file_get_string(cf->kf, GROUP, key, NULL), *out;
+
+	if (v == NULL || *g_strstrip(v) == '\0') {
+		g_free(v);
+		return NULL;
+	}
+	if (!path)
+		return v;
+	out = ndr_config_expand(v);
+	g_free(v);
+	return out;
+}
+
 static gboolean
 apply(ndr_config *cfg, const conf_file *cf, char **db, GError **err)
 {
-	char *v;
-
-	if (!check_names(cf, err) || !get_window(cf, &cfg->window_days, err))
+	if (!check_names(cf, err) ||
+	    !get_days(cf, "window", NDR_MAX_WINDOW_DAYS, &cfg->window_days,
+	              err) ||
+	    !get_days(cf, "keep", NDR_MAX_KEEP_DAYS, &cfg->keep_days, err))
 		return FALSE;
-	v = g_key_file_get_string(cf->kf, GROUP, "db", NULL);
-	if (v != NULL && *g_strstrip(v) != '\0')
-		*db = ndr_config_expand(v);
-	g_free(v);
+	*db = get_string(cf, "db", TRUE);
+	cfg->mailbox = get_string(cf, "mailbox", FALSE);
+	cfg->hash_key = get_string(cf, "hash_key", TRUE);
 	cfg->sent_folders = get_list(cf, "sent", TRUE);
 	cfg->relays = get_list(cf, "relays", FALSE);
 	cfg->addresses = get_list(cf, "addresses", FALSE);
@@ -403,6 +422,8 @@ void
 ndr_config_clear(ndr_config *cfg)
 {
 	g_free(cfg->db_path);
+	g_free(cfg->mailbox);
+	g_free(cfg->hash_key);
 	g_strfreev(cfg->rules_dirs);
 	g_strfreev(cfg->sent_folders);
 	g_strfreev(cfg->relays);

@@ -5,7 +5,7 @@
  * GKeyFile config, then XDG defaults, with HOME (else the password file)
  * standing in for XDG_* in the bare environment of delivery agents.
  * The config file (ndrcheck.conf(5)) has one group, [ndrcheck], with the
- * keys db, sent, relays, addresses and window.
+ * keys db, sent, relays, addresses, window, mailbox, hash_key and keep.
  */
 #ifndef NDR_CONFIG_H
 #define NDR_CONFIG_H
@@ -21,6 +21,9 @@ typedef struct ndr_config {
 	char **relays;       /* config "relays": our own MTAs */
 	char **addresses;    /* config "addresses": our own addresses */
 	int window_days;     /* config "window", NDR_DEFAULT_WINDOW_DAYS */
+	char *mailbox;       /* config "mailbox", or NULL: the login name */
+	char *hash_key;      /* config "hash_key": the secret's file, or NULL */
+	int keep_days;       /* config "keep", or 0: records kept for ever */
 } ndr_config;
 
 /*

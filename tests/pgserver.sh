@@ -12,7 +12,8 @@
 #
 # PostgreSQL refuses to run as root.  As root (as CI runs) the server runs
 # as the unprivileged user PG_TEST_USER (default: the package's postgres
-# user, else nobody), which then owns the folder.
+# user, else nobody), which then owns the folder.  PG_OPTIONS adds
+# server settings ("-c name=value ..."; bench/pg sizes its memory so).
 #
 # A server that cannot start makes the test print "1..0 # SKIP" with the
 # reason and exit 0; under CI=true the test fails instead: CI must not
@@ -47,7 +48,7 @@ pg_ctl_start() {
 	# One line: pg_ctl hands the options to a shell command line.
 	pg_as "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" \
 	    -w -t 30 -o "-c listen_addresses='' -c fsync=off \
--c unix_socket_directories='$pg_dir' -c max_connections=300" \
+-c unix_socket_directories='$pg_dir' -c max_connections=300 ${PG_OPTIONS:-}" \
 	    start > /dev/null
 }
 

@@ -37,7 +37,7 @@ endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(CFLAGS) -Ilib \
-	$(PKG_CFLAGS) -DNDR_RULES_DIR='"$(RULESDIR)"'
+	$(PKG_CFLAGS)
 LIBS = $(PKG_LIBS) -lpthread
 
 LIB_SRC := $(sort $(wildcard lib/*.c))
@@ -51,8 +51,8 @@ SONAME := libndrcheck.so.$(SOVERSION)
 STATIC := $(BUILD)/libndrcheck.a
 SHARED := $(BUILD)/$(SONAME)
 
-.PHONY: all deps check check-unit check-integration demo install clean fuzz \
-	bench format
+.PHONY: all deps check check-unit check-integration demo install uninstall \
+	clean fuzz bench format
 
 all: deps-quiet $(STATIC) $(SHARED) libndrcheck.a $(SONAME) bin/ndrcheck \
 	ndrcheck.pc
@@ -68,12 +68,29 @@ $(BUILD)/%.o: %.c $(wildcard lib/*.h) | deps-quiet
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# The installation paths built into the files: the rules folder in
+# config.o, the prefix and folders in ndrcheck.pc.  PATHS changes whenever
+# one of them does, so that `make` then `make install PREFIX=/opt/x`
+# rebuilds what names them and installs files that agree with where they
+# are.  DESTDIR is not one: it only stages the files.
+PATHS := $(BUILD)/paths
+$(PATHS): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR) $(RULESDIR)' > $@.new
+	@cmp -s $@.new $@ && rm -f $@.new || mv -f $@.new $@
+$(BUILD)/lib/config.o: ALL_CFLAGS += -DNDR_RULES_DIR='"$(RULESDIR)"'
+$(BUILD)/lib/config.o: $(PATHS)
+
 $(STATIC): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(SHARED): $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,$(SONAME) $(LDFLAGS) -o $@ $^ $(LIBS)
+# Only the ndrcheck_* interface of ndrcheck.h is exported (the version
+# script), so that programs cannot come to depend on the internals.
+$(SHARED): $(LIB_OBJ) lib/libndrcheck.sym
+	$(CC) -shared -Wl,-soname,$(SONAME) \
+	    -Wl,--version-script=lib/libndrcheck.sym $(LDFLAGS) -o $@ \
+	    $(LIB_OBJ) $(LIBS)
 
 # The command links the static library: an installed ndrcheck then runs in
 # the bare environment of a delivery agent (no LD_LIBRARY_PATH) whatever
@@ -93,7 +110,7 @@ $(BUILD)/tests/%: tests/%.c $(STATIC) $(wildcard tests/*.h)
 	$(CC) $(ALL_CFLAGS) -Itests -DNDR_SRCDIR='"$(CURDIR)"' -o $@ $< \
 	    $(STATIC) $(LIBS) $(LDFLAGS)
 
-ndrcheck.pc: ndrcheck.pc.in Makefile
+ndrcheck.pc: ndrcheck.pc.in Makefile $(PATHS)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 	    -e 's|@PKGS@|$(PKGS)|' $< > $@
@@ -121,6 +138,18 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	@sh fuzz/run $(FUZZ_SECONDS)
 
+# Every file install puts in place, without DESTDIR; uninstall removes
+# exactly these (and the rules folder, which is ndrcheck's own).
+RULE_FILES := $(notdir $(wildcard rules/*.rules))
+MAN1 := $(notdir $(wildcard man/*.1))
+MAN3 := $(notdir $(wildcard man/*.3))
+MAN5 := $(notdir $(wildcard man/*.5))
+INSTALLED := $(BINDIR)/ndrcheck $(LIBDIR)/libndrcheck.a \
+	$(LIBDIR)/$(SONAME) $(LIBDIR)/libndrcheck.so \
+	$(INCLUDEDIR)/ndrcheck.h $(LIBDIR)/pkgconfig/ndrcheck.pc \
+	$(RULE_FILES:%=$(RULESDIR)/%) $(MAN1:%=$(MANDIR)/man1/%) \
+	$(MAN3:%=$(MANDIR)/man3/%) $(MAN5:%=$(MANDIR)/man5/%)
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
 	    $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(RULESDIR) \
@@ -136,6 +165,12 @@ install: all
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/*.3 $(DESTDIR)$(MANDIR)/man3/
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+
+# The folders bin/, lib/, man/man1/ ... are shared with other packages and
+# stay; only ndrcheck's own rules folder goes, if nothing else is in it.
+uninstall:
+	rm -f $(INSTALLED:%=$(DESTDIR)%)
+	rmdir $(DESTDIR)$(RULESDIR) $(DESTDIR)$(dir $(RULESDIR)) 2> /dev/null || :
 
 format:
 	clang-format -i lib/*.[ch] bin/*.c tests/*.[ch]

@@ -1,6 +1,6 @@
 /*
- * classify.c - `ndrcheck [OPTIONS] [FILE]`: classify one message (SPEC
- * sections 2 and 4).
+ * classify.c - `ndrcheck [OPTIONS] [FILE]`: classify one message (ndrcheck(1)
+ * DESCRIPTION and OPTIONS).
  *
  * The exit status is the answer: 0 backscatter, 1 genuine, 2 not-bounce,
  * 3 unknown (or, with --is, 0 when the verdict is one of those listed and

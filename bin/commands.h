@@ -24,6 +24,14 @@ GOptionGroup *common_option_group(ndrcheck_options *opts);
  * exit status (64 or 75), else NDRCHECK_OK.
  */
 int common_open(ndrcheck **h, const ndrcheck_options *opts);
+/*
+ * Take the common options that come before the first word of argv (the
+ * sub-command's name: `ndrcheck --db F record msg`) out of it; the
+ * command's own parse then finds their values.  Other options stay for
+ * the command, and so does the whole of argv when these are wrong, so
+ * that the command's parse says why.
+ */
+void common_take_leading(int *argc, char ***argv);
 /* Parse argv with ctx, printing a usage error; FALSE means exit 64. */
 gboolean common_parse(GOptionContext *ctx, int *argc, char ***argv);
 /* Print "ndrcheck: MESSAGE" as one line on stderr. */

@@ -62,6 +62,27 @@ common_option_group(ndrcheck_options *opts)
 }
 
 void
+common_take_leading(int *argc, char ***argv)
+{
+	ndrcheck_options unused = {0};
+	GOptionContext *ctx = g_option_context_new(NULL);
+	/* Parsed in a copy: argv stays whole when the options are wrong. */
+	char **args = g_memdup2(*argv, sizeof(char *) * (size_t)(*argc + 1));
+	int n = *argc;
+
+	g_option_context_set_help_enabled(ctx, FALSE);
+	g_option_context_set_ignore_unknown_options(ctx, TRUE);
+	g_option_context_set_strict_posix(ctx, TRUE);
+	g_option_context_set_main_group(ctx, common_option_group(&unused));
+	if (g_option_context_parse(ctx, &n, &args, NULL)) {
+		memcpy(*argv, args, sizeof(char *) * (size_t)(n + 1));
+		*argc = n;
+	}
+	g_free(args);
+	g_option_context_free(ctx);
+}
+
+void
 common_error(const char *fmt, ...)
 {
 	va_list ap;

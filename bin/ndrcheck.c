@@ -1,10 +1,11 @@
 /*
  * ndrcheck.c - main(): the process set-up every command needs, and the
- * choice of sub-command by argv[1] (commands.h).
+ * choice of sub-command by its name (commands.h).
  *
- * A word in argv[1] that names a sub-command selects it; anything else
- * is the classify command's (so a message file called "record" is
- * given as ./record).
+ * The first word, after any of the options every command has (--db,
+ * --config, --rules), selects the sub-command it names; anything else is
+ * the classify command's (so a message file called "record" is given as
+ * ./record).
  */
 #include <signal.h>
 #include <string.h>
@@ -43,6 +44,7 @@ main(int argc, char **argv)
 	/* A reader that went away is EPIPE from write(2), handled there. */
 	signal(SIGPIPE, SIG_IGN);
 	g_log_set_writer_func(quiet_writer, NULL, NULL);
+	common_take_leading(&argc, &argv);
 	for (i = 0; argc > 1 && i < G_N_ELEMENTS(commands); i++) {
 		if (strcmp(argv[1], commands[i].name) != 0)
 			continue;

@@ -1,6 +1,6 @@
 /*
  * record.c - `ndrcheck record [FILE...]` and `ndrcheck import PATH...`:
- * fill the sent log (SPEC section 4).
+ * fill the sent log (ndrcheck(1) OPTIONS).
  *
  * record takes outgoing messages one at a time, as a delivery agent or
  * an MTA hands them over (stdin when no FILE is named); with -p it is a

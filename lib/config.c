@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
+
 #include "config.h"
 #include "error.h"
 #include "ndrlimits.h"
@@ -43,6 +45,40 @@ home_dir(void)
 	    found != NULL && g_path_is_absolute(found->pw_dir))
 		return g_strdup(found->pw_dir);
 	return g_strdup("/");
+}
+
+gboolean
+ndr_config_holds_home(const char *dir)
+{
+	char *home = home_dir(), *h = g_canonicalize_filename(home, "/"),
+	     *d = g_canonicalize_filename(dir, "/");
+	size_t n = strlen(d);
+	gboolean holds = strcmp(d, "/") == 0 || (strncmp(h, d, n) == 0 &&
+	                                         (h[n] == '\0' || h[n] == '/'));
+
+	g_free(d);
+	g_free(h);
+	g_free(home);
+	return holds;
+}
+
+gboolean
+ndr_config_make_dirs(const char *dir, int mode)
+{
+	char *parent;
+	gboolean ok;
+
+	if (g_file_test(dir, G_FILE_TEST_IS_DIR))
+		return TRUE;
+	if (ndr_config_holds_home(dir)) {
+		errno = ENOENT;
+		return FALSE;
+	}
+	parent = g_path_get_dirname(dir);
+	ok = ndr_config_make_dirs(parent, mode) &&
+	     (g_mkdir(dir, mode) == 0 || errno == EEXIST);
+	g_free(parent);
+	return ok;
 }
 
 /* $var if set to an absolute path (XDG says ignore others), else ~/dflt. */

@@ -1,7 +1,7 @@
 /*
  * config.h - where things are, and the user's configuration.
  *
- * Paths follow SPEC section 1: options, then environment, then the
+ * Paths follow ndrcheck(1), FILES: options, then environment, then the
  * GKeyFile config, then XDG defaults, with HOME (else the password file)
  * standing in for XDG_* in the bare environment of delivery agents.
  * The config file (ndrcheck.conf(5)) has one group, [ndrcheck], with the
@@ -38,5 +38,17 @@ void ndr_config_clear(ndr_config *cfg);
 
 /* "~/x" as a path below the home directory; other paths as they are. */
 char *ndr_config_expand(const char *path);
+
+/*
+ * Is dir the home directory or a folder above it?  Those are never made:
+ * a missing home (HOME=/nonexistent, as daemons run) is not ours to make.
+ */
+gboolean ndr_config_holds_home(const char *dir);
+/*
+ * Make dir and its missing parents with mode, but never the home
+ * directory or a folder above it (FALSE, errno ENOENT, when one of those
+ * is missing).  FALSE with errno set on failure.
+ */
+gboolean ndr_config_make_dirs(const char *dir, int mode);
 
 #endif /* NDR_CONFIG_H */

@@ -194,7 +194,7 @@ implied_recipients(GMimeMessage *msg, const char *prose, ndr_findings *f)
 }
 
 /*
- * Meaning before wrapping (SPEC section 2): a challenge or virus
+ * Meaning before wrapping (ndrcheck(1) DESCRIPTION): a challenge or virus
  * notice is one even inside a DSN; then the structure the walker found
  * (dsn, delay, mdn, feedback) stands; then a feedback report sent as
  * plain mail; then a strong bounce signal in the headers (the mailer

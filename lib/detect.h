@@ -5,7 +5,7 @@
  * message is ordinary mail and its body is never parsed.  It must be
  * cheap and must not miss bounce-like mail (false positives only cost
  * a full parse).  ndr_detect_kind() names what a fully read message
- * means (SPEC section 2: the meaning, not the wrapping).
+ * means (ndrcheck(1) DESCRIPTION: the meaning, not the wrapping).
  */
 #ifndef NDR_DETECT_H
 #define NDR_DETECT_H

@@ -27,7 +27,7 @@ typedef struct ndr_recipient {
 	char *command;    /* SMTP command replied to ("RCPT"), or NULL */
 	char *category;   /* the MTA's own failure category, lower case
 	                     ("bad-mailbox": PowerMTA), or NULL */
-	char *reason;     /* Sisimai vocabulary (SPEC section 5), or NULL */
+	char *reason;     /* Sisimai's vocabulary (ndrcheck(1)), or NULL */
 } ndr_recipient;
 
 typedef struct ndr_original {

@@ -273,6 +273,22 @@ read_findings(const ndr_rules *rules, const ndrcheck_message *m,
 	return r->findings->kind != NDRCHECK_KIND_NONE;
 }
 
+/* The message's own Message-ID (JSON output names it), as ndr_set_field
+ * stores findings. */
+static char *
+own_message_id(const GString *hdr)
+{
+	char *v = ndr_header_text_value(hdr, "Message-ID"), *id, *out = NULL;
+
+	if (v == NULL)
+		return NULL;
+	id = g_mime_utils_decode_message_id(v);
+	ndr_set_field(&out, id != NULL ? id : v, FALSE);
+	g_free(id);
+	g_free(v);
+	return out;
+}
+
 int
 ndrcheck_classify(ndrcheck *h, const ndrcheck_message *m, ndrcheck_result **out)
 {
@@ -290,6 +306,7 @@ ndrcheck_classify(ndrcheck *h, const ndrcheck_message *m, ndrcheck_result **out)
 	}
 	r = *out = ndr_result_new();
 	hdr = ndr_header_text(m);
+	r->message_id = own_message_id(hdr);
 	if (!ndr_detect_suspect(h->rules->rules, hdr)) {
 		g_string_free(hdr, TRUE);
 		not_bounce(r, "no header field marks it as a bounce, "

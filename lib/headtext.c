@@ -218,3 +218,21 @@ ndr_header_text(const ndrcheck_message *m)
 	}
 	return s;
 }
+
+char *
+ndr_header_text_value(const GString *hdr, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p, *eol;
+
+	for (p = hdr->str; *p != '\0'; p = eol + 1) {
+		if ((eol = strchr(p, '\n')) == NULL)
+			eol = p + strlen(p);
+		if (g_ascii_strncasecmp(p, name, n) == 0 && p[n] == ':')
+			return g_strstrip(
+			    g_strndup(p + n + 1, (gsize)(eol - p - n - 1)));
+		if (*eol == '\0')
+			break;
+	}
+	return NULL;
+}

@@ -15,4 +15,11 @@
 
 GString *ndr_header_text(const ndrcheck_message *m);
 
+/*
+ * The value of the first field called name (compared without case) in
+ * hdr, the text ndr_header_text() made; NULL if there is none.  g_free()
+ * it.
+ */
+char *ndr_header_text_value(const GString *hdr, const char *name);
+
 #endif /* NDR_HEADTEXT_H */

@@ -1,5 +1,5 @@
 /*
- * json.c - a result as the JSON object of SPEC section 5, with
+ * json.c - a result as the JSON object of ndrcheck(1) "JSON OUTPUT", with
  * json-glib.
  *
  * Every member is always present, so that a consumer never has to ask
@@ -92,6 +92,11 @@ add_recipients(JsonBuilder *b, const GPtrArray *recipients)
 	json_builder_end_array(b);
 }
 
+/* ndrcheck.h promises free(): g_malloc() is malloc() since GLib 2.46. */
+#if !GLIB_CHECK_VERSION(2, 46, 0)
+#error "ndrcheck_result_json() needs g_malloc() to be malloc() (GLib 2.46)"
+#endif
+
 char *
 ndrcheck_result_json(const ndrcheck_result *r, const char *file)
 {
@@ -108,6 +113,7 @@ ndrcheck_result_json(const ndrcheck_result *r, const char *file)
 	}
 	add_string(b, "verdict", ndrcheck_verdict_name(r->verdict));
 	add_string(b, "kind", ndrcheck_kind_name(r->findings->kind));
+	add_string(b, "message_id", r->message_id);
 	add_original(b, r->findings->original);
 	add_recipients(b, r->findings->recipients);
 	add_string(b, "reporting_mta", r->findings->reporting_mta);

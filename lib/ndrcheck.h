@@ -14,7 +14,9 @@
  * returns NDRCHECK_OK or one of the NDRCHECK_E* codes below, which are
  * also the command's exit codes, and leaves a one-line message in
  * ndrcheck_error().  Strings returned by the library belong to the object
- * they came from unless a comment says otherwise.
+ * they came from unless a comment says otherwise.  No call reports
+ * running out of memory: the library allocates with GLib, which aborts
+ * the process when an allocation fails.
  *
  * The header needs nothing but the C standard library.
  */
@@ -29,7 +31,7 @@ extern "C" {
 
 #define NDRCHECK_VERSION "0.1.0"
 
-/* Verdicts; the values are the command's exit codes (SPEC section 2). */
+/* Verdicts; the values are the command's exit codes (ndrcheck(1)). */
 typedef enum ndrcheck_verdict {
 	NDRCHECK_BACKSCATTER = 0,
 	NDRCHECK_GENUINE = 1,
@@ -51,20 +53,20 @@ typedef enum ndrcheck_kind {
 } ndrcheck_kind;
 
 /* Status codes of calls; the error values are sysexits(3) codes. */
-#define NDRCHECK_OK	 0
-#define NDRCHECK_EUSAGE	 64 /* bad option, configuration or rule file */
-#define NDRCHECK_ETEMP	 75 /* I/O error, database locked or corrupt, ENOMEM */
+#define NDRCHECK_OK     0
+#define NDRCHECK_EUSAGE 64 /* bad option, configuration or rule file */
+#define NDRCHECK_ETEMP  75 /* I/O error, database locked or corrupt */
 
 typedef struct ndrcheck ndrcheck;
 typedef struct ndrcheck_result ndrcheck_result;
 
 /* Where things are; NULL fields take the defaults of ndrcheck(1) FILES. */
 typedef struct ndrcheck_options {
-	const char *db_path;	 /* sent log */
+	const char *db_path;     /* sent log */
 	const char *config_path; /* GKeyFile configuration */
-	const char *rules_dir;	 /* replaces built-in and user rules */
-	int read_only;		 /* never write the sent log (no sync) */
-	int no_sync;		 /* do not sync config "sent" folders */
+	const char *rules_dir;   /* replaces built-in and user rules */
+	int read_only;           /* never write the sent log (no sync) */
+	int no_sync;             /* do not sync config "sent" folders */
 } ndrcheck_options;
 
 /*
@@ -76,8 +78,8 @@ void ndrcheck_close(ndrcheck *h);
 const char *ndrcheck_error(const ndrcheck *h);
 
 /*
- * A message as read: at most NDR_MAX_PARSE_BYTES (see ndrlimits.h) are kept
- * in memory and parsed; the rest of a larger message stays in its file
+ * A message as read: at most 8 MiB (libndrcheck(3)) are kept in memory
+ * and parsed; the rest of a larger message stays in its file
  * (or in an unlinked spool file for a pipe) and is only copied out.
  * ndrcheck_message_read_fd() reads the descriptor to its end, always:
  * delivery agents treat unread input as a failure.  keep_all asks for
@@ -87,7 +89,7 @@ typedef struct ndrcheck_message ndrcheck_message;
 int ndrcheck_message_read_fd(ndrcheck_message **out, int fd, int keep_all);
 int ndrcheck_message_open_file(ndrcheck_message **out, const char *path);
 int ndrcheck_message_from_buffer(ndrcheck_message **out, const void *buf,
-    size_t len);
+                                 size_t len);
 /* Why the last ndrcheck_message_* call failed (thread-local). */
 const char *ndrcheck_message_error(void);
 void ndrcheck_message_free(ndrcheck_message *m);
@@ -97,21 +99,21 @@ void ndrcheck_message_free(ndrcheck_message *m);
  * error code means the sent log could not be consulted.
  */
 int ndrcheck_classify(ndrcheck *h, const ndrcheck_message *m,
-    ndrcheck_result **out);
+                      ndrcheck_result **out);
 /* Convenience: open, classify and free a message file. */
 int ndrcheck_classify_file(ndrcheck *h, const char *path,
-    ndrcheck_result **out);
+                           ndrcheck_result **out);
 
 /*
  * Passthrough: write the message to fd with X-NDR-Verdict, X-NDR-Kind
- * and X-NDR-Evidence added and any X-NDR-* of the input removed (SPEC
- * section 4).  r NULL, for a message that could not be classified,
+ * and X-NDR-Evidence added and any X-NDR-* of the input removed (ndrcheck(1)
+ * OPTIONS).  r NULL, for a message that could not be classified,
  * adds nothing but still removes forged X-NDR-* fields: recipes trust
  * X-NDR-Verdict whenever the filter exits 0.  Returns NDRCHECK_OK only
  * once every byte is written, NDRCHECK_ETEMP otherwise.
  */
-int ndrcheck_message_write(const ndrcheck_message *m,
-    const ndrcheck_result *r, int fd);
+int ndrcheck_message_write(const ndrcheck_message *m, const ndrcheck_result *r,
+                           int fd);
 /* Write the message to fd exactly as it was read. */
 int ndrcheck_message_copy(const ndrcheck_message *m, int fd);
 
@@ -125,9 +127,9 @@ size_t ndrcheck_result_recipient_count(const ndrcheck_result *r);
 /* Fields of recipient i: "address", "action", "status", "diagnostic",
  * "reason"; NULL when unknown. */
 const char *ndrcheck_result_recipient(const ndrcheck_result *r, size_t i,
-    const char *field);
-/* The JSON object of SPEC section 5; "file" is left out when NULL.
- * The caller frees the string with free(). */
+                                      const char *field);
+/* The JSON object of ndrcheck(1) JSON OUTPUT; "file" is left out when NULL.
+ * The string is allocated with malloc(): the caller frees it with free(). */
 char *ndrcheck_result_json(const ndrcheck_result *r, const char *file);
 void ndrcheck_result_free(ndrcheck_result *r);
 

@@ -20,7 +20,7 @@
  */
 #define NDR_MAX_PARSE_ITEMS  65536
 #define NDR_PARSE_PART_ITEMS 64
-/* Time the parse stages may spend on one message (SPEC: well within 10 s,
+/* Time the parse stages may spend on one message (ndrcheck(1): within 10 s,
  * of which the sent log's busy timeout and sync take their share). */
 #define NDR_MAX_MESSAGE_MS 2000
 /* Bytes of the header block looked at by the header-only fast path. */
@@ -93,7 +93,7 @@
 #define NDR_PG_CONNECT_TIMEOUT_S    2
 #define NDR_PG_STATEMENT_TIMEOUT_MS 2000
 #define NDR_PG_ANSWER_MARGIN_MS     500
-/* Default window for recipient evidence (SPEC section 3), in days. */
+/* Default window for recipient evidence (ndrcheck.conf(5)), in days. */
 #define NDR_DEFAULT_WINDOW_DAYS 30
 
 #endif /* NDR_LIMITS_H */

@@ -161,7 +161,7 @@ take_received(ndr_original *o, GMimeHeaderList *headers)
 
 /*
  * Whether headers hold any field taken here: a block of other fields
- * (Content-Type alone) makes no original, which SPEC section 5 then
+ * (Content-Type alone) makes no original, which ndrcheck(1) JSON OUTPUT then
  * gives as null.
  */
 static gboolean

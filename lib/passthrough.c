@@ -1,6 +1,6 @@
 /*
  * passthrough.c - write a message back with its verdict in X-NDR-*
- * header fields (SPEC section 4).
+ * header fields (ndrcheck(1) OPTIONS).
  *
  * Delivery agents store what a filter writes in place of the message,
  * so everything but the fields this file adds or removes goes out byte

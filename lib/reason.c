@@ -11,7 +11,7 @@
  * the hosts, the recipient and the diagnostic.  The first rule of class
  * "reason" that matches the facts names the reason; their order is
  * Sisimai's order of checks.  The two tables below are standards, not
- * mailer knowledge: the vocabulary of SPEC section 5, and what an RFC 3463
+ * mailer knowledge: the vocabulary of ndrcheck(1), and what an RFC 3463
  * / IANA enhanced status code means in it.
  */
 #include <stdlib.h>
@@ -21,7 +21,7 @@
 #include "ndrlimits.h"
 #include "reason.h"
 
-/* The vocabulary of SPEC section 5, in byte order for bsearch(). */
+/* The vocabulary of ndrcheck(1) JSON OUTPUT, in byte order for bsearch(). */
 static const char *const vocabulary[] = {
     "authfailure", "badreputation",   "blocked",       "contenterror",
     "delivered",   "exceedlimit",     "expired",       "feedback",
@@ -272,7 +272,7 @@ decide(const ndr_rules *rules, const ndr_findings *f, const ndr_recipient *r)
 /*
  * The status and reply code come from the report, else from the
  * diagnostic; a recipient whose message states neither keeps them null
- * (SPEC section 5: unknown values are never invented).  A reason a
+ * (ndrcheck(1) JSON OUTPUT: unknown values are never invented).  A reason a
  * reader set (feedback, vacation, ...) stays.
  */
 static void

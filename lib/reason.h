@@ -7,7 +7,7 @@
  * left (action, status class).  The status and reply code a
  * diagnostic states fill the recipient's when the report left them
  * out; a status nothing states stays NULL: Sisimai's pseudo codes
- * (5.0.911 for userunknown, ...) are never invented (SPEC section 5).
+ * (5.0.911 for userunknown, ...) are never invented (ndrcheck(1) JSON OUTPUT).
  */
 #ifndef NDR_REASON_H
 #define NDR_REASON_H
@@ -17,7 +17,7 @@
 
 void ndr_reason_fill(const ndr_rules *rules, ndr_findings *f);
 
-/* Is name a reason of the vocabulary (SPEC section 5)? */
+/* Is name a reason of the vocabulary (ndrcheck(1) JSON OUTPUT)? */
 gboolean ndr_reason_known(const char *name);
 
 /* The reason an enhanced status code alone decides, or NULL. */

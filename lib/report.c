@@ -705,7 +705,7 @@ jmrp_recipients(GPtrArray *returned, ndr_findings *f)
 /*
  * A feedback report is about the recipients its fields name, else the
  * ones the returned message was sent to; what each reports is a
- * complaint, reason "feedback" (SPEC section 5).
+ * complaint, reason "feedback" (ndrcheck(1) JSON OUTPUT).
  */
 static void
 read_feedback(ndr_findings *f)

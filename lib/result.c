@@ -2,7 +2,7 @@
  * result.c - a classification result and what the public API reads
  * from it (ndrcheck_result_*), and the names of verdicts and kinds.
  *
- * The names are the words of SPEC section 2: they appear in exit-code
+ * The names are the words of ndrcheck(1) DESCRIPTION: they appear in exit-code
  * tests (--is), in X-NDR-Verdict and X-NDR-Kind, and in JSON, so each
  * has exactly one spelling, kept in one table.
  */
@@ -48,6 +48,7 @@ ndrcheck_result_free(ndrcheck_result *r)
 		return;
 	ndr_findings_free(r->findings);
 	g_ptr_array_unref(r->evidence);
+	g_free(r->message_id);
 	g_free(r);
 }
 

@@ -9,7 +9,9 @@
 struct ndrcheck_result {
 	ndrcheck_verdict verdict;
 	ndr_findings *findings; /* kind NONE and empty for ordinary mail */
-	GPtrArray *evidence;	 /* of char *, strongest first */
+	GPtrArray *evidence;    /* of char *, strongest first */
+	char *message_id;       /* the message's own Message-ID, without <>, or
+	                           NULL */
 };
 
 /* A result with empty findings, no evidence and verdict unknown. */

@@ -308,9 +308,9 @@ set_u32(GByteArray *out, guint at, guint32 v)
 
 /*
  * Is dir a folder of the effective user that nobody else may write,
- * made (mode 0700) if missing below such a folder?  A process running
- * under another user's HOME (sudo) must not leave there a folder that
- * user could not write.
+ * made (mode 0700) if missing below such a folder, and not the home
+ * directory (config.h)?  A process running under another user's HOME
+ * (sudo) must not leave there a folder that user could not write.
  */
 static gboolean
 own_dir(const char *dir)
@@ -325,7 +325,7 @@ own_dir(const char *dir)
 	if (errno != ENOENT)
 		return FALSE;
 	parent = g_path_get_dirname(dir);
-	ok = strcmp(parent, dir) != 0 && own_dir(parent) &&
+	ok = !ndr_config_holds_home(dir) && own_dir(parent) &&
 	     (g_mkdir(dir, 0700) == 0 || errno == EEXIST);
 	g_free(parent);
 	return ok;

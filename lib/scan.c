@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "error.h"
 #include "input.h"
 #include "ndrlimits.h"
@@ -30,7 +31,8 @@ typedef struct item {
 	char *file;            /* as printed */
 	ndrcheck_message *msg; /* an mbox message, read already */
 	gboolean in_mbox;
-	gint bytes; /* of msg, while queued */
+	gboolean own; /* in one of the user's own folders: never moved */
+	gint bytes;   /* of msg, while queued */
 	ndrcheck_result *result;
 	char *error; /* why it could not be read or classified */
 	int status;  /* of classification */
@@ -49,6 +51,8 @@ typedef struct scan {
 	GThreadPool *pool;    /* NULL with one job: classify in settle() */
 	GAsyncQueue *handles; /* the handles not in use */
 	ndr_move *move;
+	ndr_tree_opts walk; /* what the walk leaves out */
+	ndr_config cfg;     /* for its sent folders */
 	GMutex lock;
 	GCond cond;   /* the item waited for is done */
 	item *waited; /* atomic, set under lock: the item the calling
@@ -304,15 +308,22 @@ item_clear(item *it)
 	g_atomic_int_set((gint *)&it->ticket, 0);
 }
 
-/* Move it if it is backscatter and a message file: an mbox is refused
- * before the scan starts. */
+/*
+ * Move it if it is backscatter and a message file (an mbox is refused
+ * before the scan starts), unless it is in one of the user's own
+ * folders: *kept says so then.
+ */
 static char *
-move(scan *s, item *it, GError **err)
+move(scan *s, item *it, gboolean *kept, GError **err)
 {
 	char *dest = NULL;
 
-	if (s->move != NULL && it->result != NULL && !it->in_mbox &&
-	    ndrcheck_result_verdict(it->result) == NDRCHECK_BACKSCATTER)
+	if (s->move == NULL || it->result == NULL || it->in_mbox ||
+	    ndrcheck_result_verdict(it->result) != NDRCHECK_BACKSCATTER)
+		return NULL;
+	if (it->own)
+		*kept = TRUE;
+	else
 		ndr_move_file(s->move, it->file, &dest, err);
 	return dest;
 }
@@ -321,7 +332,7 @@ move(scan *s, item *it, GError **err)
 static void
 emit(scan *s, item *it)
 {
-	ndr_scan_entry e = {it->file, it->result, it->error, NULL};
+	ndr_scan_entry e = {it->file, it->result, it->error, NULL, FALSE};
 	GError *err = NULL;
 	char *dest;
 
@@ -332,7 +343,7 @@ emit(scan *s, item *it)
 		g_atomic_int_set(&s->stop, TRUE);
 		return;
 	}
-	dest = move(s, it, &err);
+	dest = move(s, it, &e.kept, &err);
 	e.moved_to = dest;
 	if (err != NULL)
 		e.error = err->message;
@@ -402,7 +413,7 @@ make_room(scan *s, gint bytes)
  * already, or NULL); error says why it could not be read: settled at once.
  */
 static gboolean
-add(scan *s, char *file, ndrcheck_message *msg, const char *error)
+add(scan *s, char *file, gboolean own, ndrcheck_message *msg, const char *error)
 {
 	gint bytes = msg != NULL ? (gint)msg->head->len : 0;
 	item *it;
@@ -416,6 +427,7 @@ add(scan *s, char *file, ndrcheck_message *msg, const char *error)
 	it->file = file;
 	it->msg = msg;
 	it->in_mbox = msg != NULL;
+	it->own = own;
 	if (error != NULL) {
 		it->error = g_strdup(error);
 		g_atomic_int_set((gint *)&it->ticket,
@@ -447,8 +459,8 @@ mbox_message(const char *msg, size_t len, guint64 size, guint64 offset,
 
 	file = g_strdup_printf("%s:%" G_GUINT64_FORMAT, w->path, offset);
 	if (ndrcheck_message_from_buffer(&m, msg, len) != NDRCHECK_OK)
-		return add(w->s, file, NULL, ndrcheck_message_error());
-	return add(w->s, file, m, NULL);
+		return add(w->s, file, FALSE, NULL, ndrcheck_message_error());
+	return add(w->s, file, FALSE, m, NULL);
 }
 
 static gboolean
@@ -458,20 +470,21 @@ split_mbox(scan *s, const char *path)
 	GError *err = NULL;
 
 	if (!ndr_mbox_each(path, 0, mbox_message, &w, &err)) {
-		add(s, g_strdup(path), NULL, err->message);
+		add(s, g_strdup(path), FALSE, NULL, err->message);
 		g_error_free(err);
 	}
 	return !g_atomic_int_get(&s->stop);
 }
 
 static gboolean
-found(ndr_tree_what what, const char *path, const char *error, void *arg)
+found(ndr_tree_what what, const char *path, gboolean own, const char *error,
+      void *arg)
 {
 	scan *s = arg;
 
 	if (what == NDR_TREE_MBOX)
 		return split_mbox(s, path);
-	return add(s, g_strdup(path), NULL, error);
+	return add(s, g_strdup(path), own, NULL, error);
 }
 
 static gboolean
@@ -546,9 +559,26 @@ check_inputs(scan *s, char *const *inputs, GError **err)
 	return TRUE;
 }
 
+/* What the walk leaves out; cfg holds the sent folders it names. */
+static gboolean
+walk_setup(const ndr_scan_params *p, ndr_config *cfg, ndr_tree_opts *o,
+           GError **err)
+{
+	if (!ndr_config_load(cfg, &p->open, err))
+		return FALSE;
+	o->skip = p->move_to;
+	o->sent = cfg->sent_folders;
+	o->all_folders = p->all_folders;
+	o->exclude = p->exclude;
+	o->since = p->since;
+	return TRUE;
+}
+
 static gboolean
 start(scan *s, char *const *inputs, GError **err)
 {
+	if (!walk_setup(s->p, &s->cfg, &s->walk, err))
+		return FALSE;
 	if (s->p->move_to != NULL &&
 	    ((s->move = ndr_move_new(s->p->move_to, s->p->dry_run, err)) ==
 	         NULL ||
@@ -579,6 +609,7 @@ finish(scan *s)
 	if (s->handles != NULL)
 		g_async_queue_unref(s->handles);
 	ndr_move_close(s->move);
+	ndr_config_clear(&s->cfg);
 	g_mutex_clear(&s->lock);
 	g_cond_clear(&s->cond);
 }
@@ -599,12 +630,49 @@ ndr_scan_run(const ndr_scan_params *p, char *const *inputs, GError **err)
 	}
 	for (in = inputs, go_on = TRUE; go_on && *in != NULL; in++)
 		go_on = strcmp(*in, "-") == 0
-		            ? ndr_tree_walk_list(0, p->move_to, found, &s)
-		            : ndr_tree_walk(*in, p->move_to, found, &s);
+		            ? ndr_tree_walk_list(0, &s.walk, found, &s)
+		            : ndr_tree_walk(*in, &s.walk, found, &s);
 	settle(&s, G_MAXUINT64);
 out:
 	finish(&s);
 	if (s.error != NULL)
 		g_propagate_error(err, s.error);
 	return s.status;
+}
+
+typedef struct counter {
+	guint64 n;
+	gboolean exact;
+} counter;
+
+static gboolean
+count_one(ndr_tree_what what, const char *path, gboolean own, const char *error,
+          void *arg)
+{
+	counter *c = arg;
+
+	c->n++;
+	if (what == NDR_TREE_MBOX)
+		c->exact = FALSE;
+	return c->exact;
+}
+
+gboolean
+ndr_scan_count(const ndr_scan_params *p, char *const *inputs, guint64 *count)
+{
+	counter c = {0, TRUE};
+	ndr_tree_opts o = {0};
+	ndr_config cfg = {0};
+	char *const *in;
+
+	for (in = inputs; *in != NULL; in++)
+		if (strcmp(*in, "-") == 0)
+			return FALSE;
+	if (!walk_setup(p, &cfg, &o, NULL))
+		return FALSE;
+	for (in = inputs; c.exact && *in != NULL; in++)
+		ndr_tree_walk(*in, &o, count_one, &c);
+	ndr_config_clear(&cfg);
+	*count = c.n;
+	return c.exact;
 }

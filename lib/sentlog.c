@@ -22,7 +22,7 @@
  */
 static const char *const migrations[] = {
     /* 0 -> 1.  recipients repeats the date so that the window lookup
-     * of SPEC section 3 reads one index and no table. */
+     * of ndrcheck.conf(5) (window) reads one index and no table. */
     "CREATE TABLE messages ("
     " id INTEGER PRIMARY KEY,"
     " message_id TEXT NOT NULL UNIQUE COLLATE NOCASE,"
@@ -258,7 +258,7 @@ create_file(const char *path, GError **err)
 	char *dir = g_path_get_dirname(path);
 	int fd, e;
 
-	if (g_mkdir_with_parents(dir, 0700) != 0) {
+	if (!ndr_config_make_dirs(dir, 0700)) {
 		e = errno;
 		g_set_error(
 		    err, NDR_ERROR, NDRCHECK_ETEMP,
@@ -348,7 +348,7 @@ ndr_sentlog_open(const char *path, gboolean read_only, GError **err)
 	log->path = g_strdup(path);
 	log->read_only = read_only;
 	if (read_only && !g_file_test(path, G_FILE_TEST_EXISTS))
-		return log; /* SPEC section 3: an empty sent log */
+		return log; /* an empty sent log, ndrcheck.conf(5) */
 	if (!read_only && !create_file(path, err))
 		goto fail;
 	flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |

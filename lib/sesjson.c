@@ -12,7 +12,7 @@
  * Kinds.  A bounce is a failure report, kind dsn; a delay notice is kind
  * delay; a complaint is a feedback-loop report about the message, kind
  * feedback, with reason "feedback" as Sisimai gives it.  A delivery
- * notice says the message was delivered: SPEC section 2 has no kind for
+ * notice says the message was delivered: ndrcheck(1) has no kind for
  * success, and it is no ordinary mail either, since it reports on a
  * message sent earlier and the sent log can tell whether we sent it.  It
  * is read as a DSN whose recipients have Action "delivered" (what RFC

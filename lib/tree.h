@@ -14,6 +14,12 @@
  *
  * Paths handed on are the input as given joined with the relative path,
  * so that they mean the same to the user as the input did.
+ *
+ * The user's own folders (ownfolder.h, and the configuration's sent
+ * folders) are not entered below an input unless all_folders is set;
+ * a message found in one (an input may name one) is handed on as own.
+ * Paths that match an exclude pattern and files older than since are
+ * left out, inputs included (an mbox is one file: kept or left whole).
  */
 #ifndef NDR_TREE_H
 #define NDR_TREE_H
@@ -26,24 +32,38 @@ typedef enum ndr_tree_what {
 	NDR_TREE_ERROR    /* a path that could not be read: error says why */
 } ndr_tree_what;
 
-/* error is NULL except for NDR_TREE_ERROR.  Return FALSE to stop. */
-typedef gboolean (*ndr_tree_fn)(ndr_tree_what what, const char *path,
-                                const char *error, void *arg);
-
 /*
- * Walk one input named by the user.  skip, if not NULL, names a folder
- * never entered (scan --move-to's: its messages are filed already).
- * FALSE if fn stopped the walk.
+ * error is NULL except for NDR_TREE_ERROR; own is set for a message in
+ * one of the user's own folders.  Return FALSE to stop.
  */
-gboolean ndr_tree_walk(const char *input, const char *skip, ndr_tree_fn fn,
-                       void *arg);
+typedef gboolean (*ndr_tree_fn)(ndr_tree_what what, const char *path,
+                                gboolean own, const char *error, void *arg);
+
+typedef struct ndr_tree_opts {
+	const char *skip;     /* a folder never entered (scan --move-to's:
+	                         its messages are filed already), or NULL */
+	char *const *sent;    /* the config's sent folders, NULL-terminated,
+	                         or NULL: own folders too */
+	gboolean all_folders; /* enter own folders as well */
+	char *const *exclude; /* GLib glob patterns (GPatternSpec),
+	                         NULL-terminated, or NULL: a file or folder
+	                         that matches is left out; a pattern with a
+	                         "/" is matched against the whole path, any
+	                         other against the name alone */
+	gint64 since;         /* if not 0, only files modified at or after this
+	                         time (seconds since the epoch) */
+} ndr_tree_opts;
+
+/* Walk one input named by the user.  FALSE if fn stopped the walk. */
+gboolean ndr_tree_walk(const char *input, const ndr_tree_opts *o,
+                       ndr_tree_fn fn, void *arg);
 
 /*
  * Walk the paths listed one per line on fd, as mlist(1) or find(1) print
  * them (leading blanks, as in mseq's thread indentation, are dropped):
  * each file is a message file, each folder is walked.
  */
-gboolean ndr_tree_walk_list(int fd, const char *skip, ndr_tree_fn fn,
+gboolean ndr_tree_walk_list(int fd, const ndr_tree_opts *o, ndr_tree_fn fn,
                             void *arg);
 
 #endif /* NDR_TREE_H */

@@ -1,5 +1,6 @@
 /*
- * verdict.c - SPEC section 3: decide genuine, backscatter or unknown from
+ * verdict.c - ndrcheck.conf(5) "HOW THE KEYS ARE USED": decide genuine,
+ * backscatter or unknown from
  * the findings and the sent log, and say why in short sentences.
  */
 #include <string.h>
@@ -426,7 +427,7 @@ ndr_verdict_decide(ndr_sentlog *log, const ndr_config *cfg,
 	if (!ndr_sentlog_earliest(log, &d.earliest, err))
 		return FALSE;
 	if (d.earliest == 0) {
-		/* SPEC section 3: an empty log knows nothing, never blames. */
+		/* ndrcheck.conf(5): an empty log knows nothing. */
 		say(&d, NDRCHECK_UNKNOWN, "the sent log is empty: cannot tell");
 		by_config(&d, FALSE);
 	} else {

@@ -1,5 +1,6 @@
 /*
- * verdict.h - SPEC section 3: from findings and the sent log to a verdict.
+ * verdict.h - ndrcheck.conf(5) "HOW THE KEYS ARE USED": from findings and
+ * the sent log to a verdict.
  *
  * Appends the evidence sentences (g_malloc'ed strings), strongest first.
  * log may be NULL (no sent log): every bounce-like message is then

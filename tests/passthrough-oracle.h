@@ -1,5 +1,5 @@
 /*
- * passthrough-oracle.h - what passthrough output must be (SPEC section 4),
+ * passthrough-oracle.h - what passthrough output must be (ndrcheck(1) OPTIONS),
  * checked from outside: for tests/test-property.c and the classify fuzz
  * target (fuzz/targets.c).
  *

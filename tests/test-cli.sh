@@ -1,5 +1,5 @@
 #!/bin/sh
-# test-cli.sh - the command's contract (SPEC sections 2 and 4), on real
+# test-cli.sh - the command's contract (ndrcheck(1)), on real
 # bounces and a sent log made here.  TAP on stdout.
 #
 # Exit status for each verdict, from a file and from stdin; --is; the -v
@@ -342,5 +342,35 @@ status 64 "import without a PATH" import --db "$tmp/import.db"
 status 64 "import of a missing PATH" import --db "$tmp/import.db" \
     "$tmp/no-such"
 
+# The options of every command may come before the sub-command.
+status 0 "--db before record" --db "$tmp/lead.db" record "$sent"
+[ -s "$tmp/lead.db" ]
+ok $? "--db before record names the sent log record fills"
+status 1 "--db=FILE --rules DIR before the bounce" --db="$tmp/lead.db" \
+    --rules "$top/rules" "$mail/bsd/lhost-postfix-04.eml"
+status 0 "--config and --db before import" --config /dev/null \
+    --db "$tmp/lead2.db" import "$tmp/Sent"
+status 1 "--db before -v: the bounce is genuine" --db "$tmp/lead.db" -v \
+    "$mail/bsd/lhost-postfix-04.eml"
+status 64 "--db before a classify option and two files" --db "$tmp/lead.db" \
+    -v "$sent" "$sent"
+status 64 "--db without its FILE" --db < "$sent"
+one_line "--db without its FILE"
+grep -q 'Missing argument for --db' "$tmp/err"
+ok $? "--db without its FILE says so"
+# A missing home is not made: not by classifying, nor by record.
+for gone in "$tmp/no-home" "/nonexistent-$$-$(od -An -N4 -tx4 /dev/urandom |
+    tr -d ' ')"; do
+	env -i HOME="$gone" USER=tester "$nd" \
+	    "$mail/bsd/lhost-sendmail-01.eml" > /dev/null 2> "$tmp/err"
+	rc=$?
+	[ "$rc" -eq 3 ] && [ ! -e "$gone" ]
+	ok $? "classifying with HOME=$gone: unknown, and no home made (exit $rc)"
+	env -i HOME="$gone" USER=tester "$nd" record "$sent" 2> "$tmp/err"
+	rc=$?
+	[ "$rc" -eq 75 ] && [ ! -e "$gone" ] && grep -q "$gone" "$tmp/err"
+	ok $? "record with HOME=$gone: 75, saying where, and no home made"
+	rm -rf "$gone"
+done
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -1,5 +1,5 @@
 /*
- * test-config.c - SPEC section 1: where the sent log, the config and the
+ * test-config.c - ndrcheck(1) FILES: where the sent log, the config and the
  * rules are, in a full and in a delivery agent's bare environment, and
  * the config file's keys and errors.
  */

@@ -271,7 +271,7 @@ differences(const struct corpus_case *c, const ndrcheck_result *r)
 		compare(diff, "reason",
 		    ndrcheck_result_recipient(r, k, "reason"), reason[i]);
 	}
-	/* An empty sent log knows nothing (SPEC section 3). */
+	/* An empty sent log knows nothing (ndrcheck.conf(5)). */
 	compare(diff, "verdict",
 	    ndrcheck_verdict_name(ndrcheck_result_verdict(r)), "unknown");
 	g_free(n);

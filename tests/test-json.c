@@ -1,5 +1,5 @@
 /*
- * test-json.c - ndrcheck_result_json(): the object of SPEC section 5 on
+ * test-json.c - ndrcheck_result_json(): the object of ndrcheck(1) on
  * real messages, checked member by member: every member present with
  * its type, message_id without angle brackets, original null when
  * nothing of it was found, unknown values null rather than invented,
@@ -216,7 +216,7 @@ check_recipients(JsonObject *top)
 	}
 }
 
-/* The schema of SPEC section 5, whatever the message. */
+/* The schema of ndrcheck(1) JSON OUTPUT, whatever the message. */
 static void
 check_schema(JsonObject *top, gboolean with_file)
 {
@@ -226,19 +226,21 @@ check_schema(JsonObject *top, gboolean with_file)
 	    "dsn",          "delay", "ndr",      "auto-reply", "challenge",
 	    "virus-notice", "mdn",   "feedback", "none",       NULL};
 
-	assert_members(top, with_file ? "evidence,file,kind,original,"
-	                                "recipients,reporting_mta,verdict"
-	                              : "evidence,kind,original,recipients,"
-	                                "reporting_mta,verdict");
+	assert_members(top, with_file
+	                        ? "evidence,file,kind,message_id,original,"
+	                          "recipients,reporting_mta,verdict"
+	                        : "evidence,kind,message_id,original,"
+	                          "recipients,reporting_mta,verdict");
 	g_assert_true(g_strv_contains(
 	    verdicts, json_object_get_string_member(top, "verdict")));
 	g_assert_true(
 	    g_strv_contains(kinds, json_object_get_string_member(top, "kind")));
 	check_original(top);
 	check_recipients(top);
+	assert_string_or_null(top, "message_id");
 	assert_string_or_null(top, "reporting_mta");
 	assert_string_array(top, "evidence");
-	/* Every verdict carries its evidence (SPEC section 3). */
+	/* Every verdict carries its evidence (ndrcheck(1), JSON OUTPUT). */
 	g_assert_cmpuint(json_array_get_length(
 	                     json_object_get_array_member(top, "evidence")),
 	                 >, 0);
@@ -291,6 +293,9 @@ test_dsn_values(fixture *fx, gconstpointer unused)
 	g_assert_cmpstr(member_string(top, "kind"), ==, "dsn");
 	g_assert_cmpstr(member_string(top, "reporting_mta"), ==,
 	                "neko1.example.com");
+	/* The bounce's own Message-ID, not the one it quotes. */
+	g_assert_cmpstr(member_string(top, "message_id"), ==,
+	                "DSNmDLeZEmP008628@neko1.example.com");
 	o = json_object_get_object_member(top, "original");
 	g_assert_cmpstr(
 	    member_string(o, "message_id"), ==,
@@ -325,6 +330,9 @@ test_not_bounce(fixture *fx, gconstpointer unused)
 
 	g_assert_cmpstr(member_string(top, "verdict"), ==, "not-bounce");
 	g_assert_cmpstr(member_string(top, "kind"), ==, "none");
+	/* Read from the header alone (the fast path), the first one. */
+	g_assert_cmpstr(member_string(top, "message_id"), ==,
+	                "A3CE5E53-2501-4A47-9E48-ACB6137B9E96@example.com");
 	g_assert_true(
 	    JSON_NODE_HOLDS_NULL(json_object_get_member(top, "original")));
 	g_assert_true(
@@ -379,6 +387,24 @@ test_verdicts(fixture *fx, gconstpointer unused)
 	json_node_unref(root);
 }
 
+/* A message without a Message-ID: null, not invented. */
+static void
+test_no_message_id(fixture *fx, gconstpointer unused)
+{
+	char *path = g_build_filename(fx->dir, "no-id.eml", NULL);
+	JsonNode *root;
+
+	g_assert_true(g_file_set_contents(path,
+	                                  "From: a@example.org\n"
+	                                  "Subject: no id\n\nHello.\n",
+	                                  -1, NULL));
+	root = classify_json(fx, path, NULL);
+	g_assert_true(JSON_NODE_HOLDS_NULL(
+	    json_object_get_member(json_node_get_object(root), "message_id")));
+	json_node_unref(root);
+	g_free(path);
+}
+
 /* "file" is there only when given, and a path that is not UTF-8 is mended. */
 static void
 test_file_member(fixture *fx, gconstpointer unused)
@@ -408,6 +434,8 @@ main(int argc, char **argv)
 	           teardown);
 	g_test_add("/json/verdicts", fixture, NULL, setup, test_verdicts,
 	           teardown);
+	g_test_add("/json/no-message-id", fixture, NULL, setup,
+	           test_no_message_id, teardown);
 	g_test_add("/json/file-member", fixture, NULL, setup, test_file_member,
 	           teardown);
 	return g_test_run();

@@ -8,7 +8,7 @@
  * For each one the passthrough output must be the input byte for byte,
  * with X-NDR-Verdict, X-NDR-Kind and X-NDR-Evidence added at the top
  * (after an mbox "From " line) in the input's line-ending style, and the
- * X-NDR-* fields of the input's header block removed (SPEC section 4).
+ * X-NDR-* fields of the input's header block removed (ndrcheck(1) OPTIONS).
  * The library is checked on every case; bin/ndrcheck on a sample of them
  * (through a pipe, as delivery agents run it: exit status, output, the
  * whole input read, at most one line on stderr).

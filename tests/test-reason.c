@@ -238,7 +238,7 @@ test_status(void)
 }
 
 /*
- * No status is invented (SPEC section 5): where the message states
+ * No status is invented (ndrcheck(1) JSON OUTPUT): where the message states
  * none, Sisimai's pseudo codes (5.0.922, 4.0.922, 5.0.912) are not ours.
  */
 static void

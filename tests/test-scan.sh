@@ -141,6 +141,36 @@ same "$tmp/j1" "$tmp/j4" "--jobs 1 and --jobs 4 print the same lines in the same
 [ "$(wc -l < "$tmp/j1")" -eq $(($(find "$big" -type f | wc -l) + 3)) ]
 ok $? "one line per message" "$(wc -l < "$tmp/j1") lines"
 
+scan -j1 "$big" "$mbox" > "$tmp/j1-attached"
+same "$tmp/j1" "$tmp/j1-attached" "-j1 works as -j 1 does"
+
+# A reader that went away: scan ends as cat and grep do (quietly, by
+# SIGPIPE), but -p, whose reader is a delivery agent, must fail with 75
+# so that the agent keeps the mail.  The pipe's read end is closed
+# before the command starts, so every write fails.
+closed() {	# closed STDIN COMMAND...: "STATUS<TAB>STDERR"
+	python3 -c '
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(sys.argv[2:], stdin=open(sys.argv[1], "rb"), stdout=w,
+                   stderr=subprocess.PIPE)
+print("%d\t%s" % (p.returncode, p.stderr.decode(errors="replace").strip()))
+' "$@"
+}
+if command -v python3 > /dev/null; then
+	got=$(closed /dev/null "$nd" scan --db "$db" "$big")
+	[ "$got" = "$(printf -- '-13\t')" ]
+	ok $? "scan into a closed pipe: killed by SIGPIPE, nothing on stderr" \
+	    "$got"
+	got=$(closed "$soe/bsd/lhost-postfix-01.eml" "$nd" --db "$db" -p)
+	[ "${got%%	*}" = 75 ]
+	ok $? "-p into a closed pipe exits 75 (the agent keeps the mail)" "$got"
+else
+	skip "scan into a closed pipe" "no python3"
+	skip "-p into a closed pipe" "no python3"
+fi
+
 scan --only backscatter,unknown "$big" "$mbox" > "$tmp/only"
 grep -E '^(backscatter|unknown)	' "$tmp/j1" > "$tmp/only.want"
 same "$tmp/only.want" "$tmp/only" "--only backscatter,unknown prints just those"
@@ -161,6 +191,69 @@ for line in sys.stdin:
 else
 	skip "--json: one object per line" "no python3"
 fi
+
+# --exclude: a pattern without "/" is matched against names (files and
+# folders), one with "/" against the whole path.
+scan --exclude .Lists --exclude '*/new/*' "$md" | cut -f3 > "$tmp/excl.got"
+grep -v -e '/\.Lists/' -e '/new/' "$tmp/tree.want" > "$tmp/excl.want"
+same "$tmp/excl.want" "$tmp/excl.got" \
+    "--exclude .Lists --exclude '*/new/*' leaves out that folder and new/"
+scan --exclude '*:2,*S' "$md" | cut -f3 > "$tmp/excl2.got"
+grep -v ':2,.*S$' "$tmp/tree.want" > "$tmp/excl2.want"
+same "$tmp/excl2.want" "$tmp/excl2.got" "--exclude GLOB on file names"
+
+# --since: by the file's modification time (what Dovecot sets to the
+# time the message was received); a bad date is a usage error.  Local
+# time is UTC here, so that "local" and "Z" mean one instant.
+TZ=UTC
+export TZ
+sn=$tmp/since
+mktree "$sn"
+find "$sn" -type f -exec touch -d '2001-02-03 04:05:06' {} +
+touch -d '2026-01-15 12:00:00' "$sn/cur/1001.B.host:2,S" \
+    "$sn/.Lists/new/1006.F.host"
+scan --since 2026-01-01 "$sn" | cut -f3 > "$tmp/since.got"
+printf '%s\n' "$sn/cur/1001.B.host:2,S" "$sn/.Lists/new/1006.F.host" \
+    > "$tmp/since.want"
+same "$tmp/since.want" "$tmp/since.got" "--since DATE: only files modified since"
+scan --since 2026-01-15T13:00:00 "$sn" > "$tmp/since1" 2>&1 &&
+    scan --since 2026-01-15T11:00:00Z "$sn" > "$tmp/since2" 2>&1 &&
+    [ ! -s "$tmp/since1" ] && [ "$(wc -l < "$tmp/since2")" -eq 2 ]
+ok $? "--since takes a date and time, local or with its zone" \
+    "$(cat "$tmp/since1" "$tmp/since2")"
+"$nd" scan --db "$db" -q --since yesterday "$sn" > /dev/null 2> "$tmp/since.err"
+rc=$?
+[ $rc -eq 64 ] && grep -q -- '--since yesterday' "$tmp/since.err"
+ok $? "--since with a bad date: 64, saying which" "exit $rc: $(cat "$tmp/since.err")"
+
+# The progress bar: only when stderr is a terminal (script(1) gives a
+# pty), done/total, percent, rate and time left, taken off the screen
+# before the summary; never into a pipe or a file, never with -q.
+if command -v script > /dev/null; then
+	total=$(($(find "$big" -type f | wc -l) * 3))
+	script -qec "'$nd' scan --db '$db' -j1 '$big' '$big' '$big' \
+	    > '$tmp/pty.out'" "$tmp/pty.log" > /dev/null 2>&1
+	bar=$(tr '\r' '\n' < "$tmp/pty.log" |
+	    grep -E "scan \[=* *\] +[0-9]+%  [0-9]+/$total  [0-9]+/s  [0-9:]+ left" |
+	    tail -n 1)
+	[ -n "$bar" ]
+	ok $? "on a terminal: a bar with done/$total, percent, rate, time left" \
+	    "$(tr '\r' '\n' < "$tmp/pty.log" | tail -n 5)"
+	tr '\r' '\n' < "$tmp/pty.log" | grep -q "^$(printf '\033')\[Kndrcheck scan: $total messages in"
+	ok $? "the bar is cleared before the summary"
+	script -qec "'$nd' scan --db '$db' -q '$big' > /dev/null" \
+	    "$tmp/pty-q.log" > /dev/null 2>&1
+	! grep -q 'scan \[' "$tmp/pty-q.log"
+	ok $? "-q: no bar on a terminal either"
+else
+	skip "on a terminal: a progress bar" "no script(1)"
+	skip "the bar is cleared before the summary" "no script(1)"
+	skip "-q: no bar" "no script(1)"
+fi
+"$nd" scan --db "$db" "$big" > /dev/null 2> "$tmp/notty.err"
+! grep -q "$(printf '\033')" "$tmp/notty.err" && ! grep -q "$(printf '\r')" "$tmp/notty.err" &&
+    grep -q "^ndrcheck scan: .* messages in" "$tmp/notty.err"
+ok $? "stderr not a terminal: the summary alone, no bar" "$(cat -A "$tmp/notty.err" | head -n 3)"
 
 # Unreadable or vanished files: one line on stderr each, skipped, exit 1.
 printf '%s\n%s\n%s\n' "$md/cur/1000.A.host:2,RS" "$md/cur/gone" \
@@ -218,6 +311,31 @@ ok $? "--dry-run creates nothing"
 grep -q "$(printf '\t%s$' "$bs/cur/1000.A.host:2,RS")" "$tmp/dry.out"
 ok $? "--dry-run shows where each message would go" "$(cat "$tmp/dry.out")"
 
+if command -v python3 > /dev/null; then
+	scan --json --move-to "$bs" --dry-run "$mv2" | python3 -c '
+import json, sys
+bs = sys.argv[1]
+for line in sys.stdin:
+    o = json.loads(line)
+    ok = ("moved_to" in o) == (o["verdict"] == "backscatter")
+    if "moved_to" in o:
+        ok = ok and o["moved_to"].startswith(bs + "/")
+    print("%s %s %s" % ("ok" if ok else "bad", o["file"], o["message_id"]))
+' "$bs" > "$tmp/dry.json"
+	! grep -q '^bad' "$tmp/dry.json" && [ -s "$tmp/dry.json" ]
+	ok $? "--json --move-to: moved_to on each backscatter line, and only there" \
+	    "$(cat "$tmp/dry.json")"
+	want=$(sed -n 's/^Message-I[dD]: *<\(.*\)>.*/\1/p' \
+	    "$mv2/cur/1001.B.host:2,S" | head -n 1)
+	grep -qF "$mv2/cur/1001.B.host:2,S $want" "$tmp/dry.json" &&
+	    [ -n "$want" ]
+	ok $? "--json: message_id is the message's own Message-ID" \
+	    "want $want: $(cat "$tmp/dry.json")"
+else
+	skip "--json --move-to: moved_to" "no python3"
+	skip "--json: message_id" "no python3"
+fi
+
 scan --move-to "$bs" "$mv2" > "$tmp/move.out" 2> "$tmp/move.err"
 ok $? "--move-to exits 0" "$(cat "$tmp/move.err")"
 [ -f "$bs/cur/1000.A.host:2,RS" ] && [ ! -e "$mv2/cur/1000.A.host:2,RS" ]
@@ -234,6 +352,62 @@ ok $? "FOLDER, cur/, new/ and tmp/ are created mode 0700"
 bsnew=$(grep -c "	$bs/" "$tmp/move.out")
 [ "$bsnew" -eq "$(grep -c '^backscatter' "$tmp/move.out")" ]
 ok $? "every backscatter line says where it went" "$(cat "$tmp/move.out")"
+
+# The user's own folders: Sent, Drafts, Trash and Junk by their usual
+# names (Maildir++, localized, IMAP modified UTF-7) and the config's sent
+# folders are left alone unless --all-folders, and never moved out of.
+own=$tmp/own
+mkdir -p "$own/cur" "$own/new" "$own/tmp"
+for f in .Sent .Drafts ".Envoy&AOk-s" .Junk .Outgoing .Lists; do
+	mkdir -p "$own/$f/cur" "$own/$f/new" "$own/$f/tmp"
+done
+cp "$soe/bsd/lhost-postfix-01.eml" "$own/cur/1.inbox.host:2,S"
+# The user forwarded (resent) the bounce to the postmaster from Sent.
+{ printf 'Resent-From: Jan <jan@example.org>\nResent-To: postmaster@example.org\n'
+  cat "$soe/bsd/lhost-postfix-01.eml"; } > "$own/.Sent/cur/2.sent.host:2,S"
+cp "$soe/bsd/lhost-sendmail-01.eml" "$own/.Drafts/cur/3.draft.host:2,D"
+cp "$soe/bsd/lhost-sendmail-01.eml" "$own/.Envoy&AOk-s/cur/4.fr.host:2,S"
+cp "$soe/bsd/lhost-sendmail-01.eml" "$own/.Junk/new/5.junk.host"
+cp "$soe/bsd/lhost-sendmail-01.eml" "$own/.Outgoing/cur/6.out.host:2,S"
+cp "$soe/bsd/lhost-sendmail-01.eml" "$own/.Lists/new/7.list.host"
+printf '[ndrcheck]\ndb = %s\nsent = %s\n' "$db" "$own/.Outgoing" \
+    > "$tmp/own.config"
+cp "$db" "$tmp/own.db"
+ownscan() {
+	"$nd" scan --config "$tmp/own.config" --db "$tmp/own.db" "$@"
+}
+ownscan -q --move-to "$own/.Backscatter" "$own" > "$tmp/own.out" \
+    2> "$tmp/own.err"
+ok $? "--move-to in a tree with own folders exits 0" "$(cat "$tmp/own.err")"
+[ -f "$own/.Backscatter/cur/1.inbox.host:2,S" ] &&
+    [ -f "$own/.Backscatter/new/7.list.host" ] &&
+    [ -f "$own/.Sent/cur/2.sent.host:2,S" ] &&
+    [ "$(find "$own/.Backscatter" -type f | wc -l)" -eq 2 ]
+ok $? "--move-to moves INBOX's and .Lists' backscatter, not the bounce forwarded in .Sent" \
+    "$(find "$own" -type f | sort)"
+! grep -qE '/\.(Sent|Drafts|Envoy|Junk|Outgoing)' "$tmp/own.out"
+ok $? "Sent, Drafts, Envoyés, Junk and the config's sent folder are not scanned" \
+    "$(cat "$tmp/own.out")"
+ownscan --all-folders --move-to "$own/.Backscatter" "$own" \
+    > "$tmp/own-all.out" 2> "$tmp/own-all.err"
+rc=$?
+[ $rc -eq 0 ] && [ "$(grep -c '^backscatter' "$tmp/own-all.out")" -eq 5 ] &&
+    [ "$(find "$own/.Backscatter" -type f | wc -l)" -eq 2 ] &&
+    [ -f "$own/.Drafts/cur/3.draft.host:2,D" ] &&
+    [ -f "$own/.Envoy&AOk-s/cur/4.fr.host:2,S" ] &&
+    [ -f "$own/.Junk/new/5.junk.host" ] &&
+    [ -f "$own/.Outgoing/cur/6.out.host:2,S" ] &&
+    ! grep -q "$(printf '\t')$own/.Backscatter" "$tmp/own-all.out" &&
+    grep -q '5 left in Sent, Drafts, Trash or Junk' "$tmp/own-all.err"
+ok $? "--all-folders scans them, and still moves nothing out of them" \
+    "exit $rc: $(cat "$tmp/own-all.out" "$tmp/own-all.err")"
+ownscan -q --move-to "$own/.Backscatter" "$own/.Sent/cur" \
+    "$own/.Junk/new/5.junk.host" > "$tmp/own-named.out"
+[ "$(grep -c '^backscatter' "$tmp/own-named.out")" -eq 2 ] &&
+    [ -f "$own/.Sent/cur/2.sent.host:2,S" ] &&
+    [ -f "$own/.Junk/new/5.junk.host" ]
+ok $? "an own folder or file named as an input is scanned, never moved" \
+    "$(cat "$tmp/own-named.out")"
 
 # Never overwrite: a message of the same name is there already.
 mktree "$tmp/again"

@@ -1,5 +1,6 @@
 /*
- * test-verdict.c - every row of SPEC section 3, with its evidence.
+ * test-verdict.c - every rule of ndrcheck.conf(5) "HOW THE KEYS ARE USED",
+ * with its evidence.
  *
  * The findings are those the parse stages give for real bounces of
  * testdata/set-of-emails (values written in below, file named beside

@@ -16,6 +16,8 @@ int cmd_classify(int argc, char **argv); /* classify.c */
 int cmd_record(int argc, char **argv);	  /* record.c */
 int cmd_import(int argc, char **argv);	  /* record.c */
 int cmd_scan(int argc, char **argv);	  /* scan.c */
+int cmd_init_db(int argc, char **argv);	  /* db.c */
+int cmd_prune(int argc, char **argv);	  /* db.c */
 
 /* --db, --config, --rules, filled into opts (common.c). */
 GOptionGroup *common_option_group(ndrcheck_options *opts);

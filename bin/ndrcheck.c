@@ -19,6 +19,8 @@ static const struct {
     {"record", cmd_record},
     {"import", cmd_import},
     {"scan", cmd_scan},
+    {"init-db", cmd_init_db},
+    {"prune", cmd_prune},
 };
 
 /*

@@ -199,6 +199,10 @@ ndrcheck_error(const ndrcheck *h)
 static ndr_sentlog *
 sentlog_get(ndrcheck *h, gboolean writable, GError **err)
 {
+	ndr_sentlog_settings set = {.mailbox = h->cfg.mailbox,
+	                            .hash_key = h->cfg.hash_key,
+	                            .keep_days = h->cfg.keep_days};
+
 	if (writable && h->read_only) {
 		g_set_error(err, NDR_ERROR, NDRCHECK_EUSAGE,
 		            "the sent log %s was opened read-only; open it "
@@ -209,7 +213,7 @@ sentlog_get(ndrcheck *h, gboolean writable, GError **err)
 	if (h->log != NULL && (h->log_writable || !writable))
 		return h->log;
 	ndr_sentlog_close(h->log);
-	h->log = ndr_sentlog_open(h->cfg.db_path, !writable, err);
+	h->log = ndr_sentlog_open_with(h->cfg.db_path, &set, !writable, err);
 	h->log_writable = writable;
 	return h->log;
 }
@@ -385,6 +389,36 @@ ndrcheck_import(ndrcheck *h, const char *path, unsigned long *added)
 	if (log == NULL || !ndr_import_path(log, path, added, &err))
 		return fail(h, err);
 	return NDRCHECK_OK;
+}
+
+int
+ndrcheck_init_db(ndrcheck *h)
+{
+	GError *err = NULL;
+
+	return sentlog_get(h, TRUE, &err) != NULL ? NDRCHECK_OK : fail(h, err);
+}
+
+int
+ndrcheck_prune(ndrcheck *h, unsigned long *removed)
+{
+	ndr_sentlog *log;
+	GError *err = NULL;
+	guint64 n = 0;
+	int rc = NDRCHECK_OK;
+
+	*removed = 0;
+	if (h->cfg.keep_days == 0) {
+		g_set_error_literal(&err, NDR_ERROR, NDRCHECK_EUSAGE,
+		                    "nothing to prune: the config sets no "
+		                    "\"keep\" (days)");
+		return fail(h, err);
+	}
+	log = sentlog_get(h, TRUE, &err);
+	if (log == NULL || !ndr_sentlog_prune(log, h->cfg.keep_days, &n, &err))
+		rc = fail(h, err);
+	*removed = (unsigned long)n;
+	return rc;
 }
 
 int

@@ -93,6 +93,8 @@
 #define NDR_PG_CONNECT_TIMEOUT_S    2
 #define NDR_PG_STATEMENT_TIMEOUT_MS 2000
 #define NDR_PG_ANSWER_MARGIN_MS     500
+/* The shortest secret config hash_key may name, in bytes. */
+#define NDR_MIN_HASH_KEY_BYTES 16
 /* Default window for recipient evidence (ndrcheck.conf(5)), in days. */
 #define NDR_DEFAULT_WINDOW_DAYS 30
 

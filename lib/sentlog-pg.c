@@ -7,6 +7,8 @@
  * row-level security on top, see ndrcheck.conf(5)).  The schema version
  * is in sent_schema; migrations run in one transaction under an advisory
  * lock, so that deliveries starting at once on a new database do not race.
+ * A lookup is one round trip (a Message-ID with its recipients in one
+ * query); readers never wait for writers (MVCC).
  *
  * Failing safe: the connection is bounded by NDR_PG_CONNECT_TIMEOUT_S and
  * every statement by NDR_PG_STATEMENT_TIMEOUT_MS, on the server
@@ -80,7 +82,7 @@ enum {
 	ST_FIND_ID,
 	ST_INSERT_MSG,
 	ST_INSERT_RCPT,
-	ST_FIRST_RCPT,
+	ST_FIND_ID_RCPT,
 	ST_FIND_RCPT,
 	ST_FIND_RCPT_MADE_UP,
 	ST_EARLIEST,
@@ -108,8 +110,10 @@ static const char *const sql[ST_COUNT] = {
     [ST_INSERT_RCPT] =
         "INSERT INTO sent_recipients (mailbox, message, address, date, "
         "made_up) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-    [ST_FIRST_RCPT] = "SELECT min(address), count(*) FROM sent_recipients "
-                      "WHERE mailbox = $1 AND message = $2",
+    [ST_FIND_ID_RCPT] =
+        "SELECT m.date, min(r.address), count(r.address) FROM sent_messages "
+        "m LEFT JOIN sent_recipients r ON r.message = m.id AND r.mailbox = "
+        "$1 WHERE m.mailbox = $1 AND m.message_id = $2 GROUP BY m.id",
     [ST_FIND_RCPT] = "SELECT max(date) FROM sent_recipients WHERE "
                      "mailbox = $1 AND address = $2 AND date BETWEEN $3 "
                      "AND $4",
@@ -157,7 +161,7 @@ typedef struct pg_log {
 	char *mailbox;   /* $1 of every statement */
 	gboolean broken; /* failed once: not used again */
 	gboolean in_transaction;
-	gboolean prepared[ST_COUNT];
+	int uses[ST_COUNT]; /* of each statement: prepared on the second */
 	char params[8][24]; /* integer parameters as text */
 } pg_log;
 
@@ -288,7 +292,11 @@ run(pg_log *pg, int i, int n, const char *const *values, const char *doing,
 	if (!usable(pg, doing, err))
 		return NULL;
 	g_snprintf(name, sizeof(name), "ndr%d", i);
-	if (!pg->prepared[i]) {
+	/*
+	 * A delivery runs most statements once: preparing would cost it a
+	 * round trip each.  One that comes again (import, scan) is worth it.
+	 */
+	if (pg->uses[i]++ == 1) {
 		if (!PQsendPrepare(pg->conn, name, sql[i], 0, NULL)) {
 			fail(pg, doing, PQerrorMessage(pg->conn), err);
 			return NULL;
@@ -297,11 +305,13 @@ run(pg_log *pg, int i, int n, const char *const *values, const char *doing,
 		if (res == NULL)
 			return NULL;
 		PQclear(res);
-		pg->prepared[i] = TRUE;
 	}
 	all[0] = pg->mailbox;
 	memcpy(all + 1, values, sizeof(*values) * (size_t)n);
-	if (!PQsendQueryPrepared(pg->conn, name, n + 1, all, NULL, NULL, 0)) {
+	if (pg->uses[i] == 1 ? !PQsendQueryParams(pg->conn, sql[i], n + 1, NULL,
+	                                          all, NULL, NULL, 0)
+	                     : !PQsendQueryPrepared(pg->conn, name, n + 1, all,
+	                                            NULL, NULL, 0)) {
 		fail(pg, doing, PQerrorMessage(pg->conn), err);
 		return NULL;
 	}
@@ -642,23 +652,19 @@ static gboolean
 pg_find_id(void *db, const char *message_id, gboolean *found,
            ndr_sent_info *info, GError **err)
 {
-	pg_log *pg = db;
-	const char *v[1];
-	PGresult *res;
-	gint64 id;
+	const char *v[] = {message_id};
+	PGresult *res =
+	    run(db, ST_FIND_ID_RCPT, 1, v, "read the sent log", err);
 
-	if (!find_row(pg, message_id, &id, &info->date, err))
-		return FALSE;
-	*found = id != 0;
-	if (id == 0)
-		return TRUE;
-	v[0] = num(pg, 0, id);
-	res = run(pg, ST_FIRST_RCPT, 1, v, "read the sent log", err);
 	if (res == NULL)
 		return FALSE;
-	if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
-		info->first_to = g_strdup(PQgetvalue(res, 0, 0));
-	info->n_to = (guint)get_int(res, 1);
+	*found = PQntuples(res) > 0;
+	if (*found) {
+		info->date = get_int(res, 0);
+		if (!PQgetisnull(res, 0, 1))
+			info->first_to = g_strdup(PQgetvalue(res, 0, 1));
+		info->n_to = (guint)get_int(res, 2);
+	}
 	PQclear(res);
 	return TRUE;
 }

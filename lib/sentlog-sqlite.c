@@ -18,6 +18,7 @@
 
 #include <sqlite3.h>
 
+#include "config.h"
 #include "error.h"
 #include "ndrlimits.h"
 #include "sentlog-backend.h"
@@ -320,7 +321,7 @@ create_file(const char *path, GError **err)
 	char *dir = g_path_get_dirname(path);
 	int fd, e;
 
-	if (g_mkdir_with_parents(dir, 0700) != 0) {
+	if (!ndr_config_make_dirs(dir, 0700)) {
 		e = errno;
 		g_set_error(
 		    err, NDR_ERROR, NDRCHECK_ETEMP,
@@ -424,7 +425,7 @@ sq_open(const char *path, const char *mailbox, gboolean read_only, GError **err)
 	int flags, rc;
 
 	if (read_only && !g_file_test(path, G_FILE_TEST_EXISTS))
-		return NULL; /* an empty sent log */
+		return NULL; /* an empty sent log, ndrcheck.conf(5) */
 	if (!read_only && !create_file(path, err))
 		return NULL;
 	log = g_new0(sq_log, 1);

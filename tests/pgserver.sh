@@ -14,6 +14,8 @@
 # as the unprivileged user PG_TEST_USER (default: the package's postgres
 # user, else nobody), which then owns the folder.  PG_OPTIONS adds
 # server settings ("-c name=value ..."; bench/pg sizes its memory so).
+# PG_DIR names a folder to keep instead (bench/pg keeps its loaded
+# cluster): a cluster already there is started as it is.
 #
 # A server that cannot start makes the test print "1..0 # SKIP" with the
 # reason and exit 0; under CI=true the test fails instead: CI must not
@@ -60,19 +62,31 @@ pg_start() {
 		pg_user=${PG_TEST_USER:-postgres}
 		id -u "$pg_user" > /dev/null 2>&1 || pg_user=nobody
 	fi
-	pg_dir=$(mktemp -d) || pg_unavailable "cannot make a temporary folder"
-	trap 'pg_stop; rm -rf "$tmp" "$pg_dir"' EXIT
+	if [ -n "${PG_DIR:-}" ]; then
+		pg_dir=$PG_DIR
+		mkdir -p "$pg_dir" || pg_unavailable "cannot make $pg_dir"
+		trap 'pg_stop; rm -rf "$tmp"' EXIT
+	else
+		pg_dir=$(mktemp -d) ||
+		    pg_unavailable "cannot make a temporary folder"
+		trap 'pg_stop; rm -rf "$tmp" "$pg_dir"' EXIT
+	fi
 	if [ "$(id -u)" -eq 0 ]; then
 		chown "$pg_user:" "$pg_dir" && chmod 0755 "$pg_dir" ||
 		    pg_unavailable "cannot give $pg_dir to $pg_user"
 	fi
-	pg_as "$pg_bin/initdb" -D "$pg_dir/data" -U ndrcheck --auth=trust \
-	    -E UTF8 --locale=C.UTF-8 --no-sync > "$pg_dir/initdb.log" 2>&1 ||
-	    pg_unavailable "initdb failed as $pg_user"
+	fresh=
+	if [ ! -f "$pg_dir/data/PG_VERSION" ]; then
+		fresh=1
+		pg_as "$pg_bin/initdb" -D "$pg_dir/data" -U ndrcheck \
+		    --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync \
+		    > "$pg_dir/initdb.log" 2>&1 ||
+		    pg_unavailable "initdb failed as $pg_user"
+	fi
 	pg_ctl_start || pg_unavailable "pg_ctl start failed as $pg_user"
 	PGHOST=$pg_dir PGUSER=ndrcheck PGDATABASE=ndrcheck
 	export PGHOST PGUSER PGDATABASE
-	"$pg_bin/createdb" -h "$pg_dir" -U ndrcheck ndrcheck ||
+	[ -z "$fresh" ] || "$pg_bin/createdb" -h "$pg_dir" -U ndrcheck ndrcheck ||
 	    pg_unavailable "createdb failed"
 	pg_uri="postgresql:///ndrcheck?host=$pg_dir&user=ndrcheck"
 }

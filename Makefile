@@ -13,10 +13,10 @@ DESTDIR ?=
 VERSION := 0.1.0
 SOVERSION := 0
 
-PKGS := gmime-3.0 glib-2.0 libpcre2-8 sqlite3 json-glib-1.0 libpq
+PKGS := gmime-3.0 glib-2.0 libpcre2-8 sqlite3 json-glib-1.0 opendkim libpq
 # Debian 12 packages providing $(PKGS), and the tools the build needs.
 DEBS := libgmime-3.0-dev libglib2.0-dev libpcre2-dev libsqlite3-dev \
-	libjson-glib-dev libpq-dev pkg-config gcc make
+	libjson-glib-dev libopendkim-dev libpq-dev pkg-config gcc make
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -38,7 +38,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fPIC $(WARN) $(CFLAGS) -Ilib \
 	$(PKG_CFLAGS)
-LIBS = $(PKG_LIBS) -lpthread
+LIBS = $(PKG_LIBS) -lresolv -lpthread
 
 LIB_SRC := $(sort $(wildcard lib/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -64,7 +64,7 @@ $(SONAME): $(SHARED)
 	ln -sf $< $@
 	ln -sf $@ libndrcheck.so
 
-$(BUILD)/%.o: %.c $(wildcard lib/*.h) | deps-quiet
+$(BUILD)/%.o: %.c $(wildcard lib/*.h) $(wildcard bin/*.h) | deps-quiet
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -110,10 +110,14 @@ $(BUILD)/tests/%: tests/%.c $(STATIC) $(wildcard tests/*.h)
 	$(CC) $(ALL_CFLAGS) -Itests -DNDR_SRCDIR='"$(CURDIR)"' -o $@ $< \
 	    $(STATIC) $(LIBS) $(LDFLAGS)
 
-ndrcheck.pc: ndrcheck.pc.in Makefile $(PATHS)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+# Made every time and replaced only when it differs, as PATHS is: what
+# it says then never rests on file times (a clock set back, a copied
+# tree), only on the folders make is given now.
+ndrcheck.pc: ndrcheck.pc.in FORCE
+	@sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-	    -e 's|@PKGS@|$(PKGS)|' $< > $@
+	    -e 's|@PKGS@|$(PKGS)|' $< > $@.new
+	@cmp -s $@.new $@ && rm -f $@.new || mv -f $@.new $@
 
 # `make deps`: install what pkg-config cannot find (as root), or say what to.
 deps:

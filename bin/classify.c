@@ -23,9 +23,10 @@
 
 typedef struct classify_args {
 	gboolean verbose, json, passthrough, version;
-	char *is;         /* --is VERDICT[,VERDICT...] */
-	guint is_set;     /* bit (1 << verdict) of each verdict --is names */
-	const char *file; /* NULL: stdin */
+	char *is;          /* --is VERDICT[,VERDICT...] */
+	char *envelope_to; /* --envelope-to ADDRESS */
+	guint is_set;      /* bit (1 << verdict) of each verdict --is names */
+	const char *file;  /* NULL: stdin */
 } classify_args;
 
 /* The checks GOption cannot make; FALSE after printing a usage error. */
@@ -66,6 +67,9 @@ parse(classify_args *a, ndrcheck_options *opts, int *argc, char ***argv)
 	     NULL},
 	    {"is", 0, 0, G_OPTION_ARG_STRING, &a->is,
 	     "Exit 0 if the verdict is one of these, else 1", "VERDICT[,...]"},
+	    {"envelope-to", 0, 0, G_OPTION_ARG_STRING, &a->envelope_to,
+	     "The address the delivery agent delivers the message to",
+	     "ADDRESS"},
 	    {"version", 0, 0, G_OPTION_ARG_NONE, &a->version,
 	     "Print the version and exit", NULL},
 	    {NULL, 0, 0, 0, NULL, NULL, NULL}};
@@ -86,6 +90,7 @@ parse(classify_args *a, ndrcheck_options *opts, int *argc, char ***argv)
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	ok = common_parse(ctx, argc, argv) &&
 	     (a->version || check_args(a, *argc, *argv));
+	opts->envelope_to = a->envelope_to;
 	g_option_context_free(ctx);
 	return ok;
 }
@@ -217,5 +222,6 @@ cmd_classify(int argc, char **argv)
 	ndrcheck_message_free(m);
 	g_free(why);
 	g_free(a.is);
+	g_free(a.envelope_to);
 	return rc;
 }

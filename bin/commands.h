@@ -19,6 +19,20 @@ int cmd_scan(int argc, char **argv);	  /* scan.c */
 int cmd_init_db(int argc, char **argv);	  /* db.c */
 int cmd_prune(int argc, char **argv);	  /* db.c */
 
+/* What record's options ask of the corrections of wrong verdicts. */
+typedef struct correction_args {
+	gboolean original; /* --original: correct these bounces */
+	gboolean listing;  /* --corrections: list them */
+	char *undo;        /* --undo MESSAGE-ID */
+	gboolean copy;     /* -p, which goes with none of them */
+} correction_args;
+
+/* Whether any was asked for (correct.c). */
+gboolean correction_asked(const correction_args *a);
+/* Do what was asked, for FILE... argv[1..]; the exit status. */
+int record_correction(const ndrcheck_options *opts, const correction_args *a,
+                      int argc, char **argv);
+
 /* --db, --config, --rules, filled into opts (common.c). */
 GOptionGroup *common_option_group(ndrcheck_options *opts);
 /*

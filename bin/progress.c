@@ -3,10 +3,12 @@
  * progress.h).
  *
  * The cost is kept off the scan: the count is another thread's walk of
- * the folders (readdir only, no message read), and the scan's own thread
- * only reads the clock per message and draws five times a second.
+ * the folders (readdir only: no message is read, no path built), and the
+ * scan's own thread only reads the clock per message and draws five
+ * times a second.
  */
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -29,13 +31,20 @@ struct progress {
 	gint64 start, last; /* monotonic time, microseconds */
 	int width;          /* of the terminal */
 	gboolean shown;     /* the line is on the screen */
+	gboolean bar;       /* what was drawn last is the bar */
 };
 
+/*
+ * The counting thread.  At the lowest priority (on Linux, niceness is a
+ * thread's own): on a host with every core busy it waits for the scan,
+ * never the scan for it.
+ */
 static gpointer
 count(gpointer data)
 {
 	progress *pg = data;
 
+	setpriority(PRIO_PROCESS, (id_t)gettid(), 19);
 	if (ndr_scan_count(pg->p, pg->inputs, &pg->total))
 		g_atomic_int_set(&pg->counted, 1);
 	else
@@ -125,11 +134,13 @@ progress_update(progress *pg, guint64 done, guint64 backscatter)
 	if (pg == NULL)
 		return;
 	now = g_get_monotonic_time();
-	if (now - pg->last < PROGRESS_INTERVAL)
+	counted = g_atomic_int_get(&pg->counted);
+	/* The total just came: the bar at once, not at the next redraw. */
+	if (now - pg->last < PROGRESS_INTERVAL && (counted != 1 || pg->bar))
 		return;
 	pg->last = now;
+	pg->bar = counted == 1;
 	rate = now > pg->start ? done * 1e6 / (now - pg->start) : 0;
-	counted = g_atomic_int_get(&pg->counted);
 	if (counted == 1)
 		draw_bar(pg, done, backscatter, rate);
 	else

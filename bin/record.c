@@ -88,10 +88,19 @@ int
 cmd_record(int argc, char **argv)
 {
 	gboolean copy = FALSE;
-	const GOptionEntry entries[] = {{"passthrough", 'p', 0,
-	                                 G_OPTION_ARG_NONE, &copy,
-	                                 "Copy each message to stdout", NULL},
-	                                {NULL, 0, 0, 0, NULL, NULL, NULL}};
+	correction_args corr = {0};
+	const GOptionEntry entries[] = {
+	    {"passthrough", 'p', 0, G_OPTION_ARG_NONE, &copy,
+	     "Copy each message to stdout", NULL},
+	    {"original", 0, 0, G_OPTION_ARG_NONE, &corr.original,
+	     "Each FILE is a bounce wrongly called backscatter: record its "
+	     "original as sent",
+	     NULL},
+	    {"corrections", 0, 0, G_OPTION_ARG_NONE, &corr.listing,
+	     "List the corrections --original made", NULL},
+	    {"undo", 0, 0, G_OPTION_ARG_STRING, &corr.undo,
+	     "Undo the correction of MESSAGE-ID", "MESSAGE-ID"},
+	    {NULL, 0, 0, 0, NULL, NULL, NULL}};
 	ndrcheck_options opts = {0};
 	failures f = {0};
 	GOptionContext *ctx;
@@ -109,6 +118,12 @@ cmd_record(int argc, char **argv)
 	if (!ok) {
 		common_drain_stdin();
 		return NDRCHECK_EUSAGE;
+	}
+	if (correction_asked(&corr)) {
+		corr.copy = copy;
+		rc = record_correction(&opts, &corr, argc, argv);
+		g_free(corr.undo);
+		return rc;
 	}
 	rc = ndrcheck_open(&h, &opts);
 	if (rc != NDRCHECK_OK) {

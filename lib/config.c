@@ -23,9 +23,19 @@
 /* Parent folders of the running binary searched for the source tree. */
 #define NDR_SOURCE_TREE_DEPTH 3
 
-static const char *const known_keys[] = {"db",        "sent",   "relays",
-                                         "addresses", "window", "mailbox",
-                                         "hash_key",  "keep",   NULL};
+static const char *const known_keys[] = {"db",
+                                         "sent",
+                                         "relays",
+                                         "addresses",
+                                         "window",
+                                         "mailbox",
+                                         "hash_key",
+                                         "keep",
+                                         "dkim_domains",
+                                         "dkim_keys",
+                                         "dkim_nameserver",
+                                         "batv_key",
+                                         NULL};
 
 /*
  * The home directory: HOME, else the password file (delivery agents may
@@ -266,11 +276,15 @@ conf_error(const conf_file *cf, const char *key, GError **err, const char *fmt,
 	g_free(what);
 }
 
-/* Only [ndrcheck] and its known keys: a typo must not go unnoticed. */
+/*
+ * Only [ndrcheck] and its known keys, with UTF-8 values: a typo must not
+ * go unnoticed, and neither must a value GKeyFile would not return (a
+ * path in Latin-1), which would leave a folder unsynced.
+ */
 static gboolean
 check_names(const conf_file *cf, GError **err)
 {
-	char **groups, **keys;
+	char **groups, **keys, *value;
 	gboolean ok = TRUE;
 	size_t i;
 
@@ -288,10 +302,21 @@ check_names(const conf_file *cf, GError **err)
 	g_strfreev(groups);
 	keys = g_key_file_get_keys(cf->kf, GROUP, NULL, NULL);
 	for (i = 0; ok && keys != NULL && keys[i] != NULL; i++) {
-		if (g_strv_contains(known_keys, keys[i]))
-			continue;
-		conf_error(cf, keys[i], err, "unknown key \"%s\"", keys[i]);
-		ok = FALSE;
+		value = g_key_file_get_value(cf->kf, GROUP, keys[i], NULL);
+		if (!g_strv_contains(known_keys, keys[i])) {
+			conf_error(cf, keys[i], err, "unknown key \"%s\"",
+			           keys[i]);
+			ok = FALSE;
+		} else if (value != NULL && !g_utf8_validate(value, -1, NULL)) {
+			conf_error(
+			    cf, keys[i], err,
+			    "the value of \"%s\" is not UTF-8; write the "
+			    "file in UTF-8 (a path that is not: through "
+			    "a symbolic link with a UTF-8 name)",
+			    keys[i]);
+			ok = FALSE;
+		}
+		g_free(value);
 	}
 	g_strfreev(keys);
 	return ok;
@@ -342,21 +367,76 @@ get_days(const conf_file *cf, const char *key, int max, int *days, GError **err)
 	return ok;
 }
 
-/* A string value, NULL when absent or empty; expanded if a path. */
+/* A value, stripped; NULL when absent or empty. */
 static char *
-get_string(const conf_file *cf, const char *key, gboolean path)
+get_text(const conf_file *cf, const char *key)
 {
-	char *v = g_key_file_get_string(cf->kf, GROUP, key, NULL), *out;
+	char *v = g_key_file_get_string(cf->kf, GROUP, key, NULL);
 
-	if (v == NULL || *g_strstrip(v) == '\0') {
-		g_free(v);
-		return NULL;
-	}
-	if (!path)
-		return v;
-	out = ndr_config_expand(v);
+	if (v != NULL && *g_strstrip(v) == '\0')
+		g_clear_pointer(&v, g_free);
+	return v;
+}
+
+/* A path key, "~" expanded; NULL when absent or empty. */
+static char *
+get_path(const conf_file *cf, const char *key)
+{
+	char *v = get_text(cf, key), *path = NULL;
+
+	if (v != NULL)
+		path = ndr_config_expand(v);
 	g_free(v);
-	return out;
+	return path;
+}
+
+/* The BATV secrets of the file batv_key names: one a line. */
+static gboolean
+get_batv(ndr_config *cfg, const conf_file *cf, GError **err)
+{
+	char *path = get_path(cf, "batv_key"), *text = NULL;
+	GError *e = NULL;
+
+	if (path == NULL)
+		return TRUE;
+	if (!g_file_get_contents(path, &text, NULL, &e)) {
+		conf_error(cf, "batv_key", err,
+		           "batv_key: %s; name the file of the BATV secret, "
+		           "one key a line",
+		           e->message);
+		g_error_free(e);
+	} else if (*g_strchomp(text) == '\0') {
+		conf_error(cf, "batv_key", err, "batv_key %s is empty", path);
+	} else {
+		cfg->batv_keys = g_strsplit(text, "\n", 10);
+	}
+	g_free(text);
+	g_free(path);
+	return cfg->batv_keys != NULL;
+}
+
+/* dkim_domains, dkim_keys (dns, or a folder of key files), batv_key. */
+static gboolean
+get_dkim(ndr_config *cfg, const conf_file *cf, GError **err)
+{
+	cfg->dkim_domains = get_list(cf, "dkim_domains", FALSE);
+	cfg->dkim_key_dir = get_path(cf, "dkim_keys");
+	cfg->dkim_nameserver =
+	    g_key_file_get_string(cf->kf, GROUP, "dkim_nameserver", NULL);
+	if (cfg->dkim_nameserver != NULL)
+		g_strstrip(cfg->dkim_nameserver);
+	if (cfg->dkim_key_dir != NULL &&
+	    g_ascii_strcasecmp(cfg->dkim_key_dir, "dns") == 0)
+		g_clear_pointer(&cfg->dkim_key_dir, g_free);
+	if (cfg->dkim_key_dir != NULL &&
+	    !g_file_test(cfg->dkim_key_dir, G_FILE_TEST_IS_DIR)) {
+		conf_error(cf, "dkim_keys", err,
+		           "dkim_keys %s: no such folder; name a folder of "
+		           "SELECTOR._domainkey.DOMAIN key files, or dns",
+		           cfg->dkim_key_dir);
+		return FALSE;
+	}
+	return get_batv(cfg, cf, err);
 }
 
 static gboolean
@@ -367,13 +447,13 @@ apply(ndr_config *cfg, const conf_file *cf, char **db, GError **err)
 	              err) ||
 	    !get_days(cf, "keep", NDR_MAX_KEEP_DAYS, &cfg->keep_days, err))
 		return FALSE;
-	*db = get_string(cf, "db", TRUE);
-	cfg->mailbox = get_string(cf, "mailbox", FALSE);
-	cfg->hash_key = get_string(cf, "hash_key", TRUE);
+	*db = get_path(cf, "db");
+	cfg->mailbox = get_text(cf, "mailbox");
+	cfg->hash_key = get_path(cf, "hash_key");
 	cfg->sent_folders = get_list(cf, "sent", TRUE);
 	cfg->relays = get_list(cf, "relays", FALSE);
 	cfg->addresses = get_list(cf, "addresses", FALSE);
-	return TRUE;
+	return get_dkim(cfg, cf, err);
 }
 
 /* Read the config file; a missing one is fine unless it was named. */
@@ -454,6 +534,25 @@ ndr_config_load(ndr_config *cfg, const ndrcheck_options *opts, GError **err)
 	return TRUE;
 }
 
+char *
+ndr_config_cache_path(const char *name)
+{
+	char *dir = xdg_dir("XDG_CACHE_HOME", ".cache");
+	char *path = g_build_filename(dir, "ndrcheck", name, NULL);
+
+	g_free(dir);
+	return path;
+}
+
+gboolean
+ndr_config_listed(char **list, const char *s)
+{
+	for (; list != NULL && *list != NULL; list++)
+		if (g_ascii_strcasecmp(*list, s) == 0)
+			return TRUE;
+	return FALSE;
+}
+
 void
 ndr_config_clear(ndr_config *cfg)
 {
@@ -464,6 +563,10 @@ ndr_config_clear(ndr_config *cfg)
 	g_strfreev(cfg->sent_folders);
 	g_strfreev(cfg->relays);
 	g_strfreev(cfg->addresses);
+	g_strfreev(cfg->dkim_domains);
+	g_free(cfg->dkim_key_dir);
+	g_free(cfg->dkim_nameserver);
+	g_strfreev(cfg->batv_keys);
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->window_days = NDR_DEFAULT_WINDOW_DAYS;
 }

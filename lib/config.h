@@ -5,7 +5,8 @@
  * GKeyFile config, then XDG defaults, with HOME (else the password file)
  * standing in for XDG_* in the bare environment of delivery agents.
  * The config file (ndrcheck.conf(5)) has one group, [ndrcheck], with the
- * keys db, sent, relays, addresses, window, mailbox, hash_key and keep.
+ * keys db, sent, relays, addresses, window, mailbox, hash_key, keep,
+ * dkim_domains, dkim_keys, dkim_nameserver and batv_key.
  */
 #ifndef NDR_CONFIG_H
 #define NDR_CONFIG_H
@@ -24,6 +25,11 @@ typedef struct ndr_config {
 	char *mailbox;       /* config "mailbox", or NULL: the login name */
 	char *hash_key;      /* config "hash_key": the secret's file, or NULL */
 	int keep_days;       /* config "keep", or 0: records kept for ever */
+	char **dkim_domains; /* config "dkim_domains": domains we sign */
+	char *dkim_key_dir;  /* config "dkim_keys" folder; NULL: DNS */
+	char *dkim_nameserver; /* config "dkim_nameserver", or NULL */
+	char **batv_keys;      /* config "batv_key" file: the BATV secret of
+	                          key number 0, 1, ... a line; or NULL */
 } ndr_config;
 
 /*
@@ -35,6 +41,15 @@ typedef struct ndr_config {
 gboolean ndr_config_load(ndr_config *cfg, const ndrcheck_options *opts,
                          GError **err);
 void ndr_config_clear(ndr_config *cfg);
+
+/*
+ * NAME in the user's cache folder: $XDG_CACHE_HOME/ndrcheck/NAME, else
+ * below the home directory, ~/.cache/ndrcheck/NAME.
+ */
+char *ndr_config_cache_path(const char *name);
+
+/* Whether a config list (NULL for none) holds s, compared without case. */
+gboolean ndr_config_listed(char **list, const char *s);
 
 /* "~/x" as a path below the home directory; other paths as they are. */
 char *ndr_config_expand(const char *path);

@@ -18,7 +18,7 @@
 /* The classes of header rules any of which makes a message suspect. */
 #define SUSPECT_CLASSES                                                        \
 	"bounce bounce-subject auto-reply challenge virus-notice feedback "    \
-	"suspect"
+	"mdn mdn-tnef suspect"
 
 static gboolean
 matches(const ndr_rules *rules, const char *cls, const GString *s)
@@ -66,7 +66,10 @@ body_text(GMimeObject *o, GString *s, int depth)
 			          depth + 1);
 		return;
 	}
-	if (!GMIME_IS_TEXT_PART(o))
+	/* (TNEF, Outlook's own wrapping, is read for its class name) */
+	if (!GMIME_IS_TEXT_PART(o) &&
+	    !g_mime_content_type_is_type(g_mime_object_get_content_type(o),
+	                                 "application", "ms-tnef"))
 		return;
 	text = ndr_part_text(GMIME_PART(o), NDR_MAX_TEXT_BYTES - s->len, &len);
 	if (text != NULL) {
@@ -74,6 +77,12 @@ body_text(GMimeObject *o, GString *s, int depth)
 		g_string_append_c(s, '\n');
 	}
 	g_free(text);
+}
+
+void
+ndr_detect_own_text(GMimeObject *top, GString *s)
+{
+	body_text(top, s, 0);
 }
 
 /*
@@ -193,6 +202,42 @@ implied_recipients(GMimeMessage *msg, const char *prose, ndr_findings *f)
 		ndr_findings_recipient(f, addr);
 }
 
+/* Whether the message came from the null sender (Return-Path: <>). */
+static gboolean
+null_sender(GMimeMessage *msg)
+{
+	const char *v =
+	    g_mime_object_get_header(GMIME_OBJECT(msg), "Return-Path");
+	char *s = v != NULL ? g_strdup(v) : NULL;
+	gboolean null;
+
+	null = s != NULL &&
+	       strcmp(g_strstrip(g_strdelimit(s, "<>", ' ')), "") == 0;
+	g_free(s);
+	return null;
+}
+
+/*
+ * A report read from its prose that says delivery is still being tried
+ * and nowhere that it was given up ("has not yet been delivered ...
+ * Delivery attempts will continue") is a delay, its recipients delayed.
+ */
+static void
+prose_delay(const ndr_rules *rules, const GString *report, ndr_findings *f)
+{
+	ndr_recipient *r;
+	guint i;
+
+	if (!matches(rules, "delay-text", report) ||
+	    matches(rules, "failure-text", report))
+		return;
+	f->kind = NDRCHECK_KIND_DELAY;
+	for (i = 0; i < f->recipients->len; i++) {
+		r = g_ptr_array_index(f->recipients, i);
+		ndr_set_field(&r->action, "delayed", FALSE);
+	}
+}
+
 /*
  * Meaning before wrapping (ndrcheck(1) DESCRIPTION): a challenge or virus
  * notice is one even inside a DSN; then the structure the walker found
@@ -200,22 +245,19 @@ implied_recipients(GMimeMessage *msg, const char *prose, ndr_findings *f)
  * plain mail; then a strong bounce signal in the headers (the mailer
  * daemon as sender, X-Failed-Recipients) with recipients or report
  * prose makes an NDR.  Ordinary mail that merely looks automated
- * (ticket systems, lists) is nothing more; else a bounce subject with
+ * (ticket systems, lists) is nothing more, but for a report a list
+ * relayed (class "relayed"); else a bounce subject with
  * recipients or prose, or recipients with prose, make an NDR; only then
  * is an automatic reply one, since bounces often say "Auto-Submitted:
  * auto-replied" too.
  */
 void
 ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, const GString *hdr,
-                ndr_findings *f)
+                const GString *body, ndr_findings *f)
 {
-	GString *body = g_string_new(NULL);
-	GMimeObject *top = g_mime_message_get_mime_part(msg);
 	gboolean prose, found;
 	GString *report;
 
-	if (top != NULL)
-		body_text(top, body, 0);
 	prose = matches(rules, "ndr-text", body);
 	report = report_prose(rules, body);
 	if (f->kind == NDRCHECK_KIND_NONE)
@@ -223,23 +265,32 @@ ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, const GString *hdr,
 	found = f->recipients->len > 0;
 	if (means(rules, "challenge", "challenge-text", hdr, report, f))
 		f->kind = NDRCHECK_KIND_CHALLENGE;
-	else if (means(rules, "virus-notice", "virus-text", hdr, report, f))
+	else if (means(rules, "virus-notice", "virus-text", hdr, report, f) ||
+	         ((f->kind == NDRCHECK_KIND_DSN ||
+	           f->kind == NDRCHECK_KIND_NONE) &&
+	          matches(rules, "filter-text", report)))
 		f->kind = NDRCHECK_KIND_VIRUS_NOTICE;
 	else if (f->kind != NDRCHECK_KIND_NONE)
 		; /* the structure the walker found names it */
+	else if (matches(rules, "mdn", hdr) || matches(rules, "mdn-text", body))
+		f->kind = NDRCHECK_KIND_MDN;
 	else if (matches(rules, "feedback", hdr))
 		f->kind = NDRCHECK_KIND_FEEDBACK;
 	else if ((prose || found) && matches(rules, "bounce", hdr))
 		f->kind = NDRCHECK_KIND_NDR;
-	else if (matches(rules, "ordinary", hdr))
+	else if (matches(rules, "ordinary", hdr) &&
+	         !(prose && found && matches(rules, "relayed", hdr) &&
+	           matches(rules, "bounce-subject", hdr)))
 		; /* a ticket system's or a list's: kind none */
 	else if ((prose || found) && matches(rules, "bounce-subject", hdr))
 		f->kind = NDRCHECK_KIND_NDR;
 	else if (prose && found)
 		f->kind = NDRCHECK_KIND_NDR;
-	else if (matches(rules, "auto-reply", hdr))
+	else if (matches(rules, "auto-reply", hdr) ||
+	         (null_sender(msg) && matches(rules, "auto-reply-null", hdr)))
 		f->kind = NDRCHECK_KIND_AUTO_REPLY;
+	if (f->kind == NDRCHECK_KIND_NDR)
+		prose_delay(rules, report, f);
 	implied_recipients(msg, report->str, f);
 	g_string_free(report, TRUE);
-	g_string_free(body, TRUE);
 }

@@ -17,7 +17,13 @@
 
 /* hdr: the message's header text, from ndr_header_text(). */
 gboolean ndr_detect_suspect(const ndr_rules *rules, const GString *hdr);
+/*
+ * Append the text of the message's own text parts (not of a message it
+ * returns or attaches) to s, within NDR_MAX_TEXT_BYTES.
+ */
+void ndr_detect_own_text(GMimeObject *top, GString *s);
+/* body: the message's own text, from ndr_detect_own_text(). */
 void ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg,
-    const GString *hdr, ndr_findings *f);
+                     const GString *hdr, const GString *body, ndr_findings *f);
 
 #endif /* NDR_DETECT_H */

@@ -254,7 +254,9 @@ char *
 ndr_dsn_address(const char *value)
 {
 	char *nocomment = strip_comments(value), *lt, *gt, *word;
-	GString *a = g_string_new(g_strstrip((char *)skip_type(nocomment)));
+	/* (the type written twice, "rfc822; rfc822;user@...", by some) */
+	GString *a =
+	    g_string_new(g_strstrip((char *)skip_type(skip_type(nocomment))));
 
 	g_free(nocomment);
 	if ((lt = strchr(a->str, '<')) != NULL &&
@@ -462,6 +464,27 @@ ndr_dsn_refine_status(ndr_recipient *r)
 	g_free(s);
 }
 
+/*
+ * Whether a and b name one mailbox: alike but for case and the quotes
+ * of a quoted local part ("a..b"@example.org is a..b@example.org).
+ */
+static gboolean
+same_mailbox(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	for (;; a++, b++) {
+		while (*a == '"')
+			a++;
+		while (*b == '"')
+			b++;
+		if (g_ascii_tolower(*a) != g_ascii_tolower(*b))
+			return FALSE;
+		if (*a == '\0')
+			return TRUE;
+	}
+}
+
 ndr_recipient *
 ndr_dsn_add_group(ndr_findings *f, const ndr_dsn_group *g)
 {
@@ -473,15 +496,22 @@ ndr_dsn_add_group(ndr_findings *f, const ndr_dsn_group *g)
 	orig = g->original_recipient != NULL
 	           ? ndr_dsn_address(g->original_recipient)
 	           : NULL;
-	/* A Final-Recipient mangled by routing: the original is better. */
+	/*
+	 * The recipient is the Final-Recipient (as Sisimai and the peers
+	 * name it), the Original-Recipient beside it when that is another
+	 * address: the one the user wrote, which the sent log holds.  A
+	 * Final-Recipient mangled by routing leaves the original alone.
+	 */
 	if (!ndr_dsn_address_usable(addr) && ndr_dsn_address_usable(orig)) {
 		r = ndr_findings_recipient(f, orig);
 	} else {
 		strip_route(addr);
 		r = ndr_findings_recipient(f, addr != NULL ? addr : orig);
 	}
-	if (r != NULL) {
+	if (r != NULL && ndr_dsn_address_usable(orig) &&
+	    !same_mailbox(orig, r->address))
 		ndr_set_field(&r->original_recipient, orig, TRUE);
+	if (r != NULL) {
 		if (g->action != NULL) {
 			v = action_word(g->action);
 			ndr_set_field(&r->action, v, TRUE);

@@ -3,7 +3,7 @@
  */
 #include "error.h"
 
-G_DEFINE_QUARK(ndr-error-quark, ndr_error)
+G_DEFINE_QUARK(ndr - error - quark, ndr_error)
 
 int
 ndr_error_code(const GError *err)

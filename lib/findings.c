@@ -27,10 +27,27 @@ recipient_free(gpointer p)
 }
 
 static void
+signature_free(gpointer p)
+{
+	ndr_signature *s = p;
+
+	g_free(s->domain);
+	g_free(s->selector);
+	g_free(s->algorithm);
+	g_free(s->why);
+	g_free(s);
+}
+
+static void
 original_free(ndr_original *o)
 {
 	if (o == NULL)
 		return;
+	if (o->header_block != NULL)
+		g_string_free(o->header_block, TRUE);
+	if (o->body != NULL)
+		g_bytes_unref(o->body);
+	g_ptr_array_unref(o->signatures);
 	g_free(o->message_id);
 	g_free(o->from);
 	g_ptr_array_unref(o->to);
@@ -60,6 +77,10 @@ ndr_findings_free(ndr_findings *f)
 	original_free(f->original);
 	g_ptr_array_unref(f->reply_ids);
 	g_free(f->reporting_mta);
+	g_free(f->envelope_to);
+	g_free(f->envelope_source);
+	g_free(f->batv_address);
+	g_free(f->message_id);
 	g_free(f);
 }
 
@@ -95,6 +116,8 @@ ndr_findings_original(ndr_findings *f)
 		f->original = g_new0(ndr_original, 1);
 		f->original->to = g_ptr_array_new_with_free_func(g_free);
 		f->original->received = g_ptr_array_new_with_free_func(g_free);
+		f->original->signatures =
+		    g_ptr_array_new_with_free_func(signature_free);
 	}
 	return f->original;
 }

@@ -17,18 +17,36 @@
 
 typedef struct ndr_recipient {
 	char *address; /* Final-Recipient or the address an NDR names */
-	char *original_recipient; /* Original-Recipient, or NULL */
+	/* The address the user wrote when another: Original-Recipient, the
+	 * alias an NDR says it was expanded from; or NULL. */
+	char *original_recipient;
 	char *action;     /* "failed", "delayed", "delivered", ... or NULL */
 	char *status;     /* enhanced status "5.1.1", or NULL */
 	char *reply_code; /* SMTP reply code "550", or NULL */
 	char *diagnostic; /* Diagnostic-Code text (type stripped), or NULL */
 	char *diagnostic_type; /* its type in lower case ("x-unix"), or NULL */
-	char *remote_mta; /* Remote-MTA, or NULL */
-	char *command;    /* SMTP command replied to ("RCPT"), or NULL */
-	char *category;   /* the MTA's own failure category, lower case
-	                     ("bad-mailbox": PowerMTA), or NULL */
-	char *reason;     /* Sisimai's vocabulary (ndrcheck(1)), or NULL */
+	char *remote_mta;      /* Remote-MTA, or NULL */
+	char *command;         /* SMTP command replied to ("RCPT"), or NULL */
+	char *category;        /* the MTA's own failure category, lower case
+	                          ("bad-mailbox": PowerMTA), or NULL */
+	char *reason;          /* Sisimai's vocabulary (ndrcheck(1)), or NULL */
 } ndr_recipient;
+
+/* What became of one DKIM signature of the config's dkim_domains (dkim.c). */
+typedef enum ndr_sig_state {
+	NDR_SIG_VALID,    /* verifies over the returned header fields */
+	NDR_SIG_FAILED,   /* its key was found and it does not verify */
+	NDR_SIG_UNCHECKED /* malformed, or no key could be had */
+} ndr_sig_state;
+
+typedef struct ndr_signature {
+	char *domain;    /* d=, lower case */
+	char *selector;  /* s=, or NULL when malformed */
+	char *algorithm; /* "rsa-sha256", "ed25519-sha256", ... or NULL */
+	ndr_sig_state state;
+	gboolean body_verified; /* the body hash matched the returned body */
+	char *why;              /* for FAILED and UNCHECKED: in plain words */
+} ndr_signature;
 
 typedef struct ndr_original {
 	char *message_id; /* without angle brackets */
@@ -39,7 +57,19 @@ typedef struct ndr_original {
 	gint64 date_unix; /* 0 when unknown */
 	GPtrArray
 	    *received; /* of char *, the returned Received fields, top first */
+	GString *header_block; /* the returned header fields as they came
+	                          (folded, line ends kept), or NULL */
+	GBytes *body;          /* the returned body, or NULL when none was */
+	GPtrArray *signatures; /* of ndr_signature *, set by dkim.c */
 } ndr_original;
+
+/* A BATV (prvs=) envelope recipient, checked against batv_key. */
+typedef enum ndr_batv_state {
+	NDR_BATV_NONE,    /* no tag, or no batv_key to check it with */
+	NDR_BATV_VALID,   /* our tag, not expired */
+	NDR_BATV_INVALID, /* a tag we did not make */
+	NDR_BATV_EXPIRED  /* ours, but past its day */
+} ndr_batv_state;
 
 typedef struct ndr_findings {
 	ndrcheck_kind kind;
@@ -47,7 +77,14 @@ typedef struct ndr_findings {
 	ndr_original *original; /* NULL when nothing of it was found */
 	GPtrArray *reply_ids;   /* In-Reply-To then References ids, no <> */
 	char *reporting_mta;
-	gint64 date_unix; /* the report's own Date; 0 when unknown */
+	gint64 date_unix;  /* the report's own Date; 0 when unknown */
+	char *envelope_to; /* where it was delivered (envelope.c), or NULL */
+	char *envelope_source; /* "X-Original-To", "Delivered-To" or "the
+	                          delivery agent" */
+	ndr_batv_state batv;   /* of envelope_to */
+	char *batv_address;    /* the address a BATV tag stands for */
+	char *message_id;      /* the report's own Message-ID, no <>; or NULL */
+	gboolean unproven;     /* nothing showed that a machine wrote it */
 } ndr_findings;
 
 ndr_findings *ndr_findings_new(void);

@@ -12,10 +12,14 @@
  */
 #include <string.h>
 
+#include "author.h"
 #include "budget.h"
 #include "config.h"
 #include "detect.h"
+#include "dkim.h"
+#include "envelope.h"
 #include "error.h"
+#include "handle.h"
 #include "headtext.h"
 #include "import.h"
 #include "input.h"
@@ -39,6 +43,7 @@ struct ndrcheck {
 	ndr_config cfg;
 	gboolean read_only; /* ndrcheck_options.read_only */
 	gboolean no_sync;   /* ndrcheck_options.no_sync */
+	char *envelope_to;  /* ndrcheck_options.envelope_to */
 	shared_rules *rules;
 	ndr_sentlog *log; /* NULL until a message needs it */
 	gboolean log_writable;
@@ -161,6 +166,7 @@ ndrcheck_open(ndrcheck **out, const ndrcheck_options *opts)
 		opts = &defaults;
 	h->read_only = opts->read_only != 0;
 	h->no_sync = opts->no_sync != 0;
+	h->envelope_to = g_strdup(opts->envelope_to);
 	ndr_gmime_init();
 	if (!ndr_config_load(&h->cfg, opts, &err))
 		return fail(h, err);
@@ -181,6 +187,7 @@ ndrcheck_close(ndrcheck *h)
 	ndr_sentlog_close(h->log);
 	rules_put(h->rules);
 	ndr_config_clear(&h->cfg);
+	g_free(h->envelope_to);
 	g_free(h->error);
 	g_free(h);
 }
@@ -259,18 +266,33 @@ over_time(void)
 /*
  * Parse the whole message into r's findings, within NDR_MAX_MESSAGE_MS
  * (*late is set if reading stopped there); FALSE if it is no bounce.
+ * A bounce-like message that a person or a list wrote sets *theirs to
+ * the evidence sentence that says so.
  */
 static gboolean
 read_findings(const ndr_rules *rules, const ndrcheck_message *m,
-              const GString *hdr, ndrcheck_result *r, gboolean *late)
+              const GString *hdr, ndrcheck_result *r, gboolean *late,
+              char **theirs)
 {
+	ndr_findings *f = r->findings;
+	GString *body = g_string_new(NULL);
 	GMimeMessage *msg;
+	GMimeObject *top;
 
+	*theirs = NULL;
 	ndr_budget_start();
 	msg = ndr_message_parse(m);
-	ndr_report_read(rules, msg, r->findings);
-	ndr_detect_kind(rules, msg, hdr, r->findings);
-	ndr_reason_fill(rules, r->findings);
+	top = g_mime_message_get_mime_part(msg);
+	if (top != NULL)
+		ndr_detect_own_text(top, body);
+	ndr_report_read(rules, msg, f);
+	ndr_detect_kind(rules, msg, hdr, body, f);
+	ndr_reason_fill(rules, f);
+	if (f->kind != NDRCHECK_KIND_NONE)
+		f->unproven = ndr_author_decide(rules, msg, hdr, body,
+		                                theirs) == NDR_AUTHOR_UNSURE;
+	ndr_set_field(&f->message_id, r->message_id, FALSE);
+	g_string_free(body, TRUE);
 	g_object_unref(msg);
 	*late = ndr_budget_expired();
 	ndr_budget_stop();
@@ -299,6 +321,7 @@ ndrcheck_classify(ndrcheck *h, const ndrcheck_message *m, ndrcheck_result **out)
 	ndrcheck_result *r;
 	GString *hdr;
 	gboolean found, late;
+	char *theirs;
 	ndr_sentlog *log;
 	GError *err = NULL;
 
@@ -317,8 +340,15 @@ ndrcheck_classify(ndrcheck *h, const ndrcheck_message *m, ndrcheck_result **out)
 		              "auto-reply or notice");
 		return NDRCHECK_OK;
 	}
-	found = read_findings(h->rules->rules, m, hdr, r, &late);
+	found = read_findings(h->rules->rules, m, hdr, r, &late, &theirs);
+	if (found)
+		ndr_envelope_check(&h->cfg, h->envelope_to, hdr, r->findings);
 	g_string_free(hdr, TRUE);
+	if (theirs != NULL) {
+		not_bounce(r, theirs);
+		g_free(theirs);
+		return NDRCHECK_OK;
+	}
 	if (!found && !late) {
 		not_bounce(r, "nothing in it reports on a message sent "
 		              "earlier");
@@ -330,9 +360,14 @@ ndrcheck_classify(ndrcheck *h, const ndrcheck_message *m, ndrcheck_result **out)
 		g_ptr_array_add(r->evidence, over_time());
 		return NDRCHECK_OK;
 	}
+	ndr_dkim_check(&h->cfg, r->findings);
 	log = sentlog_for_verdict(h, &err);
 	if (log != NULL && ndr_verdict_decide(log, &h->cfg, r->findings,
 	                                      &r->verdict, r->evidence, &err)) {
+		if (r->verdict == NDRCHECK_NOT_BOUNCE) { /* our own message */
+			ndr_findings_free(r->findings);
+			r->findings = ndr_findings_new();
+		}
 		if (late)
 			g_ptr_array_add(r->evidence, over_time());
 		return NDRCHECK_OK;
@@ -360,6 +395,41 @@ ndrcheck_classify_file(ndrcheck *h, const char *path, ndrcheck_result **out)
 	return rc;
 }
 
+/*
+ * With config addresses set, only the user's own mail enters the sent
+ * log: every From mailbox must be one of them.  Otherwise a stranger who
+ * mails a message to the recording address would make its Message-ID
+ * "ours", and a fake bounce quoting it genuine.
+ */
+static gboolean
+from_is_ours(const ndr_config *cfg, GMimeMessage *msg, GError **err)
+{
+	InternetAddressList *from = g_mime_message_get_from(msg);
+	InternetAddress *a;
+	const char *addr = "";
+	int i, n = from != NULL ? internet_address_list_length(from) : 0;
+
+	if (cfg->addresses == NULL || *cfg->addresses == NULL)
+		return TRUE;
+	for (i = 0; i < n; i++) {
+		a = internet_address_list_get_address(from, i);
+		addr = INTERNET_ADDRESS_IS_MAILBOX(a)
+		           ? internet_address_mailbox_get_addr(
+		                 INTERNET_ADDRESS_MAILBOX(a))
+		           : internet_address_get_name(a);
+		if (!INTERNET_ADDRESS_IS_MAILBOX(a) ||
+		    !ndr_envelope_is_sender(cfg, addr))
+			break;
+	}
+	if (n > 0 && i == n)
+		return TRUE;
+	g_set_error(err, NDR_ERROR, NDRCHECK_EUSAGE,
+	            "not recorded: From <%s> is none of the config's "
+	            "addresses; only your own mail enters the sent log",
+	            n > 0 && addr != NULL ? addr : "");
+	return FALSE;
+}
+
 int
 ndrcheck_record(ndrcheck *h, const ndrcheck_message *m)
 {
@@ -368,11 +438,17 @@ ndrcheck_record(ndrcheck *h, const ndrcheck_message *m)
 	GError *err = NULL;
 	gboolean added, ok;
 
-	log = sentlog_get(h, TRUE, &err);
-	if (log == NULL)
-		return fail(h, err);
 	/* Every field recorded is in the header block: skip the body. */
 	msg = ndr_message_headers(m);
+	if (!from_is_ours(&h->cfg, msg, &err)) {
+		g_object_unref(msg);
+		return fail(h, err);
+	}
+	log = sentlog_get(h, TRUE, &err);
+	if (log == NULL) {
+		g_object_unref(msg);
+		return fail(h, err);
+	}
 	ok = ndr_sentlog_record(log, msg, &added, &err);
 	g_object_unref(msg);
 	return ok ? NDRCHECK_OK : fail(h, err);
@@ -429,4 +505,16 @@ ndrcheck_sync(ndrcheck *h)
 	if (sentlog_for_verdict(h, &err) == NULL)
 		return fail(h, err);
 	return NDRCHECK_OK;
+}
+
+ndr_sentlog *
+ndr_handle_sentlog(ndrcheck *h, gboolean writable, GError **err)
+{
+	return sentlog_get(h, writable, err);
+}
+
+int
+ndr_handle_fail(ndrcheck *h, GError *err)
+{
+	return fail(h, err);
 }

@@ -193,7 +193,7 @@ ndr_header_text(const ndrcheck_message *m)
 {
 	GString *s = g_string_sized_new(2048);
 	const char *data = (const char *)m->head->data;
-	size_t len = MIN(m->head->len, m->from_line + NDR_MAX_HEADER_BYTES);
+	size_t len = MIN(m->head->len, m->lead + NDR_MAX_HEADER_BYTES);
 	cursor c = {.eol = m->eol == NDR_EOL_CR ? '\r' : '\n'};
 	const char *end;
 	int fields = 0;
@@ -202,7 +202,7 @@ ndr_header_text(const ndrcheck_message *m)
 	/* (an empty head has no data pointer, and NULL + 0 is undefined) */
 	if (m->head->len == 0)
 		return s;
-	c.p = data + m->from_line;
+	c.p = data + m->lead;
 	c.end = data + len;
 	while (c.p < c.end && !empty_line(&c, c.p) &&
 	       fields < NDR_MAX_HEADERS) {

@@ -32,12 +32,59 @@ typedef struct import {
 	unsigned long added; /* new messages */
 	guint batch;         /* messages since the last commit */
 	gboolean stopped;    /* the deadline came: the rest waits */
+	GArray *dates;       /* gint64 Dates of the source read in this run */
 } import;
 
 static gint64
 mtime_ns(const struct stat *sb)
 {
 	return (gint64)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
+}
+
+/* Keep a message's date for what its source covers (cover()). */
+static void
+note_date(import *im, gint64 date)
+{
+	if (date != 0)
+		g_array_append_val(im->dates, date);
+}
+
+static gint
+by_date(gconstpointer a, gconstpointer b)
+{
+	gint64 x = *(const gint64 *)a, y = *(const gint64 *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * A source read to its end covers back to its oldest dates, robust to
+ * outliers (see NDR_COVER_SKIP_PERMILLE in ndrlimits.h): its sane dates
+ * sorted, the oldest few skipped.
+ */
+static gboolean
+cover(import *im, GError **err)
+{
+	GArray *sane = g_array_new(FALSE, FALSE, sizeof(gint64));
+	guint i, skip;
+	gboolean ok = TRUE;
+
+	for (i = 0; i < im->dates->len; i++) {
+		gint64 d = g_array_index(im->dates, gint64, i);
+
+		if (ndr_sentlog_sane_date(d))
+			g_array_append_val(sane, d);
+	}
+	if (sane->len > 0) {
+		g_array_sort(sane, by_date);
+		skip = sane->len < 2
+		           ? 0
+		           : MAX(1, sane->len * NDR_COVER_SKIP_PERMILLE / 1000);
+		ok = ndr_sentlog_cover(im->log,
+		                       g_array_index(sane, gint64, skip), err);
+	}
+	g_array_unref(sane);
+	return ok;
 }
 
 /* Commit every NDR_IMPORT_BATCH messages; notice the deadline. */
@@ -84,6 +131,10 @@ record(import *im, const char *buf, size_t len, GError **err)
 	g_object_unref(parser);
 	g_object_unref(stream);
 	if (msg != NULL) {
+		GDateTime *date = g_mime_message_get_date(msg);
+
+		if (date != NULL)
+			note_date(im, g_date_time_to_unix(date));
 		ok = ndr_sentlog_record(im->log, msg, &added, err);
 		g_object_unref(msg);
 	}
@@ -512,6 +563,7 @@ sent_to(mta_log *ml, const char *qid, const char *to)
 	               .date = q->date,
 	               .from = q->from,
 	               .to = rcpt};
+	note_date(ml->im, q->date);
 	ok = ndr_sentlog_add(ml->im->log, &s, &added, &ml->err);
 	g_ptr_array_unref(rcpt);
 	ml->im->added += added;
@@ -920,6 +972,7 @@ import_one(import *im, const char *path, GError **err)
 		return FALSE;
 	}
 	source = source_name(path);
+	g_array_set_size(im->dates, 0);
 	if (S_ISDIR(sb.st_mode))
 		ok = import_maildir(im, path, source, err);
 	else if (ndr_mbox_is_mbox(path))
@@ -927,7 +980,8 @@ import_one(import *im, const char *path, GError **err)
 	else
 		ok = import_file(im, path, source, &sb, read_log, err);
 	g_free(source);
-	return ok;
+	/* Only a source read to its end speaks for its oldest messages. */
+	return ok && (im->stopped || cover(im, err));
 }
 
 /* Import in one transaction (committed in batches). */
@@ -946,10 +1000,11 @@ gboolean
 ndr_import_path(ndr_sentlog *log, const char *path, unsigned long *added,
                 GError **err)
 {
-import im = {.log = log };
+import im = {.log = log, .dates = g_array_new(FALSE, FALSE, sizeof(gint64)) };
 	gboolean ok = import_run(&im, path, err);
 
 	*added = im.added;
+	g_array_unref(im.dates);
 	return ok;
 }
 
@@ -964,8 +1019,9 @@ import im = {.log = log };
 gboolean
 ndr_sentlog_sync(ndr_sentlog *log, const ndr_config *cfg, GError **err)
 {
-import im = {.log = log };
+import im = {.log = log, .dates = g_array_new(FALSE, FALSE, sizeof(gint64)) };
 	GError *e = NULL;
+	gboolean ok = TRUE;
 	char **p;
 
 	im.deadline = g_get_monotonic_time() + NDR_SYNC_BUDGET_MS * 1000;
@@ -975,12 +1031,14 @@ import im = {.log = log };
 			continue;
 		if (import_run(&im, *p, &e))
 			continue;
-		if (ndr_sentlog_was_locked(log)) {
+		if (ndr_sentlog_was_locked(log))
 			g_error_free(e);
-			return TRUE;
+		else {
+			g_propagate_error(err, e);
+			ok = FALSE;
 		}
-		g_propagate_error(err, e);
-		return FALSE;
+		break;
 	}
-	return TRUE;
+	g_array_unref(im.dates);
+	return ok;
 }

@@ -69,6 +69,70 @@ ndrcheck_message_free(ndrcheck_message *m)
 	g_free(m);
 }
 
+/* Whether the line at p (len bytes to the end of head) is a header field. */
+static gboolean
+field_line(const guint8 *p, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && p[i] > ' ' && p[i] < 0x7f && p[i] != ':')
+		i++;
+	return i > 0 && i < len && p[i] == ':';
+}
+
+/*
+ * A line before the header block that a reader passes over: white space
+ * only, stray bytes (no ':' in it), or one mbox "From " or ">From "
+ * line.  Returns the offset past it, or at when it is none.
+ */
+static size_t
+stray_line(const guint8 *p, size_t len, size_t at, gboolean *from_seen)
+{
+	size_t end = at, colon = 0;
+	gboolean from = FALSE;
+
+	while (end < len && p[end] != '\n' && p[end] != '\r')
+		if (p[end++] == ':')
+			colon++;
+	if (end - at >= 5 && (memcmp(p + at, "From ", 5) == 0 ||
+	                      memcmp(p + at, ">From ", 6) == 0))
+		from = !*from_seen;
+	if (colon > 0 && !from)
+		return at;
+	*from_seen = *from_seen || from;
+	if (end < len && p[end] == '\r')
+		end++;
+	if (end < len && p[end] == '\n')
+		end++;
+	return end;
+}
+
+/*
+ * Where the header block starts: mailers and MUAs read a message whose
+ * first bytes are a byte order mark, blank lines or stray bytes from
+ * its first header field, when one follows soon (else the input is read
+ * from its start, as it is).
+ */
+static size_t
+header_start(const ndrcheck_message *m)
+{
+	const guint8 *p = m->head->data;
+	size_t len = m->head->len, at = m->from_line, next;
+	gboolean from_seen = m->from_line > 0;
+	guint lines = 0;
+
+	if (len - at >= 3 && memcmp(p + at, "\xef\xbb\xbf", 3) == 0)
+		at += 3;
+	while (at < len && !field_line(p + at, len - at)) {
+		next = stray_line(p, len, at, &from_seen);
+		if (next == at || ++lines > NDR_MAX_LEAD_LINES ||
+		    next - m->from_line > NDR_MAX_LEAD_BYTES)
+			return m->from_line;
+		at = next;
+	}
+	return at < len ? at : m->from_line;
+}
+
 /* The line ending of the first line, and the length of a "From " line. */
 static void
 scan_first_line(ndrcheck_message *m)
@@ -85,14 +149,16 @@ scan_first_line(ndrcheck_message *m)
 	m->from_line = 0;
 	if (len >= 5 && memcmp(p, "From ", 5) == 0)
 		m->from_line = MIN(len, i + (m->eol == NDR_EOL_CRLF ? 2 : 1));
+	m->lead = header_start(m);
 }
 
-/* Line by line: an empty line is a line terminator right at line start. */
-size_t
-ndr_input_header_len(const ndrcheck_message *m)
+/* Line by line from start: an empty line is a line terminator right at
+ * line start. */
+static size_t
+header_len_from(const ndrcheck_message *m, size_t start)
 {
 	const guint8 *p = m->head->data;
-	size_t len = m->head->len, i = m->from_line, start = i;
+	size_t len = m->head->len, i = start;
 
 	while (i < len) {
 		size_t eol = 0;
@@ -111,6 +177,18 @@ ndr_input_header_len(const ndrcheck_message *m)
 		start = i;
 	}
 	return len;
+}
+
+size_t
+ndr_input_header_len(const ndrcheck_message *m)
+{
+	return header_len_from(m, m->from_line);
+}
+
+size_t
+ndr_input_lead_header_len(const ndrcheck_message *m)
+{
+	return header_len_from(m, m->lead);
 }
 
 /*

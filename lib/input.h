@@ -28,11 +28,19 @@ struct ndrcheck_message {
 	ndr_eol eol;  /* line ending of the first line */
 	/* Length of a leading mbox "From " line with its EOL. */
 	size_t from_line;
+	/*
+	 * Where the header block starts, as mailers read it: past the From
+	 * line, and past blank lines, a UTF-8 byte order mark and stray
+	 * lines before a header field (from_line when there are none).
+	 */
+	size_t lead;
 	/* Reading the file had to wait for the disk, or none can tell. */
 	gboolean from_disk;
 };
 
 /* The header block's length in head (up to and including the empty line). */
 size_t ndr_input_header_len(const ndrcheck_message *m);
+/* The same for the header block that starts at m->lead. */
+size_t ndr_input_lead_header_len(const ndrcheck_message *m);
 
 #endif /* NDR_INPUT_H */

@@ -10,6 +10,7 @@
  */
 #include <json-glib/json-glib.h>
 
+#include "dkim.h"
 #include "result.h"
 
 /*
@@ -83,6 +84,7 @@ add_recipients(JsonBuilder *b, const GPtrArray *recipients)
 
 		json_builder_begin_object(b);
 		add_string(b, "address", r->address);
+		add_string(b, "original_recipient", r->original_recipient);
 		add_string(b, "action", r->action);
 		add_string(b, "status", r->status);
 		add_string(b, "diagnostic", r->diagnostic);
@@ -90,6 +92,94 @@ add_recipients(JsonBuilder *b, const GPtrArray *recipients)
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
+}
+
+static const char *
+body_name(const ndr_original *o, const ndr_signature *s)
+{
+	static const char *const names[] = {[NDR_BODY_VERIFIED] = "verified",
+	                                    [NDR_BODY_MISSING] = "not-returned",
+	                                    [NDR_BODY_CUT] = "cut"};
+
+	return names[ndr_dkim_body(o, s)];
+}
+
+/* The DKIM signatures of our dkim_domains on the returned message. */
+static void
+add_signatures(JsonBuilder *b, const ndr_original *o)
+{
+	static const char *const results[] = {[NDR_SIG_VALID] = "valid",
+	                                      [NDR_SIG_FAILED] = "failed",
+	                                      [NDR_SIG_UNCHECKED] =
+	                                          "unchecked"};
+	guint i;
+
+	json_builder_set_member_name(b, "signatures");
+	json_builder_begin_array(b);
+	for (i = 0; o != NULL && i < o->signatures->len; i++) {
+		const ndr_signature *s = o->signatures->pdata[i];
+
+		json_builder_begin_object(b);
+		add_string(b, "domain", s->domain);
+		add_string(b, "selector", s->selector);
+		add_string(b, "algorithm", s->algorithm);
+		add_string(b, "result", results[s->state]);
+		add_string(b, "body",
+		           s->state == NDR_SIG_VALID ? body_name(o, s) : NULL);
+		add_string(b, "why", s->why);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
+static void
+add_envelope(JsonBuilder *b, const ndr_findings *f)
+{
+	static const char *const batv[] = {[NDR_BATV_NONE] = NULL,
+	                                   [NDR_BATV_VALID] = "valid",
+	                                   [NDR_BATV_INVALID] = "invalid",
+	                                   [NDR_BATV_EXPIRED] = "expired"};
+
+	json_builder_set_member_name(b, "envelope");
+	if (f->envelope_to == NULL) {
+		json_builder_add_null_value(b);
+		return;
+	}
+	json_builder_begin_object(b);
+	add_string(b, "to", f->envelope_to);
+	add_string(b, "source", f->envelope_source);
+	add_string(b, "batv", batv[f->batv]);
+	add_string(b, "batv_address", f->batv_address);
+	json_builder_end_object(b);
+}
+
+/*
+ * What proves the verdict beyond the sent log: our own DKIM signature
+ * on the returned message, else a BATV tag of ours; else null.
+ */
+static void
+add_proof(JsonBuilder *b, const ndr_findings *f)
+{
+	const ndr_signature *s = ndr_dkim_proof(f->original);
+
+	json_builder_set_member_name(b, "proof");
+	if (s == NULL && f->batv != NDR_BATV_VALID) {
+		json_builder_add_null_value(b);
+		return;
+	}
+	json_builder_begin_object(b);
+	if (s != NULL) {
+		add_string(b, "kind", "dkim");
+		add_string(b, "domain", s->domain);
+		add_string(b, "selector", s->selector);
+		add_string(b, "algorithm", s->algorithm);
+		add_string(b, "body", body_name(f->original, s));
+	} else {
+		add_string(b, "kind", "batv");
+		add_string(b, "address", f->batv_address);
+		add_string(b, "envelope_to", f->envelope_to);
+	}
+	json_builder_end_object(b);
 }
 
 /* ndrcheck.h promises free(): g_malloc() is malloc() since GLib 2.46. */
@@ -117,6 +207,9 @@ ndrcheck_result_json(const ndrcheck_result *r, const char *file)
 	add_original(b, r->findings->original);
 	add_recipients(b, r->findings->recipients);
 	add_string(b, "reporting_mta", r->findings->reporting_mta);
+	add_proof(b, r->findings);
+	add_signatures(b, r->findings->original);
+	add_envelope(b, r->findings);
 	add_string_array(b, "evidence", r->evidence);
 	json_builder_end_object(b);
 

@@ -54,34 +54,57 @@ by_name(gconstpointer a, gconstpointer b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-GPtrArray *
-ndr_maildir_list(const char *dir, GError **err)
+/*
+ * The message files of dir: their names added to names, or (names NULL)
+ * only counted in *count.  FALSE and *err if dir cannot be read.
+ */
+static gboolean
+read_names(const char *dir, GPtrArray *names, guint64 *count, GError **err)
 {
 	struct dirent *de;
-	GPtrArray *names;
 	DIR *d;
 
 	d = opendir(dir);
 	if (d == NULL) {
 		folder_error(dir, err);
-		return NULL;
+		return FALSE;
 	}
-	names = g_ptr_array_new_with_free_func(g_free);
 	errno = 0;
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] != '.' && is_file(d, de))
-			g_ptr_array_add(names, g_strdup(de->d_name));
+		if (de->d_name[0] != '.' && is_file(d, de)) {
+			if (names != NULL)
+				g_ptr_array_add(names, g_strdup(de->d_name));
+			else
+				++*count;
+		}
 		errno = 0;
 	}
 	if (errno != 0) {
 		folder_error(dir, err);
-		g_ptr_array_unref(names);
 		closedir(d);
-		return NULL;
+		return FALSE;
 	}
 	closedir(d);
+	return TRUE;
+}
+
+GPtrArray *
+ndr_maildir_list(const char *dir, GError **err)
+{
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+
+	if (!read_names(dir, names, NULL, err)) {
+		g_ptr_array_unref(names);
+		return NULL;
+	}
 	g_ptr_array_sort(names, by_name);
 	return names;
+}
+
+gboolean
+ndr_maildir_count(const char *dir, guint64 *count, GError **err)
+{
+	return read_names(dir, NULL, count, err);
 }
 
 /* Call fn on every file of dir; *go turns FALSE when fn says stop. */

@@ -23,6 +23,12 @@ typedef gboolean (*ndr_file_fn)(const char *path, void *arg);
  */
 GPtrArray *ndr_maildir_list(const char *dir, GError **err);
 
+/*
+ * Add to *count how many names ndr_maildir_list() would give, without
+ * copying or sorting them; FALSE and *err if dir cannot be read.
+ */
+gboolean ndr_maildir_count(const char *dir, guint64 *count, GError **err);
+
 /* The message files of one Maildir (cur/ then new/), sorted by name. */
 gboolean ndr_maildir_each(const char *dir, ndr_file_fn fn, void *arg,
                           GError **err);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "budget.h"
+#include "htmltext.h"
 #include "ndrlimits.h"
 #include "message.h"
 
@@ -84,11 +85,11 @@ parse_stream(GMimeStream *s)
 	return msg != NULL ? msg : g_mime_message_new(FALSE);
 }
 
-/* The bytes from the From line to end, cut to what GMime may build. */
+/* The bytes from the header block to end, cut to what GMime may build. */
 static GMimeMessage *
 parse_range(const ndrcheck_message *m, size_t end)
 {
-	size_t start = m->from_line;
+	size_t start = m->lead;
 
 	/* (an empty head has no data pointer, and NULL + 0 is undefined) */
 	if (end > start)
@@ -105,7 +106,7 @@ GMimeMessage *
 ndr_message_headers(const ndrcheck_message *m)
 {
 	size_t end =
-	    MIN(ndr_input_header_len(m), m->from_line + NDR_MAX_HEADER_BYTES);
+	    MIN(ndr_input_lead_header_len(m), m->lead + NDR_MAX_HEADER_BYTES);
 
 	return parse_range(m, end);
 }
@@ -206,7 +207,7 @@ ndr_part_text(GMimePart *part, size_t max, size_t *len)
 {
 	GMimeStream *s = decoded_stream(part);
 	GByteArray *buf;
-	char *text;
+	char *text, *html;
 	ssize_t n;
 	size_t cut;
 
@@ -238,5 +239,12 @@ ndr_part_text(GMimePart *part, size_t max, size_t *len)
 		text[cut] = '\0';
 	}
 	*len = cut;
+	if (g_mime_content_type_is_type(
+	        g_mime_object_get_content_type(GMIME_OBJECT(part)), "text",
+	        "html")) {
+		html = text;
+		text = ndr_html_text(html, cut, len);
+		g_free(html);
+	}
 	return text;
 }

@@ -31,7 +31,8 @@ GMimeMessage *ndr_message_from_text(const char *text, size_t len);
 /*
  * The decoded content of a leaf part as UTF-8 (charset converted with
  * iconv, undecodable bytes replaced), at most max bytes of it; NULL for
- * a part without content.  g_free() the result.
+ * a part without content; an HTML part as its text (htmltext.h).
+ * g_free() the result.
  */
 char *ndr_part_text(GMimePart *part, size_t max, size_t *len);
 

@@ -67,6 +67,8 @@ typedef struct ndrcheck_options {
 	const char *rules_dir;   /* replaces built-in and user rules */
 	int read_only;           /* never write the sent log (no sync) */
 	int no_sync;             /* do not sync config "sent" folders */
+	const char *envelope_to; /* the delivery agent's envelope recipient
+	                            of the message classified, or NULL */
 } ndrcheck_options;
 
 /*
@@ -124,8 +126,8 @@ const char *ndrcheck_result_evidence(const ndrcheck_result *r, size_t i);
 /* The original's Message-ID without angle brackets, or NULL. */
 const char *ndrcheck_result_message_id(const ndrcheck_result *r);
 size_t ndrcheck_result_recipient_count(const ndrcheck_result *r);
-/* Fields of recipient i: "address", "action", "status", "diagnostic",
- * "reason"; NULL when unknown. */
+/* Fields of recipient i: "address", "original_recipient", "action",
+ * "status", "diagnostic", "reason"; NULL when unknown. */
 const char *ndrcheck_result_recipient(const ndrcheck_result *r, size_t i,
                                       const char *field);
 /* The JSON object of ndrcheck(1) JSON OUTPUT; "file" is left out when NULL.

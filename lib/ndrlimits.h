@@ -25,6 +25,10 @@
 #define NDR_MAX_MESSAGE_MS 2000
 /* Bytes of the header block looked at by the header-only fast path. */
 #define NDR_MAX_HEADER_BYTES (256u * 1024)
+/* What is passed over before a header block that does not start the
+ * input (blank lines, stray bytes): at most these bytes and lines. */
+#define NDR_MAX_LEAD_BYTES 1024u
+#define NDR_MAX_LEAD_LINES 8u
 /* MIME nesting depth walked (a bounce of a bounce of a bounce...). */
 #define NDR_MAX_MIME_DEPTH 8
 /* MIME parts walked in one message. */
@@ -64,8 +68,8 @@
  */
 #define NDR_SCAN_WINDOW_PER_JOB 256
 /* scan: messages a worker takes at once (a fraction of the window). */
-#define NDR_SCAN_BATCH 32
-#define NDR_SCAN_QUEUED_BYTES   (16u * 1024 * 1024)
+#define NDR_SCAN_BATCH        32
+#define NDR_SCAN_QUEUED_BYTES (16u * 1024 * 1024)
 /* scan: recipients held in the results waiting for output (each up to a
  * few NDR_MAX_FIELD_BYTES), so that a folder of bounces that each list
  * NDR_MAX_RECIPIENTS cannot fill the memory through the window. */
@@ -77,10 +81,44 @@
 #define NDR_IMPORT_BATCH 1000
 /* Time the sync before classification may take; the rest waits. */
 #define NDR_SYNC_BUDGET_MS 3000
+/*
+ * What a folder read to its end tells of the log's coverage: its oldest
+ * dates, less the oldest NDR_COVER_SKIP_PERMILLE per mille of them (at
+ * least one of two or more: one outlier Date cannot widen coverage),
+ * and never a Date before NDR_COVER_FLOOR (1990-01-01, before mail was
+ * common: an unset clock or a forger's 1970) nor more than
+ * NDR_COVER_FUTURE_S past now.
+ */
+#define NDR_COVER_SKIP_PERMILLE 10
+#define NDR_COVER_FLOOR         G_GINT64_CONSTANT(631152000)
+#define NDR_COVER_FUTURE_S      86400
 /* Postfix/Sendmail queue ids followed at once in an MTA log. */
 #define NDR_MAX_PENDING_QIDS 100000
 /* Bytes of an MTA log read again for messages still in the queue. */
 #define NDR_LOG_REREAD_BYTES (256u * 1024)
+
+/*
+ * DNS time for the DKIM keys of one message, all look-ups together (the
+ * parse budget, the sync and the busy timeout take the rest of the 10 s).
+ */
+#define NDR_DKIM_DNS_MS 800
+/*
+ * Signatures of our domains checked in one message (each may cost a key
+ * look-up and an RSA check; a sender may add thousands).
+ */
+#define NDR_MAX_DKIM_SIGNATURES 8
+/* Seconds a DKIM key from DNS is kept at most, whatever its TTL says. */
+#define NDR_DKIM_CACHE_S 86400
+/* Bytes of one DKIM key record (a 4096-bit RSA key takes about 800). */
+#define NDR_MAX_DKIM_KEY_BYTES 8192
+/* Bytes of one DNS answer read over UDP (EDNS is not asked for: 512 do). */
+#define NDR_DNS_ANSWER_BYTES 4096
+
+/*
+ * Days ahead of the checking day that a BATV tag's expiry day may name;
+ * further ahead, modulo 1000, it lies behind: expired.
+ */
+#define NDR_MAX_BATV_DAYS 30
 
 /* SQLite busy timeout: well inside Dovecot's 10 s program timeout. */
 #define NDR_DB_BUSY_TIMEOUT_MS 4000

@@ -15,6 +15,12 @@
 /* From a header list of a returned message/rfc822 or headers part. */
 void ndr_original_from_headers(ndr_findings *f, GMimeHeaderList *headers);
 /*
+ * Keep the header block (and with_body, the body) of the returned
+ * message as it came, for dkim.c; after ndr_original_from_headers().
+ */
+void ndr_original_keep_message(ndr_findings *f, GMimeMessage *returned,
+                               gboolean with_body);
+/*
  * From text that starts with (possibly indented, possibly partial)
  * header lines of the original; stops at the first line that is not one.
  */

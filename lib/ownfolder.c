@@ -79,46 +79,14 @@ static const char *const own_names[] = {
 };
 
 /*
- * The IMAP modified UTF-7 of RFC 3501 5.1.3 ("&" base64 of UTF-16BE
- * with "," for "/", "-"; "&-" is "&") as UTF-8; NULL if it is not.
+ * Maildir++ names folders in IMAP's modified UTF-7 (RFC 3501 5.1.3,
+ * "Envoy&AOk-s"); glibc's iconv reads it as "UTF-7-IMAP".  NULL if the
+ * name is not valid in it.
  */
 static char *
 mutf7_decode(const char *name)
 {
-	GString *out = g_string_new(NULL);
-	const char *p, *end;
-	GString *b64;
-	char *utf8;
-	guchar *utf16;
-	gsize len;
-
-	for (p = name; *p != '\0'; p = end + 1) {
-		if (*p != '&' || (end = strchr(p, '-')) == NULL) {
-			g_string_append_c(out, *p);
-			end = p;
-			continue;
-		}
-		if (end == p + 1) {
-			g_string_append_c(out, '&');
-			continue;
-		}
-		b64 = g_string_new_len(p + 1, end - p - 1);
-		g_strdelimit(b64->str, ",", '/');
-		while (b64->len % 4 != 0)
-			g_string_append_c(b64, '=');
-		utf16 = g_base64_decode(b64->str, &len);
-		utf8 = g_convert((const char *)utf16, (gssize)len, "UTF-8",
-		                 "UTF-16BE", NULL, NULL, NULL);
-		g_string_free(b64, TRUE);
-		g_free(utf16);
-		if (utf8 == NULL) {
-			g_string_free(out, TRUE);
-			return NULL;
-		}
-		g_string_append(out, utf8);
-		g_free(utf8);
-	}
-	return g_string_free(out, FALSE);
+	return g_convert(name, -1, "UTF-8", "UTF-7-IMAP", NULL, NULL, NULL);
 }
 
 /* name in the one form compared: NFC, case folded; NULL if not UTF-8. */

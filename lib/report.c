@@ -93,6 +93,7 @@ leaf_list(parts *p, GMimeObject *o)
 	/* Headers, or a message GMime did not parse as one (partial). */
 	if (is_type(o, "text", "rfc822-headers") ||
 	    is_type(o, "text", "rfc822-header") ||
+	    is_type(o, "message", "rfc822-headers") ||
 	    is_type(o, "message", "global-headers") ||
 	    is_type(o, "message", "rfc822") ||
 	    is_type(o, "message", "global") || is_type(o, "message", "partial"))
@@ -465,6 +466,7 @@ read_returned_message(GMimeMessagePart *part, ndr_findings *f)
 	headers = g_mime_object_get_header_list(GMIME_OBJECT(inner));
 	if (g_mime_header_list_get_count(headers) > 0) {
 		ndr_original_from_headers(f, headers);
+		ndr_original_keep_message(f, inner, TRUE);
 		return;
 	}
 	body = g_mime_message_get_mime_part(inner);
@@ -598,6 +600,46 @@ returned_recipient(const ndr_findings *f)
 	return g_ptr_array_index(f->original->to, 0);
 }
 
+/* The characters of a local part written alone (AOL's screen names). */
+#define LOCAL_PART_CHARS                                                       \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-"
+
+/*
+ * A recipient the text names by its local part alone (rule group
+ * "local", read as "name@") is at the domain the report comes From.
+ */
+static void
+qualify_local(GMimeMessage *msg, ndr_findings *f)
+{
+	InternetAddressList *from = g_mime_message_get_from(msg);
+	InternetAddress *a;
+	const char *at = NULL;
+	ndr_recipient *r;
+	char *domain, *addr;
+	size_t n;
+	guint i;
+
+	if (from != NULL && internet_address_list_length(from) > 0 &&
+	    INTERNET_ADDRESS_IS_MAILBOX(
+	        a = internet_address_list_get_address(from, 0)))
+		at = strrchr(internet_address_mailbox_get_addr(
+		                 INTERNET_ADDRESS_MAILBOX(a)),
+		             '@');
+	if (at == NULL || at[1] == '\0')
+		return;
+	domain = g_ascii_strdown(at, -1);
+	for (i = 0; i < f->recipients->len; i++) {
+		r = g_ptr_array_index(f->recipients, i);
+		n = strspn(r->address, LOCAL_PART_CHARS);
+		if (n == 0 || strcmp(r->address + n, "@") != 0)
+			continue;
+		addr = g_strconcat(r->address, domain + 1, NULL);
+		g_free(r->address);
+		r->address = addr;
+	}
+	g_free(domain);
+}
+
 /*
  * One DSN recipient whose address is not one ("@host", a file path)
  * takes the one address the report names elsewhere: the one recipient
@@ -641,6 +683,25 @@ repair_unusable(GMimeMessage *msg, ndr_findings *f)
 			ndr_set_field(&bad->address, addr, FALSE);
 		g_free(addr);
 	}
+}
+
+/*
+ * Gmail names the message it bounced in a field of its own report,
+ * X-Original-Message-ID: the original's id when nothing returned it.
+ */
+static void
+read_original_id_field(GMimeMessage *msg, ndr_findings *f)
+{
+	const char *v = g_mime_object_get_header(GMIME_OBJECT(msg),
+	                                         "X-Original-Message-ID");
+	char *id;
+
+	if (v == NULL || (f->original != NULL && f->original->message_id))
+		return;
+	id = g_mime_utils_decode_message_id(v);
+	if (id != NULL && *id != '\0')
+		ndr_set_field(&ndr_findings_original(f)->message_id, id, TRUE);
+	g_free(id);
 }
 
 /* In-Reply-To first: it names the one message answered. */
@@ -773,7 +834,9 @@ ndr_report_read(const ndr_rules *rules, GMimeMessage *msg, ndr_findings *f)
 	if (p.dsn->len == 0 && p.mdn->len == 0 && p.arf->len == 0)
 		walk_forwarded(&p);
 	read_parts(rules, &p, f);
+	qualify_local(msg, f);
 	repair_unusable(msg, f);
+	read_original_id_field(msg, f);
 	read_reply_ids(msg, f);
 	date = g_mime_message_get_date(msg);
 	if (date != NULL)

@@ -122,11 +122,7 @@ pcre2_version(char *buf)
 char *
 ndr_rulecache_path(void)
 {
-	const char *xdg = g_getenv("XDG_CACHE_HOME");
-
-	if (xdg != NULL && g_path_is_absolute(xdg))
-		return g_build_filename(xdg, "ndrcheck", "rules.pcre2", NULL);
-	return ndr_config_expand("~/.cache/ndrcheck/rules.pcre2");
+	return ndr_config_cache_path("rules.pcre2");
 }
 
 void

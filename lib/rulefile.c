@@ -7,8 +7,13 @@
  * outside its vocabulary, is a mistake too (it would silently do
  * nothing).
  */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "ndrlimits.h"
@@ -21,25 +26,39 @@
  * nothing, so it is an error.
  */
 const char *const ndr_rule_classes[] = {
-    "suspect",        /* header lines: worth a full parse */
-    "bounce",         /* header lines: a delivery failure report */
-    "bounce-subject", /* header lines: a subject of such a report */
-    "auto-reply",     /* header lines: an automatic reply */
-    "challenge",      /* header lines: challenge-response */
-    "challenge-text", /* text: challenge-response */
-    "virus-notice",   /* header lines: the sender's message was infected */
-    "virus-text",     /* text: the sender's message was infected */
-    "feedback",       /* header lines: an abuse or unsubscribe report */
-    "ordinary",       /* header lines: automated but ordinary mail */
-    "ndr-text",       /* text: the prose of a non-delivery report */
-    "recipient",      /* text: a failed recipient (addr, code, ...) */
-    "separator",      /* text: the original follows */
-    "reporting-mta",  /* text: the reporting MTA (mta) */
-    "status",         /* text: an enhanced status code (status) */
-    "reply-code",     /* text: an SMTP reply code (code) */
-    "reason-phrase",  /* diagnostic text: label is a reason it speaks of */
-    "reason",         /* a recipient's facts: label is its reason */
-    "smtp-command",   /* diagnostic text: label is the command answered */
+    "suspect",         /* header lines: worth a full parse */
+    "bounce",          /* header lines: a delivery failure report */
+    "bounce-subject",  /* header lines: a subject of such a report */
+    "auto-reply",      /* header lines: an automatic reply */
+    "auto-reply-null", /* header lines: one from the null sender */
+    "challenge",       /* header lines: challenge-response */
+    "challenge-text",  /* text: challenge-response */
+    "virus-notice",    /* header lines: the sender's message was infected */
+    "virus-text",      /* text: the sender's message was infected */
+    "filter-text",     /* text: a content filter's notice, in a DSN too */
+    "feedback",        /* header lines: an abuse or unsubscribe report */
+    "mdn",             /* header lines: a read receipt without its part */
+    "mdn-tnef",        /* header lines: TNEF, which may hold a receipt */
+    "mdn-text",        /* text: a read receipt (Outlook, TNEF) */
+    "ordinary",        /* header lines: automated but ordinary mail */
+    "relayed",         /* header lines: a report a list passed on */
+    "ndr-text",        /* text: the prose of a non-delivery report */
+    "delay-text",      /* text: delivery is still being tried */
+    "failure-text",    /* text: delivery was given up */
+    "recipient",       /* text: a failed recipient (addr, code, ...) */
+    "separator",       /* text: the original follows */
+    "reporting-mta",   /* text: the reporting MTA (mta) */
+    "status",          /* text: an enhanced status code (status) */
+    "reply-code",      /* text: an SMTP reply code (code) */
+    "reason-phrase",   /* diagnostic text: label is a reason it speaks of */
+    "reason",          /* a recipient's facts: label is its reason */
+    "smtp-command",    /* diagnostic text: label is the command answered */
+    "machine",         /* header lines: only a program answering mail */
+    "machine-weak",    /* header lines: a program's, unless person or bulk */
+    "person",          /* header lines: a person's mail client */
+    "person-text",     /* text: a person forwarding or quoting */
+    "bulk",            /* header lines: lists and newsletters */
+    "report-subject",  /* header lines: the subject of an MTA's report */
     NULL,
 };
 
@@ -302,21 +321,63 @@ read_line(reader *rd, char *line, GError **err)
 	return start_rule(rd, line, err);
 }
 
+/*
+ * The bytes of a rule file, NUL-terminated, if it is a regular file (or a
+ * link to one) of at most NDR_MAX_RULE_FILE_BYTES.  Anything else is
+ * refused before it is read: a FIFO would hang the read (the open does
+ * not wait, O_NONBLOCK), a device such as /dev/zero would never end it.
+ */
+static char *
+read_bounded(const char *path, gsize *len, GError **err)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), e = 0;
+	struct stat st;
+	GString *text;
+	char buf[8192];
+	ssize_t n = 0;
+
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		e = errno;
+	} else if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		ndr_rulefile_fail(
+		    err, path, 0,
+		    "not a rule file: not a regular file (a FIFO, "
+		    "a device or a folder); remove it");
+		return NULL;
+	}
+	text = g_string_new(NULL);
+	/* The size is read, not trusted from fstat: the file may grow. */
+	while (e == 0 && text->len <= NDR_MAX_RULE_FILE_BYTES &&
+	       (n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n > 0)
+			g_string_append_len(text, buf, n);
+		else if (errno != EINTR)
+			e = errno;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (e != 0) {
+		g_set_error(err, NDR_ERROR, NDRCHECK_EUSAGE,
+		            "cannot read rule file %s: %s", path,
+		            g_strerror(e));
+		g_string_free(text, TRUE);
+		return NULL;
+	}
+	*len = text->len;
+	return g_string_free(text, FALSE);
+}
+
 static gboolean
 load_file(GHashTable *classes, const char *path, gboolean lazy, GError **err)
 {
-	GError *e = NULL;
 	char *text, *line, *end;
 	reader rd = {.classes = classes, .path = path, .lazy = lazy};
 	gboolean ok = TRUE;
 	gsize len;
 
-	if (!g_file_get_contents(path, &text, &len, &e)) {
-		g_set_error(err, NDR_ERROR, NDRCHECK_EUSAGE,
-		            "cannot read rule file: %s", e->message);
-		g_error_free(e);
+	if ((text = read_bounded(path, &len, err)) == NULL)
 		return FALSE;
-	}
 	if (len > NDR_MAX_RULE_FILE_BYTES || strlen(text) != len ||
 	    !g_utf8_validate(text, len, NULL)) {
 		g_free(text);

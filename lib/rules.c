@@ -758,7 +758,14 @@ ndr_rules_any(const ndr_rules *r, const char *classes, const char *subject,
 		rc = pcre2_match(code, (PCRE2_SPTR)subject, len, 0, 0, md,
 		                 r->mctx);
 		pcre2_match_data_free(md);
-		return rc > 0;
+		/*
+		 * The union searches the whole text as one pattern, so a
+		 * long text can take it to PCRE2's limit where each rule
+		 * alone would not: then it is asked rule by rule.
+		 */
+		if (rc != PCRE2_ERROR_MATCHLIMIT &&
+		    rc != PCRE2_ERROR_DEPTHLIMIT)
+			return rc > 0;
 	}
 	t0 = g_get_monotonic_time();
 	found = any_of_each(r, u->classes, subject, len);

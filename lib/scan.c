@@ -640,29 +640,12 @@ out:
 	return s.status;
 }
 
-typedef struct counter {
-	guint64 n;
-	gboolean exact;
-} counter;
-
-static gboolean
-count_one(ndr_tree_what what, const char *path, gboolean own, const char *error,
-          void *arg)
-{
-	counter *c = arg;
-
-	c->n++;
-	if (what == NDR_TREE_MBOX)
-		c->exact = FALSE;
-	return c->exact;
-}
-
 gboolean
 ndr_scan_count(const ndr_scan_params *p, char *const *inputs, guint64 *count)
 {
-	counter c = {0, TRUE};
 	ndr_tree_opts o = {0};
 	ndr_config cfg = {0};
+	gboolean exact = TRUE;
 	char *const *in;
 
 	for (in = inputs; *in != NULL; in++)
@@ -670,9 +653,9 @@ ndr_scan_count(const ndr_scan_params *p, char *const *inputs, guint64 *count)
 			return FALSE;
 	if (!walk_setup(p, &cfg, &o, NULL))
 		return FALSE;
-	for (in = inputs; c.exact && *in != NULL; in++)
-		ndr_tree_walk(*in, &o, count_one, &c);
+	*count = 0;
+	for (in = inputs; exact && *in != NULL; in++)
+		exact = ndr_tree_count(*in, &o, count);
 	ndr_config_clear(&cfg);
-	*count = c.n;
-	return c.exact;
+	return exact;
 }

@@ -3,8 +3,8 @@
  *
  * sentlog.c keeps everything that does not depend on the engine (the
  * record made from a message, made-up Message-IDs, lower-casing and
- * hashing of keys, transaction nesting, coverage) and calls one of these
- * tables of operations: sentlog-sqlite.c (a file per user) or
+ * hashing of keys, transaction nesting, where coverage starts) and calls
+ * one of these tables of operations: sentlog-sqlite.c (a file per user) or
  * sentlog-pg.c (PostgreSQL, many mailboxes in one database).  Keys come
  * in normalized: a Message-ID or address lower-cased, or its keyed hash.
  * Every failure is a GError of NDR_ERROR, NDRCHECK_ETEMP unless the
@@ -46,14 +46,19 @@ typedef struct ndr_sentlog_ops {
 	gboolean (*find_recipient)(void *db, const char *address, gint64 from,
 	                           gint64 to, gboolean made_up_only,
 	                           gint64 *when, GError **err);
-	/* Where coverage starts: the stored start, else the first record. */
+	/* Where coverage starts as stored; 0 for none (nothing covered). */
 	gboolean (*earliest)(void *db, gint64 *date, GError **err);
+	/*
+	 * Coverage starts at start: back, never later than it was; else
+	 * only if it had no start (the first record).
+	 */
+	gboolean (*cover)(void *db, gint64 start, gboolean back, GError **err);
 	/* The keyed-hash check value stored (g_free), or NULL for none. */
 	gboolean (*hash_check_get)(void *db, char **check, GError **err);
 	gboolean (*hash_check_put)(void *db, const char *check, GError **err);
 	/*
-	 * Remove the records older than before and move the coverage
-	 * start to it: a pruned period is no longer covered.
+	 * Remove the records older than before and move a coverage start
+	 * before it forward to it: a pruned period is no longer covered.
 	 */
 	gboolean (*prune)(void *db, gint64 before, guint64 *removed,
 	                  GError **err);
@@ -69,6 +74,9 @@ typedef struct ndr_sentlog_ops {
 	                    GError **err);
 	gboolean (*key_drop)(void *db, const char *source, const char *key,
 	                     GError **err);
+	/* Remove a message and its recipients; *found if there was one. */
+	gboolean (*forget)(void *db, const char *message_id, gboolean *found,
+	                   GError **err);
 	gboolean (*was_locked)(void *db);
 } ndr_sentlog_ops;
 

@@ -86,12 +86,14 @@ enum {
 	ST_FIND_RCPT,
 	ST_FIND_RCPT_MADE_UP,
 	ST_EARLIEST,
-	ST_MAILBOX_PUT,
+	ST_COVER_START,
+	ST_COVER_BACK,
 	ST_HASH_GET,
 	ST_HASH_PUT,
 	ST_PRUNE,
 	ST_PRUNE_COVERAGE,
 	ST_COUNT_RECORDS,
+	ST_FORGET,
 	ST_STATE_GET,
 	ST_STATE_PUT,
 	ST_KEYS_GET,
@@ -120,11 +122,18 @@ static const char *const sql[ST_COUNT] = {
     [ST_FIND_RCPT_MADE_UP] =
         "SELECT max(date) FROM sent_recipients WHERE mailbox = $1 AND "
         "address = $2 AND date BETWEEN $3 AND $4 AND made_up",
-    [ST_EARLIEST] = "SELECT coalesce((SELECT coverage_start FROM "
-                    "sent_mailboxes WHERE mailbox = $1), (SELECT min(date) "
-                    "FROM sent_messages WHERE mailbox = $1))",
-    [ST_MAILBOX_PUT] = "INSERT INTO sent_mailboxes (mailbox) VALUES ($1) "
-                       "ON CONFLICT DO NOTHING",
+    [ST_EARLIEST] = "SELECT coverage_start FROM sent_mailboxes WHERE "
+                    "mailbox = $1",
+    /* The mailbox's first record also makes it known (status counts). */
+    [ST_COVER_START] =
+        "INSERT INTO sent_mailboxes (mailbox, coverage_start) VALUES ($1, "
+        "$2) ON CONFLICT (mailbox) DO UPDATE SET coverage_start = "
+        "coalesce(sent_mailboxes.coverage_start, excluded.coverage_start)",
+    /* least() and greatest() ignore NULL: none is then the new start. */
+    [ST_COVER_BACK] =
+        "INSERT INTO sent_mailboxes (mailbox, coverage_start) VALUES ($1, "
+        "$2) ON CONFLICT (mailbox) DO UPDATE SET coverage_start = "
+        "least(sent_mailboxes.coverage_start, excluded.coverage_start)",
     [ST_HASH_GET] = "SELECT hash_check FROM sent_mailboxes WHERE mailbox = "
                     "$1",
     [ST_HASH_PUT] = "INSERT INTO sent_mailboxes (mailbox, hash_check) "
@@ -132,13 +141,16 @@ static const char *const sql[ST_COUNT] = {
                     "hash_check = excluded.hash_check",
     [ST_PRUNE] = "DELETE FROM sent_messages WHERE mailbox = $1 AND "
                  "date < $2",
-    [ST_PRUNE_COVERAGE] =
-        "INSERT INTO sent_mailboxes (mailbox, coverage_start) VALUES ($1, "
-        "$2) ON CONFLICT (mailbox) DO UPDATE SET coverage_start = "
-        "greatest(sent_mailboxes.coverage_start, excluded.coverage_start)",
+    /* A mailbox that covers nothing does not start to by pruning. */
+    [ST_PRUNE_COVERAGE] = "UPDATE sent_mailboxes SET coverage_start = "
+                          "greatest(coverage_start, $2) WHERE mailbox = $1 "
+                          "AND coverage_start IS NOT NULL",
     [ST_COUNT_RECORDS] = "SELECT (SELECT count(*) FROM sent_messages WHERE "
                          "mailbox = $1), (SELECT count(*) FROM "
                          "sent_mailboxes)",
+    /* Its recipients go with it (ON DELETE CASCADE). */
+    [ST_FORGET] = "DELETE FROM sent_messages WHERE mailbox = $1 AND "
+                  "message_id = $2",
     [ST_STATE_GET] = "SELECT size, mtime_ns, inode, \"offset\", mark FROM "
                      "sent_import_state WHERE mailbox = $1 AND source = $2",
     [ST_STATE_PUT] =
@@ -588,6 +600,21 @@ effect(pg_log *pg, int i, int n, const char *const *v, const char *doing,
 	return res != NULL;
 }
 
+/* The number of rows a statement for its effect changed, or -1. */
+static gint64
+changed(pg_log *pg, int i, int n, const char *const *v, const char *doing,
+        GError **err)
+{
+	PGresult *res = run(pg, i, n, v, doing, err);
+	gint64 rows;
+
+	if (res == NULL)
+		return -1;
+	rows = g_ascii_strtoll(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return rows;
+}
+
 /* The id and date of message_id in the mailbox; *id 0 when absent. */
 static gboolean
 find_row(pg_log *pg, const char *message_id, gint64 *id, gint64 *date,
@@ -627,10 +654,6 @@ pg_add(void *db, const ndr_sent_row *r, gboolean *added, GError **err)
 		*added = TRUE;
 	}
 	PQclear(res);
-	/* The mailbox's first record makes it known (status counts them). */
-	if (*added &&
-	    !effect(pg, ST_MAILBOX_PUT, 0, NULL, "record a message", err))
-		return FALSE;
 	/* Recorded before: its recipients keep its first date. */
 	if (id == 0 && !find_row(pg, r->message_id, &id, &date, err))
 		return FALSE;
@@ -702,6 +725,16 @@ pg_earliest(void *db, gint64 *date, GError **err)
 }
 
 static gboolean
+pg_cover(void *db, gint64 start, gboolean back, GError **err)
+{
+	pg_log *pg = db;
+	const char *v[] = {num(pg, 0, start)};
+
+	return effect(pg, back ? ST_COVER_BACK : ST_COVER_START, 1, v,
+	              "keep what the sent log covers", err);
+}
+
+static gboolean
 pg_hash_check_get(void *db, char **check, GError **err)
 {
 	PGresult *res = run(db, ST_HASH_GET, 0, NULL, "read the sent log", err);
@@ -728,14 +761,11 @@ pg_prune(void *db, gint64 before, guint64 *removed, GError **err)
 {
 	pg_log *pg = db;
 	const char *v[] = {num(pg, 0, before)};
-	PGresult *res = run(pg, ST_PRUNE, 1, v, "prune the sent log", err);
+	gint64 rows = changed(pg, ST_PRUNE, 1, v, "prune the sent log", err);
 
-	*removed = 0;
-	if (res == NULL)
-		return FALSE;
-	*removed = g_ascii_strtoull(PQcmdTuples(res), NULL, 10);
-	PQclear(res);
-	return effect(pg, ST_PRUNE_COVERAGE, 1, v, "prune the sent log", err);
+	*removed = rows > 0 ? (guint64)rows : 0;
+	return rows >= 0 &&
+	       effect(pg, ST_PRUNE_COVERAGE, 1, v, "prune the sent log", err);
 }
 
 static gboolean
@@ -845,6 +875,16 @@ pg_key_drop(void *db, const char *source, const char *key, GError **err)
 }
 
 static gboolean
+pg_forget(void *db, const char *message_id, gboolean *found, GError **err)
+{
+	const char *v[] = {message_id};
+	gint64 rows = changed(db, ST_FORGET, 1, v, "forget a message", err);
+
+	*found = rows > 0;
+	return rows >= 0;
+}
+
+static gboolean
 pg_was_locked(void *db)
 {
 	return FALSE; /* readers never wait for writers; a lock wait is a
@@ -863,6 +903,7 @@ const ndr_sentlog_ops ndr_sentlog_pg = {
     .find_id = pg_find_id,
     .find_recipient = pg_find_recipient,
     .earliest = pg_earliest,
+    .cover = pg_cover,
     .hash_check_get = pg_hash_check_get,
     .hash_check_put = pg_hash_check_put,
     .prune = pg_prune,
@@ -872,5 +913,6 @@ const ndr_sentlog_ops ndr_sentlog_pg = {
     .keys_get = pg_keys_get,
     .key_put = pg_key_put,
     .key_drop = pg_key_drop,
+    .forget = pg_forget,
     .was_locked = pg_was_locked,
 };

@@ -52,12 +52,23 @@ static const char *const migrations[] = {
     " source TEXT NOT NULL,"
     " key TEXT NOT NULL,"
     " PRIMARY KEY (source, key)) WITHOUT ROWID;",
-    /* 1 -> 2.  Made-up Message-IDs marked as such (a keyed hash no
-     * longer shows the ".invalid" domain); settings: the keyed-hash check
-     * value and where coverage starts after pruning. */
-    "ALTER TABLE messages ADD COLUMN made_up INTEGER NOT NULL DEFAULT 0;"
-    "UPDATE messages SET made_up = 1 WHERE message_id LIKE "
-    "'%@ndrcheck.invalid';"
+    /* 1 -> 2.  What the log covers is kept, no longer read off the
+     * oldest record's Date (one message dated 1970 widened it).  The
+     * dates already recorded cannot tell a folder's honest reach from a
+     * stranger's outlier, so an existing log covers from this upgrade
+     * on and its sources are read again (their records are kept): each
+     * sync or import that finishes a folder moves the start back as far
+     * as that folder reaches (see ndr_sentlog_cover()). */
+    "CREATE TABLE coverage ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " start INTEGER NOT NULL);"
+    "INSERT INTO coverage (id, start)"
+    " SELECT 1, CAST(strftime('%s', 'now') AS INTEGER)"
+    " WHERE EXISTS (SELECT 1 FROM messages);"
+    "DELETE FROM import_state;"
+    "DELETE FROM import_keys;",
+    /* 2 -> 3.  Settings: the check value of the hash key (config
+     * hash_key) the log was written with, or "clear". */
     "CREATE TABLE settings ("
     " name TEXT PRIMARY KEY,"
     " value) WITHOUT ROWID;",
@@ -76,12 +87,16 @@ enum {
 	ST_FIND_RCPT,
 	ST_FIND_RCPT_MADE_UP,
 	ST_EARLIEST,
+	ST_COVER_START,
+	ST_COVER_BACK,
 	ST_SETTING_GET,
 	ST_SETTING_PUT,
 	ST_PRUNE_RCPT,
 	ST_PRUNE_MSG,
 	ST_PRUNE_COVERAGE,
 	ST_COUNT_RECORDS,
+	ST_FORGET_RCPT,
+	ST_FORGET_MSG,
 	ST_STATE_GET,
 	ST_STATE_PUT,
 	ST_KEYS_GET,
@@ -95,8 +110,8 @@ static const char *const sql[ST_COUNT] = {
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_FIND_ID] = "SELECT id, date FROM messages WHERE message_id = ?1",
-    [ST_INSERT_MSG] = "INSERT INTO messages (message_id, made_up, date, "
-                      "sender, subject) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_INSERT_MSG] = "INSERT INTO messages (message_id, date, sender, "
+                      "subject) VALUES (?1, ?2, ?3, ?4)",
     [ST_INSERT_RCPT] = "INSERT OR IGNORE INTO recipients (message, "
                        "address, date) VALUES (?1, ?2, ?3)",
     [ST_FIRST_RCPT] = "SELECT min(address), count(*) FROM recipients "
@@ -106,21 +121,23 @@ static const char *const sql[ST_COUNT] = {
     [ST_FIND_RCPT_MADE_UP] =
         "SELECT max(r.date) FROM recipients r JOIN messages m "
         "ON m.id = r.message WHERE r.address = ?1 AND r.date BETWEEN ?2 "
-        "AND ?3 AND m.made_up",
-    [ST_EARLIEST] = "SELECT coalesce((SELECT value FROM settings WHERE "
-                    "name = 'coverage_start'), (SELECT min(date) FROM "
-                    "messages))",
+        "AND ?3 AND m.message_id LIKE '%ndrcheck.invalid'",
+    [ST_EARLIEST] = "SELECT start FROM coverage",
+    [ST_COVER_START] = "INSERT OR IGNORE INTO coverage (id, start) "
+                       "VALUES (1, ?1)",
+    [ST_COVER_BACK] = "INSERT INTO coverage (id, start) VALUES (1, ?1) "
+                      "ON CONFLICT (id) DO UPDATE SET start = "
+                      "min(start, excluded.start)",
     [ST_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
     [ST_SETTING_PUT] = "INSERT OR REPLACE INTO settings (name, value) "
                        "VALUES (?1, ?2)",
     [ST_PRUNE_RCPT] = "DELETE FROM recipients WHERE message IN (SELECT id "
                       "FROM messages WHERE date < ?1)",
     [ST_PRUNE_MSG] = "DELETE FROM messages WHERE date < ?1",
-    [ST_PRUNE_COVERAGE] =
-        "INSERT OR REPLACE INTO settings (name, value) VALUES "
-        "('coverage_start', max(?1, coalesce((SELECT value FROM settings "
-        "WHERE name = 'coverage_start'), 0)))",
+    [ST_PRUNE_COVERAGE] = "UPDATE coverage SET start = max(start, ?1)",
     [ST_COUNT_RECORDS] = "SELECT count(*) FROM messages",
+    [ST_FORGET_RCPT] = "DELETE FROM recipients WHERE message = ?1",
+    [ST_FORGET_MSG] = "DELETE FROM messages WHERE id = ?1",
     [ST_STATE_GET] = "SELECT size, mtime_ns, inode, offset, mark FROM "
                      "import_state WHERE source = ?1",
     [ST_STATE_PUT] = "INSERT OR REPLACE INTO import_state (source, size, "
@@ -482,10 +499,9 @@ insert_message(sq_log *log, const ndr_sent_row *r, gint64 *id, GError **err)
 	if (s == NULL)
 		return FALSE;
 	sqlite3_bind_text(s, 1, r->message_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, r->made_up);
-	sqlite3_bind_int64(s, 3, r->date);
-	sqlite3_bind_text(s, 4, r->sender, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, r->subject, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, r->date);
+	sqlite3_bind_text(s, 3, r->sender, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, r->subject, -1, SQLITE_STATIC);
 	if (!run(log, s, "record a message", err))
 		return FALSE;
 	*id = sqlite3_last_insert_rowid(log->db);
@@ -622,29 +638,52 @@ sq_hash_check_put(void *db, const char *check, GError **err)
 	return run(log, s, "save the hash check", err);
 }
 
-/* Run statement i with before as ?1. */
+/* Run statement i with the integer v as ?1. */
 static gboolean
-run_before(sq_log *log, int i, gint64 before, GError **err)
+run_int(sq_log *log, int i, gint64 v, const char *doing, GError **err)
 {
 	sqlite3_stmt *s = stmt(log, i, err);
 
 	if (s == NULL)
 		return FALSE;
-	sqlite3_bind_int64(s, 1, before);
-	return run(log, s, "prune the sent log", err);
+	sqlite3_bind_int64(s, 1, v);
+	return run(log, s, doing, err);
+}
+
+static gboolean
+sq_cover(void *db, gint64 start, gboolean back, GError **err)
+{
+	return run_int(db, back ? ST_COVER_BACK : ST_COVER_START, start,
+	               "keep what the sent log covers", err);
 }
 
 static gboolean
 sq_prune(void *db, gint64 before, guint64 *removed, GError **err)
 {
 	sq_log *log = db;
+	const char *doing = "prune the sent log";
 
 	*removed = 0;
-	if (!run_before(log, ST_PRUNE_RCPT, before, err) ||
-	    !run_before(log, ST_PRUNE_MSG, before, err))
+	if (!run_int(log, ST_PRUNE_RCPT, before, doing, err) ||
+	    !run_int(log, ST_PRUNE_MSG, before, doing, err))
 		return FALSE;
 	*removed = (guint64)sqlite3_changes64(log->db);
-	return run_before(log, ST_PRUNE_COVERAGE, before, err);
+	return run_int(log, ST_PRUNE_COVERAGE, before, doing, err);
+}
+
+static gboolean
+sq_forget(void *db, const char *message_id, gboolean *found, GError **err)
+{
+	sq_log *log = db;
+	const char *doing = "forget a message";
+	gint64 id, date;
+
+	*found = FALSE;
+	if (!find_row(log, message_id, &id, &date, err))
+		return FALSE;
+	*found = id != 0;
+	return id == 0 || (run_int(log, ST_FORGET_RCPT, id, doing, err) &&
+	                   run_int(log, ST_FORGET_MSG, id, doing, err));
 }
 
 static gboolean
@@ -773,6 +812,7 @@ const ndr_sentlog_ops ndr_sentlog_sqlite = {
     .find_id = sq_find_id,
     .find_recipient = sq_find_recipient,
     .earliest = sq_earliest,
+    .cover = sq_cover,
     .hash_check_get = sq_hash_check_get,
     .hash_check_put = sq_hash_check_put,
     .prune = sq_prune,
@@ -782,5 +822,6 @@ const ndr_sentlog_ops ndr_sentlog_sqlite = {
     .keys_get = sq_keys_get,
     .key_put = sq_key_put,
     .key_drop = sq_key_drop,
+    .forget = sq_forget,
     .was_locked = sq_was_locked,
 };

@@ -1,8 +1,9 @@
 /*
  * sentlog.c - the sent log, whatever stores it (see sentlog.h): the
  * record made from a message, made-up Message-IDs, keys lower-cased or
- * hashed, transaction nesting, retention; the storage itself is a
- * backend (sentlog-backend.h) chosen by the form of the location.
+ * hashed, transaction nesting, where coverage starts, retention; the
+ * storage itself is a backend (sentlog-backend.h) chosen by the form of
+ * the location.
  */
 #include <string.h>
 
@@ -56,6 +57,28 @@ stored_key(const ndr_sentlog *log, const char *text)
 	                                g_bytes_get_size(log->key), low, -1);
 	g_free(low);
 	return mac;
+}
+
+static gboolean
+is_made_up(const char *message_id)
+{
+	return g_str_has_suffix(message_id, "@" MADE_UP_DOMAIN);
+}
+
+/*
+ * The stored form of a Message-ID: a made-up one keeps its domain when
+ * hashed, so that the backends tell it from a real one as in clear text.
+ */
+static char *
+stored_id(const ndr_sentlog *log, const char *message_id)
+{
+	char *key = stored_key(log, message_id), *id;
+
+	if (log->key == NULL || !is_made_up(message_id))
+		return key;
+	id = g_strconcat(key, "@" MADE_UP_DOMAIN, NULL);
+	g_free(key);
+	return id;
 }
 
 static char *
@@ -244,6 +267,25 @@ made_up_id(const ndr_sent *s, gint64 date)
 	return id;
 }
 
+gboolean
+ndr_sentlog_sane_date(gint64 date)
+{
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+
+	return date >= NDR_COVER_FLOOR && date <= now + NDR_COVER_FUTURE_S;
+}
+
+/*
+ * Where the first record starts the coverage: at its Date, when that is
+ * sane, else now.  Later records never move it back.
+ */
+static gint64
+first_start(gint64 date)
+{
+	return ndr_sentlog_sane_date(date) ? date
+	                                   : g_get_real_time() / G_USEC_PER_SEC;
+}
+
 /* Pruning as it goes: whoever records keeps the table bounded. */
 static gboolean
 prune_once(ndr_sentlog *log, GError **err)
@@ -264,21 +306,22 @@ add_row(ndr_sentlog *log, const ndr_sent *s, gboolean *added, GError **err)
 	gboolean none = s->message_id == NULL || *s->message_id == '\0';
 	char *mid = none ? made_up_id(s, date) : NULL;
 	/* Or made up before, and now imported again (see sentlog.h). */
-	gboolean made_up =
-	    none || g_str_has_suffix(s->message_id, "@" MADE_UP_DOMAIN);
+	gboolean made_up = none || is_made_up(s->message_id);
 	GPtrArray *to = g_ptr_array_new_with_free_func(g_free);
 	ndr_sent_row r = {.made_up = made_up, .date = date, .to = to};
 	gboolean ok;
 	guint i;
 
-	r.message_id = stored_key(log, mid != NULL ? mid : s->message_id);
+	r.message_id = stored_id(log, mid != NULL ? mid : s->message_id);
 	/* A keyed hash stores nothing that says who wrote what. */
 	r.sender = log->key == NULL ? s->from : NULL;
 	r.subject = log->key == NULL ? s->subject : NULL;
 	for (i = 0; s->to != NULL && i < s->to->len; i++)
 		g_ptr_array_add(to, stored_key(log, s->to->pdata[i]));
 	ok = ndr_sentlog_begin(log, err);
-	if (ok && !(ok = log->ops->add(log->db, &r, added, err)))
+	if (ok && !(ok = log->ops->add(log->db, &r, added, err) &&
+	                 (!*added || log->ops->cover(log->db, first_start(date),
+	                                             FALSE, err))))
 		ndr_sentlog_rollback(log);
 	ok = ok && ndr_sentlog_commit(log, err);
 	if (!ok)
@@ -402,7 +445,7 @@ ndr_sentlog_find_id(ndr_sentlog *log, const char *message_id, gboolean *found,
 	memset(info, 0, sizeof(*info));
 	if (log == NULL || log->db == NULL)
 		return TRUE;
-	key = stored_key(log, message_id);
+	key = stored_id(log, message_id);
 	ok = log->ops->find_id(log->db, key, found, info, err);
 	g_free(key);
 	/* A hashed recipient names no one. */
@@ -436,6 +479,12 @@ ndr_sentlog_earliest(ndr_sentlog *log, gint64 *date, GError **err)
 	if (log == NULL || log->db == NULL)
 		return TRUE;
 	return log->ops->earliest(log->db, date, err);
+}
+
+gboolean
+ndr_sentlog_cover(ndr_sentlog *log, gint64 start, GError **err)
+{
+	return writable(log, err) && log->ops->cover(log->db, start, TRUE, err);
 }
 
 gboolean
@@ -477,8 +526,8 @@ ndr_sentlog_state_get(ndr_sentlog *log, const char *source,
 {
 	memset(st, 0, sizeof(*st));
 	*found = FALSE;
-	if (!writable(log, err))
-		return FALSE;
+	if (log->db == NULL)
+		return TRUE;
 	return log->ops->state_get(log->db, source, st, found, err);
 }
 
@@ -493,8 +542,9 @@ ndr_sentlog_state_put(ndr_sentlog *log, const char *source,
 GHashTable *
 ndr_sentlog_keys_get(ndr_sentlog *log, const char *source, GError **err)
 {
-	if (!writable(log, err))
-		return NULL;
+	if (log->db == NULL)
+		return g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+		                             NULL);
 	return log->ops->keys_get(log->db, source, err);
 }
 
@@ -518,4 +568,24 @@ gboolean
 ndr_sentlog_was_locked(const ndr_sentlog *log)
 {
 	return log->db != NULL && log->ops->was_locked(log->db);
+}
+
+gboolean
+ndr_sentlog_forget(ndr_sentlog *log, const char *message_id, gboolean *found,
+                   GError **err)
+{
+	char *key;
+	gboolean ok;
+
+	*found = FALSE;
+	if (!ndr_sentlog_begin(log, err))
+		return FALSE;
+	key = stored_id(log, message_id);
+	ok = log->ops->forget(log->db, key, found, err);
+	g_free(key);
+	if (!ok) {
+		ndr_sentlog_rollback(log);
+		return FALSE;
+	}
+	return ndr_sentlog_commit(log, err);
 }

@@ -112,10 +112,25 @@ gboolean ndr_sentlog_find_recipient(ndr_sentlog *log, const char *address,
                                     gint64 *when, GError **err);
 
 /*
- * Where the log's coverage starts: its earliest record, or where pruning
- * left it (a pruned period is not covered); 0 when empty.
+ * Where what the log covers starts; 0 when it covers nothing (empty).
+ * The first record starts it (at its Date when ndr_sentlog_sane_date(),
+ * else at the time of recording); only ndr_sentlog_cover() moves it
+ * back, no later record's own Date does, and pruning moves it forward
+ * (a pruned period is not covered).
  */
 gboolean ndr_sentlog_earliest(ndr_sentlog *log, gint64 *date, GError **err);
+
+/*
+ * The log covers from start on (never narrowed by this): for a source
+ * read to its end whose messages reach back to start (import.c).
+ */
+gboolean ndr_sentlog_cover(ndr_sentlog *log, gint64 start, GError **err);
+
+/*
+ * Whether a message's Date may speak for coverage: not before
+ * NDR_COVER_FLOOR nor more than NDR_COVER_FUTURE_S past now.
+ */
+gboolean ndr_sentlog_sane_date(gint64 date);
 
 /*
  * Remove the records older than keep_days (of the handle's mailbox) and
@@ -164,5 +179,12 @@ gboolean ndr_sentlog_key_put(ndr_sentlog *log, const char *source,
                              const char *key, GError **err);
 gboolean ndr_sentlog_key_drop(ndr_sentlog *log, const char *source,
                               const char *key, GError **err);
+
+/*
+ * Remove a message and its recipients (undoing a correction, correct.c);
+ * *found is FALSE when there was none.
+ */
+gboolean ndr_sentlog_forget(ndr_sentlog *log, const char *message_id,
+                            gboolean *found, GError **err);
 
 #endif /* NDR_SENTLOG_H */

@@ -83,7 +83,9 @@ named_recipient(ndr_findings *f, const ndr_rule_match *m, const char *addr)
 
 	for (i = 0; i < f->recipients->len && r == NULL; i++) {
 		c = g_ptr_array_index(f->recipients, i);
-		if (g_ascii_strcasecmp(c->address, addr) == 0)
+		if (g_ascii_strcasecmp(c->address, addr) == 0 ||
+		    (c->original_recipient != NULL &&
+		     g_ascii_strcasecmp(c->original_recipient, addr) == 0))
 			r = c;
 	}
 	for (i = 0; i < f->recipients->len && r == NULL; i++) {
@@ -97,23 +99,67 @@ named_recipient(ndr_findings *f, const ndr_rule_match *m, const char *addr)
 }
 
 /*
+ * The DSN's recipient at the internal address a match's group "final"
+ * names, given the address addr instead (the internal one, if the DSN
+ * called it original, goes: it is no address the user wrote).
+ */
+static ndr_recipient *
+replaced_recipient(ndr_findings *f, const ndr_rule_match *m, const char *addr)
+{
+	char *final = ndr_rule_group(m, "final");
+	ndr_recipient *r = NULL;
+
+	if (final != NULL && strchr(addr, '@') != NULL)
+		r = named_recipient(f, m, g_strstrip(final));
+	g_free(final);
+	if (r == NULL)
+		return NULL;
+	if (r->original_recipient != NULL &&
+	    g_ascii_strcasecmp(r->original_recipient, addr) == 0)
+		g_clear_pointer(&r->original_recipient, g_free);
+	g_free(r->address);
+	r->address = g_strdup(addr);
+	return r;
+}
+
+/*
  * The recipient a match names.  When the report already had recipients
  * (from a DSN part) the text only completes them: an address the DSN
- * did not name is the prose's quoting, not another failure.
+ * did not name is the prose's quoting, not another failure.  A match
+ * with a group "orig" names beside "addr" the alias the user wrote
+ * (Postfix's "(expanded from <...>)"); one with a group "final" names
+ * in it the internal address a DSN part may have given for "addr"
+ * (PMDF's delivery channel), which "addr" then replaces; group "local"
+ * instead of "addr" is a local part of the reporting domain (report.c
+ * completes it).
  */
 static ndr_recipient *
 recipient_for(ndr_findings *f, const ndr_rule_match *m, gboolean complete)
 {
 	ndr_recipient *r = NULL;
-	char *addr = ndr_rule_group(m, "addr");
+	char *addr = ndr_rule_group(m, "addr"), *orig, *local;
 
+	if (addr == NULL && (local = ndr_rule_group(m, "local")) != NULL) {
+		/* "name@": no address until report.c gives it its domain */
+		addr = g_strconcat(g_strstrip(local), "@", NULL);
+		g_free(local);
+	}
 	if (addr == NULL)
 		return NULL;
 	g_strstrip(addr);
-	if (complete)
-		r = named_recipient(f, m, addr);
-	else if (strchr(addr, '@') != NULL)
+	orig = ndr_rule_group(m, "orig");
+	if (complete) {
+		r = replaced_recipient(f, m, addr);
+		if (r == NULL)
+			r = named_recipient(f, m, addr);
+		if (r == NULL && orig != NULL)
+			r = named_recipient(f, m, g_strstrip(orig));
+	} else if (strchr(addr, '@') != NULL)
 		r = ndr_findings_recipient(f, addr);
+	if (r != NULL && orig != NULL &&
+	    g_ascii_strcasecmp(g_strstrip(orig), r->address) != 0)
+		ndr_set_field(&r->original_recipient, orig, TRUE);
+	g_free(orig);
 	g_free(addr);
 	return r;
 }

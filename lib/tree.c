@@ -29,6 +29,7 @@ typedef struct tree_walk {
 	GPtrArray *exclude;   /* of GPatternSpec */
 	GArray *exclude_path; /* of gboolean: match the whole path */
 	gint64 since;
+	guint64 *count; /* ndr_tree_count()'s, or NULL */
 } tree_walk;
 
 static gboolean walk_folder(tree_walk *w, const char *path, gboolean own);
@@ -180,6 +181,9 @@ walk_files(tree_walk *w, const char *path, gboolean own)
 	char *file;
 	guint i;
 
+	if (w->count != NULL && w->exclude->len == 0 && w->since == 0 &&
+	    ndr_maildir_count(path, w->count, NULL))
+		return TRUE;
 	if ((names = ndr_maildir_list(path, &err)) == NULL) {
 		go_on =
 		    w->fn(NDR_TREE_ERROR, path, FALSE, err->message, w->arg);
@@ -307,6 +311,7 @@ walk_init(tree_walk *w, const ndr_tree_opts *o, ndr_tree_fn fn, void *arg)
 		g_array_append_val(w->exclude_path, whole);
 	}
 	w->since = o->since;
+	w->count = NULL;
 }
 
 static void
@@ -328,6 +333,29 @@ ndr_tree_walk(const char *input, const ndr_tree_opts *o, ndr_tree_fn fn,
 	go_on = walk_named(&w, input, TRUE);
 	walk_clear(&w);
 	return go_on;
+}
+
+static gboolean
+count_one(ndr_tree_what what, const char *path, gboolean own, const char *error,
+          void *arg)
+{
+	guint64 *count = arg;
+
+	++*count;
+	return what != NDR_TREE_MBOX;
+}
+
+gboolean
+ndr_tree_count(const char *input, const ndr_tree_opts *o, guint64 *count)
+{
+	tree_walk w;
+	gboolean exact;
+
+	walk_init(&w, o, count_one, count);
+	w.count = count;
+	exact = walk_named(&w, input, TRUE);
+	walk_clear(&w);
+	return exact;
 }
 
 gboolean

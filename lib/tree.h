@@ -59,6 +59,15 @@ gboolean ndr_tree_walk(const char *input, const ndr_tree_opts *o,
                        ndr_tree_fn fn, void *arg);
 
 /*
+ * Add to *count how many messages ndr_tree_walk() would hand on for
+ * input, without building their paths where no exclude or since needs
+ * them; FALSE at an mbox input (its messages are known only by reading
+ * it).
+ */
+gboolean ndr_tree_count(const char *input, const ndr_tree_opts *o,
+                        guint64 *count);
+
+/*
  * Walk the paths listed one per line on fd, as mlist(1) or find(1) print
  * them (leading blanks, as in mseq's thread indentation, are dropped):
  * each file is a message file, each folder is walked.

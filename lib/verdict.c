@@ -1,10 +1,12 @@
 /*
- * verdict.c - ndrcheck.conf(5) "HOW THE KEYS ARE USED": decide genuine,
- * backscatter or unknown from
- * the findings and the sent log, and say why in short sentences.
+ * verdict.c - decide genuine, backscatter or unknown from the findings
+ * and the sent log, and say why in short sentences (ndrcheck(1), HOW IT
+ * DECIDES).
  */
 #include <string.h>
 
+#include "dkim.h"
+#include "envelope.h"
 #include "error.h"
 #include "verdict.h"
 
@@ -309,15 +311,6 @@ by_recipient(decision *d, GError **err)
 	return ok;
 }
 
-static gboolean
-in_list(char **list, const char *s)
-{
-	for (; list != NULL && *list != NULL; list++)
-		if (g_ascii_strcasecmp(*list, s) == 0)
-			return TRUE;
-	return FALSE;
-}
-
 /* Does text name host as a whole word (not "mx1.example.org.evil")? */
 static gboolean
 names_host(const char *text, const char *host)
@@ -393,7 +386,7 @@ by_config(decision *d, gboolean decide)
 	}
 	if (d->cfg->addresses != NULL && *d->cfg->addresses != NULL &&
 	    o->from != NULL) {
-		if (in_list(d->cfg->addresses, o->from))
+		if (ndr_config_listed(d->cfg->addresses, o->from))
 			rule4(d, FALSE, d->verdict,
 			      g_strdup_printf("the returned From %s is one of "
 			                      "our addresses",
@@ -406,6 +399,188 @@ by_config(decision *d, gboolean decide)
 	}
 }
 
+/* Each signature of ours that proves nothing, and why, after the rest. */
+static void
+unproven_signatures(decision *d)
+{
+	const ndr_original *o = d->f->original;
+	guint i;
+
+	for (i = 0; o != NULL && i < o->signatures->len; i++) {
+		const ndr_signature *s = o->signatures->pdata[i];
+
+		if (s->state == NDR_SIG_VALID)
+			continue;
+		if (s->domain == NULL)
+			say(d, d->verdict, "%s", s->why);
+		else
+			say(d, d->verdict,
+			    "the returned DKIM signature of %s (selector %s) "
+			    "%s: %s",
+			    s->domain, s->selector != NULL ? s->selector : "?",
+			    s->state == NDR_SIG_FAILED ? "does not verify"
+			                               : "cannot be checked",
+			    s->why);
+	}
+}
+
+/* Whether the returned message carries any signature that may be ours. */
+static gboolean
+signed_at_all(const ndr_original *o, const char *domain)
+{
+	guint i;
+
+	for (i = 0; i < o->signatures->len; i++) {
+		const ndr_signature *s = o->signatures->pdata[i];
+
+		if (s->domain == NULL ||
+		    g_ascii_strcasecmp(s->domain, domain) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/*
+ * A complete returned header block From one of our addresses at a
+ * domain that signs all our mail, without any signature of it: we did
+ * not send it.  Decides an unknown verdict (an empty log too) and a
+ * log's backscatter; never the log's genuine (mail sent by a path that
+ * does not sign), nor when a signature of ours is there and fails (a
+ * bouncer may have rewritten a field): those say only "cannot tell".
+ */
+static void
+by_absence(decision *d)
+{
+	const ndr_original *o = d->f->original;
+	const char *domain;
+	char *cut;
+
+	if (o == NULL || o->from == NULL ||
+	    !ndr_config_listed(d->cfg->addresses, o->from) ||
+	    !ndr_dkim_signed_domain(d->cfg, o->from))
+		return;
+	domain = strrchr(o->from, '@') + 1;
+	if (signed_at_all(o, domain))
+		return;
+	cut = ndr_dkim_block_cut(d->f, domain);
+	if (cut != NULL)
+		say(d, d->verdict,
+		    "%s: a missing DKIM signature of %s proves "
+		    "nothing",
+		    cut, domain);
+	else if (d->verdict == NDRCHECK_GENUINE)
+		say(d, d->verdict,
+		    "the returned message carries no DKIM "
+		    "signature of %s, but the sent log's record "
+		    "stands",
+		    domain);
+	else
+		rule4(d, TRUE, NDRCHECK_BACKSCATTER,
+		      g_strdup_printf("the returned message From %s carries no "
+		                      "DKIM signature of %s, which signs all "
+		                      "our mail, and its header block is "
+		                      "complete",
+		                      o->from, domain));
+	g_free(cut);
+}
+
+/*
+ * Our own signature on the returned header block proves the original
+ * went through our signer, whatever the log says: it decides, first.
+ * Without one, its absence may decide (by_absence()).
+ */
+static void
+by_signature(decision *d)
+{
+	const ndr_signature *s = ndr_dkim_proof(d->f->original);
+	const char *body;
+
+	unproven_signatures(d);
+	if (s == NULL) {
+		by_absence(d);
+		return;
+	}
+	body = s->body_verified       ? "body verified"
+	       : d->f->original->body ? "body cut or changed: the header "
+	                                "fields verified alone"
+	                              : "body not returned";
+	g_ptr_array_insert(
+	    d->evidence, (gint)d->first,
+	    g_strdup_printf("the returned message carries a valid DKIM "
+	                    "signature of %s (selector %s; %s)",
+	                    s->domain, s->selector, body));
+	d->verdict = NDRCHECK_GENUINE;
+}
+
+/*
+ * The address the bounce was delivered to.  A BATV tag of ours proves
+ * the original was ours, whatever else says; one we did not make, or a
+ * delivery to an address of our domains that we never send from, is
+ * evidence like rule 4's.
+ */
+static void
+by_envelope(decision *d)
+{
+	const ndr_findings *f = d->f;
+
+	if (f->envelope_to == NULL)
+		return;
+	if (f->batv == NDR_BATV_VALID) {
+		g_ptr_array_insert(
+		    d->evidence, (gint)d->first,
+		    g_strdup_printf("the bounce came to %s, a BATV address "
+		                    "our server made for %s",
+		                    f->envelope_to, f->batv_address));
+		d->verdict = NDRCHECK_GENUINE;
+	} else if (f->batv == NDR_BATV_INVALID) {
+		rule4(d, TRUE, NDRCHECK_BACKSCATTER,
+		      g_strdup_printf("the bounce came to %s, whose BATV tag "
+		                      "is not one we made",
+		                      f->envelope_to));
+	} else if (f->batv == NDR_BATV_EXPIRED) {
+		say(d, d->verdict,
+		    "the BATV tag of %s has expired: it proves nothing",
+		    f->envelope_to);
+	} else if (!ndr_envelope_is_sender(d->cfg, f->envelope_to) &&
+	           ndr_envelope_our_domain(d->cfg, f->envelope_to)) {
+		rule4(d, TRUE, NDRCHECK_BACKSCATTER,
+		      g_strdup_printf("the bounce was delivered to %s (%s), "
+		                      "an address we never send from",
+		                      f->envelope_to, f->envelope_source));
+	}
+}
+
+/*
+ * A message whose own Message-ID is in the sent log is one we sent (a
+ * copy of our own mail, say, that quotes a bounce): *own, and its
+ * sentence.
+ */
+static gboolean
+own_message(decision *d, gboolean *own, GError **err)
+{
+	ndr_sent_info info;
+	char *when;
+
+	*own = FALSE;
+	/* (some MTAs give a report the Message-ID of what it returns) */
+	if (d->f->message_id == NULL ||
+	    (d->f->original != NULL && d->f->original->message_id != NULL &&
+	     strcmp(d->f->original->message_id, d->f->message_id) == 0))
+		return TRUE;
+	if (!ndr_sentlog_find_id(d->log, d->f->message_id, own, &info, err))
+		return FALSE;
+	if (*own) {
+		when = day(info.date);
+		say(d, NDRCHECK_NOT_BOUNCE,
+		    "this is a message you sent: its own Message-ID <%s> is "
+		    "in the sent log (sent %s)",
+		    d->f->message_id, when);
+		g_free(when);
+		g_free(info.first_to);
+	}
+	return TRUE;
+}
+
 gboolean
 ndr_verdict_decide(ndr_sentlog *log, const ndr_config *cfg,
                    const ndr_findings *f, ndrcheck_verdict *verdict,
@@ -416,11 +591,22 @@ ndr_verdict_decide(ndr_sentlog *log, const ndr_config *cfg,
 	              .f = f,
 	              .evidence = evidence,
 	              .first = evidence->len};
-	gboolean by_id;
+	gboolean by_id, own;
 
 	if (f->kind == NDRCHECK_KIND_NONE) {
 		say(&d, NDRCHECK_NOT_BOUNCE,
 		    "nothing in it reports on a message sent earlier");
+		*verdict = d.verdict;
+		return TRUE;
+	}
+	if (!own_message(&d, &own, err))
+		return FALSE;
+	if (!own && f->unproven)
+		say(&d, NDRCHECK_UNKNOWN,
+		    "nothing in its header shows that a machine wrote it (no "
+		    "null sender, Auto-Submitted, daemon sender or report "
+		    "structure): cannot tell");
+	if (own || f->unproven) {
 		*verdict = d.verdict;
 		return TRUE;
 	}
@@ -436,6 +622,8 @@ ndr_verdict_decide(ndr_sentlog *log, const ndr_config *cfg,
 			return FALSE;
 		by_config(&d, TRUE);
 	}
+	by_signature(&d);
+	by_envelope(&d);
 	*verdict = d.verdict;
 	return TRUE;
 }

@@ -6,10 +6,13 @@
  * The output is the input byte for byte, with X-NDR-Verdict, X-NDR-Kind
  * and at most one X-NDR-Evidence added at the top (after an mbox "From "
  * line, which gets a line end if it had none, and after any lines that
- * start with white space, which no field heads) in the line ending of the
- * input's first line, and every X-NDR-* field of the input's header block
- * (which ends at the first empty line) removed with its continuation
- * lines.  Lines end in LF, CRLF or a lone CR.
+ * start with white space, which no field heads) in the line ending the
+ * agent reads (that of the input's first LF: CRLF or LF; a lone CR only
+ * in input without an LF), and every X-NDR-* field of the input's header
+ * block removed with its continuation lines.  Lines end in LF, CRs then
+ * LF, or a lone CR; the header block ends at the first line that is a bare LF,
+ * the longest block any reader sees (procmail's lines end at LF only, so a CRLF
+ * line is not empty to it).
  */
 #ifndef NDR_TESTS_PASSTHROUGH_ORACLE_H
 #define NDR_TESTS_PASSTHROUGH_ORACLE_H
@@ -18,15 +21,20 @@
 
 #include <glib.h>
 
-/* The length of the line ending at p (LF, CRLF or a lone CR), 0 if none. */
+/*
+ * The length of the line ending at p, 0 if none: an LF, CRs then an LF
+ * (procmail and GMime end the line at the LF alike), or a lone CR.
+ */
 static inline size_t
 eol_len(const guint8 *p, const guint8 *end)
 {
-	if (p < end && *p == '\n')
-		return 1;
-	if (p < end && *p == '\r')
-		return (p + 1 < end && p[1] == '\n') ? 2 : 1;
-	return 0;
+	const guint8 *q = p;
+
+	while (q < end && *q == '\r')
+		q++;
+	if (q < end && *q == '\n')
+		return q + 1 - p;
+	return q > p ? 1 : 0;
 }
 
 /* The end of the line starting at p, its line ending included. */
@@ -42,8 +50,13 @@ line_end(const guint8 *p, const guint8 *end)
 static inline size_t
 closing_eol(const guint8 *p, const guint8 *e)
 {
-	if (e > p && e[-1] == '\n')
-		return (e - 1 > p && e[-2] == '\r') ? 2 : 1;
+	const guint8 *q = e - 1;
+
+	if (e > p && e[-1] == '\n') {
+		while (q > p && q[-1] == '\r')
+			q--;
+		return e - q;
+	}
 	return (e > p && e[-1] == '\r') ? 1 : 0;
 }
 
@@ -56,17 +69,17 @@ from_line_len(const guint8 *in, size_t len)
 	return line_end(in, in + len) - in;
 }
 
-/* The line ending the output must use: that of the input's first line. */
+/* The line ending the output must use: that of the input's first LF. */
 static inline const char *
 input_eol(const guint8 *in, size_t len)
 {
-	const guint8 *p = in, *end = in + len;
+	size_t i;
 
-	while (p < end && eol_len(p, end) == 0)
-		p++;
-	if (eol_len(p, end) == 2)
-		return "\r\n";
-	return (p < end && *p == '\r') ? "\r" : "\n";
+	for (i = 0; i < len && in[i] != '\n'; i++)
+		;
+	if (i < len)
+		return i > 0 && in[i - 1] == '\r' ? "\r\n" : "\n";
+	return len > 0 && memchr(in, '\r', len) != NULL ? "\r" : "\n";
 }
 
 static inline gboolean
@@ -90,7 +103,7 @@ orphans_len(const guint8 *p, const guint8 *end)
 /*
  * The input without its "From " line and without the X-NDR-* fields
  * (with their continuation lines) of its header block, which ends at
- * the first empty line.
+ * the first bare LF line.
  */
 static inline GByteArray *
 strip_forged(const guint8 *in, size_t len, size_t from)
@@ -102,8 +115,7 @@ strip_forged(const guint8 *in, size_t len, size_t from)
 	while (p < end) {
 		const guint8 *next = line_end(p, end);
 
-		if (eol_len(p, end) >
-		    0) { /* the empty line: the body follows */
+		if (*p == '\n') { /* a bare LF line: the body follows */
 			g_byte_array_append(out, p, end - p);
 			break;
 		}
@@ -152,6 +164,41 @@ added_headers(const guint8 *out, size_t pos, size_t end, const char *eol,
 	if (i < 2)
 		return "X-NDR-Verdict or X-NDR-Kind missing";
 	return p == stop ? NULL : "more than the X-NDR-* block was added";
+}
+
+/*
+ * Whether a reader finds in the header block of p no X-NDR-Verdict field
+ * but one saying ours: a reader whose lines end at LF and whose block
+ * ends at a bare LF line (procmail, maildrop), or with crlf_empty one for
+ * whom a CRLF line ends it too (Dovecot, GMime).  (A reader may find none:
+ * in mail without an LF, procmail reads one line.)
+ */
+static inline gboolean
+reader_sees_ours(const guint8 *p, size_t len, gboolean crlf_empty,
+                 const char *ours)
+{
+	static const char field[] = "X-NDR-Verdict:";
+	const size_t fl = sizeof(field) - 1, ol = strlen(ours);
+	const guint8 *end = p + len, *e, *v;
+	guint seen = 0;
+
+	while (p < end && *p != '\n' &&
+	       !(crlf_empty && end - p >= 2 && p[0] == '\r' && p[1] == '\n')) {
+		e = memchr(p, '\n', end - p);
+		e = e != NULL ? e + 1 : end;
+		if ((size_t)(e - p) > fl &&
+		    g_ascii_strncasecmp((const char *)p, field, fl) == 0) {
+			for (v = p + fl; v < e && (*v == ' ' || *v == '\t');
+			     v++)
+				;
+			if (++seen > 1 || (size_t)(e - v) < ol ||
+			    memcmp(v, ours, ol) != 0 ||
+			    (v + ol < e && v[ol] != '\r' && v[ol] != '\n'))
+				return FALSE;
+		}
+		p = e;
+	}
+	return TRUE;
 }
 
 /* memcmp() == 0, for buffers that are NULL when empty (undefined there). */

@@ -358,6 +358,27 @@ status 64 "--db without its FILE" --db < "$sent"
 one_line "--db without its FILE"
 grep -q 'Missing argument for --db' "$tmp/err"
 ok $? "--db without its FILE says so"
+# rules.d holds rule files: a FIFO, a link to /dev/zero or a folder named
+# *.rules is refused at once (64, naming it), neither hanging nor eating
+# memory.
+rulesd=$home/.config/ndrcheck/rules.d
+mkdir -p "$rulesd"
+for kind in fifo zero folder; do
+	case $kind in
+	fifo) mkfifo "$rulesd/local.rules" ;;
+	zero) ln -s /dev/zero "$rulesd/local.rules" ;;
+	folder) mkdir "$rulesd/local.rules" ;;
+	esac
+	env -i HOME="$home" USER=tester timeout 20 "$nd" \
+	    "$mail/bsd/lhost-sendmail-01.eml" > /dev/null 2> "$tmp/err"
+	rc=$?
+	[ "$rc" -eq 64 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ] &&
+	    grep -q "local.rules.*not a regular file" "$tmp/err"
+	ok $? "a $kind in rules.d is refused, naming it (exit $rc, want 64)"
+	rm -rf "$rulesd/local.rules"
+done
+rm -rf "$home/.config"
+
 # A missing home is not made: not by classifying, nor by record.
 for gone in "$tmp/no-home" "/nonexistent-$$-$(od -An -N4 -tx4 /dev/urandom |
     tr -d ' ')"; do

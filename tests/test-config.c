@@ -211,6 +211,36 @@ test_errors(void)
 	teardown(&fx);
 }
 
+/*
+ * A value that is not UTF-8 (a Latin-1 path) is an error naming the file
+ * and the line, not a key silently left out; UTF-8 paths are read.
+ */
+static void
+test_not_utf8(void)
+{
+	fixture fx;
+	char *path, *want;
+
+	setup(&fx);
+	path = write_config(&fx, "[ndrcheck]\nwindow = 7\n"
+	                         "sent = ~/Mail/caf\xe9/Sent\n");
+	load_fails(&fx, NULL, ", line 3: the value of \"sent\" is not UTF-8");
+	load_fails(&fx, NULL, path);
+	g_free(path);
+	path =
+	    write_config(&fx, "[ndrcheck]\naddresses = jos\xe9@example.org\n");
+	load_fails(&fx, NULL, ", line 2: the value of \"addresses\"");
+	g_free(path);
+	path =
+	    write_config(&fx, "[ndrcheck]\nsent = ~/Mail/caf\xc3\xa9/Sent\n");
+	load(&fx, NULL);
+	want = g_build_filename(fx.home, "Mail/caf\xc3\xa9/Sent", NULL);
+	g_assert_cmpstr(fx.cfg.sent_folders[0], ==, want);
+	g_free(want);
+	g_free(path);
+	teardown(&fx);
+}
+
 /* --rules replaces both; else the user's rules.d follows the built-in. */
 static void
 test_rules(void)
@@ -242,5 +272,6 @@ main(int argc, char **argv)
 	g_test_add_func("/config/keys", test_keys);
 	g_test_add_func("/config/errors", test_errors);
 	g_test_add_func("/config/rules", test_rules);
+	g_test_add_func("/config/not-utf8", test_not_utf8);
 	return g_test_run();
 }

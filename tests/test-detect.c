@@ -12,8 +12,8 @@
 static GString *
 header_of(GMimeMessage *msg)
 {
-	return ndr_header_text(g_object_get_data(G_OBJECT(msg),
-	                                         "ndr-test-input"));
+	return ndr_header_text(
+	    g_object_get_data(G_OBJECT(msg), "ndr-test-input"));
 }
 
 static gboolean
@@ -30,9 +30,13 @@ is_suspect(GMimeMessage *msg)
 static void
 detect_kind(GMimeMessage *msg, ndr_findings *f)
 {
-	GString *hdr = header_of(msg);
+	GString *hdr = header_of(msg), *body = g_string_new(NULL);
+	GMimeObject *top = g_mime_message_get_mime_part(msg);
 
-	ndr_detect_kind(builtin_rules(), msg, hdr, f);
+	if (top != NULL)
+		ndr_detect_own_text(top, body);
+	ndr_detect_kind(builtin_rules(), msg, hdr, body, f);
+	g_string_free(body, TRUE);
 	g_string_free(hdr, TRUE);
 }
 

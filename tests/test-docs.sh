@@ -7,23 +7,8 @@
 # libndrcheck(N) is one of man/.  The shared library exports exactly the
 # functions ndrcheck.h declares, and libndrcheck(3) documents each one:
 # in NAME, in SYNOPSIS and in the text.
-set -u
-top=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/tap.sh"
 cd "$top" || exit 1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
-
-ok() {	# ok STATUS NAME [DIAGNOSTIC]: STATUS 0 passes
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		[ -n "${3:-}" ] && echo "# $3"
-		failed=$((failed + 1))
-	fi
-}
 
 shipped="lib bin man tests rules examples README.md SECURITY.md Makefile"
 
@@ -76,5 +61,4 @@ done < "$tmp/declared"
 [ -z "$undocumented" ]
 ok $? "libndrcheck(3) documents every function of ndrcheck.h" \
     "not in NAME, SYNOPSIS and the text:$undocumented"
-echo "1..$n"
-[ "$failed" -eq 0 ]
+finish

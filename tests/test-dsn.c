@@ -49,7 +49,8 @@ test_postfix(void)
 
 	g_assert_cmpstr(f->reporting_mta, ==, "mx.example.net");
 	g_assert_cmpstr(r->address, ==, "kijitora@example.jp");
-	g_assert_cmpstr(r->original_recipient, ==, "Kijitora@Example.JP");
+	/* Only case differs: no other address beside it. */
+	g_assert_null(r->original_recipient);
 	g_assert_cmpstr(r->action, ==, "failed");
 	g_assert_cmpstr(r->status, ==, "5.1.1");
 	g_assert_cmpstr(r->reply_code, ==, "550");
@@ -59,6 +60,54 @@ test_postfix(void)
 	    "550 5.1.1 <kijitora@example.jp>: Recipient address rejected: "
 	    "User unknown in local recipient table");
 	g_assert_null(f->original);
+	ndr_findings_free(f);
+}
+
+/*
+ * The Final-Recipient is the recipient, the Original-Recipient (the
+ * address the user wrote) beside it when another: PMDF's local delivery
+ * agent, a Postfix alias, in either order.  Case alone is no other.
+ */
+static void
+test_original_recipient(void)
+{
+	ndr_findings *f =
+	    read_dsn("Reporting-MTA: dns;ms.example.com\n"
+	             "\n"
+	             "Action: failed\n"
+	             "Status: 5.0.0 (recipient reached disk quota)\n"
+	             "Original-recipient: rfc822;userx@example.com\n"
+	             "Final-recipient: rfc822;userx@sims-ms-daemon\n"
+	             "\n"
+	             "Final-Recipient: rfc822; xxx@example.fi\n"
+	             "Original-Recipient: rfc822;userx@example.fi\n"
+	             "Action: delayed\n"
+	             "Status: 4.3.0\n"
+	             "\n"
+	             "Final-Recipient: rfc822; plain@example.net\n"
+	             "Original-Recipient: rfc822; @route.example:\n"
+	             "Action: failed\n"
+	             "Status: 5.1.1\n"
+	             "\n"
+	             "Final-Recipient: rfc822; \"q..q\"@example.net\n"
+	             "Original-Recipient: rfc822; Q..Q@example.net\n"
+	             "Action: failed\n"
+	             "Status: 5.1.1\n",
+	             4);
+
+	g_assert_cmpstr(rcpt(f, 0)->address, ==, "userx@sims-ms-daemon");
+	g_assert_cmpstr(rcpt(f, 0)->original_recipient, ==,
+	                "userx@example.com");
+	g_assert_cmpstr(rcpt(f, 0)->status, ==, "5.0.0");
+	g_assert_cmpstr(rcpt(f, 1)->address, ==, "xxx@example.fi");
+	g_assert_cmpstr(rcpt(f, 1)->original_recipient, ==, "userx@example.fi");
+	g_assert_cmpstr(rcpt(f, 1)->action, ==, "delayed");
+	/* An Original-Recipient that is no address is none. */
+	g_assert_cmpstr(rcpt(f, 2)->address, ==, "plain@example.net");
+	g_assert_null(rcpt(f, 2)->original_recipient);
+	/* Quotes and case alone make no other address. */
+	g_assert_cmpstr(rcpt(f, 3)->address, ==, "\"q..q\"@example.net");
+	g_assert_null(rcpt(f, 3)->original_recipient);
 	ndr_findings_free(f);
 }
 
@@ -254,6 +303,7 @@ test_addresses(void)
 	    {"Neko <neko@example.org>", "neko@example.org"},
 	    {"utf-8; \\x{732B}@example.jp", "\xe7\x8c\xab@example.jp"},
 	    {"rfc822; neko@example.org,", "neko@example.org"},
+	    {"rfc822; rfc822;neko@example.org", "neko@example.org"},
 	    {"x-unix; /var/mail/neko", "/var/mail/neko"},
 	    {"rfc822; ", NULL},
 	    {"(nothing)", NULL},
@@ -392,6 +442,7 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/dsn/postfix", test_postfix);
+	g_test_add_func("/dsn/original-recipient", test_original_recipient);
 	g_test_add_func("/dsn/broken", test_broken);
 	g_test_add_func("/dsn/delayed-and-actions", test_delayed_and_actions);
 	g_test_add_func("/dsn/status-choice", test_status_choice);

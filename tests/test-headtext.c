@@ -48,10 +48,16 @@ test_fields(void)
 	assert_text("To: x@example.net\nnot a field\nBad Name: y\n"
 	            "Subject: c\n\n",
 	            "To: x@example.net\nSubject: c\n");
-	/* a first line that is no field: no header block (GMime's view) */
-	assert_text("This is no header\nSubject: d\n\nbody\n", "");
+	/*
+	 * Stray lines or blank lines before the first field are passed
+	 * over, as mailers read such input (input.c's lead); a first line
+	 * with a colon that is no field leaves no header block.
+	 */
+	assert_text("This is no header\nSubject: d\n\nbody\n", "Subject: d\n");
 	assert_text("", "");
-	assert_text("\nSubject: body only\n", "");
+	assert_text("\nSubject: after a blank line\n",
+	            "Subject: after a blank line\n");
+	assert_text("no field: here\nSubject: d\n\nbody\n", "");
 	/* no empty line: the block runs to the end */
 	assert_text("Subject: e\nTo: x@example.net", "Subject: e\n"
 	                                             "To: x@example.net\n");

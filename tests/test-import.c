@@ -109,8 +109,8 @@ mailed(fixture *fx, const char *address)
 	GError *err = NULL;
 	gint64 when;
 
-	g_assert_true(ndr_sentlog_find_recipient(fx->log, address, 0,
-	                                         G_MAXINT64, FALSE, &when, &err));
+	g_assert_true(ndr_sentlog_find_recipient(
+	    fx->log, address, 0, G_MAXINT64, FALSE, &when, &err));
 	return when != 0;
 }
 
@@ -142,6 +142,57 @@ maildir_put(const char *md, const char *name, const char *src)
 
 	copy(src, p, FALSE);
 	g_free(p);
+}
+
+/* Write message number i, dated date, into md/cur. */
+static void
+maildir_dated(const char *md, guint i, gint64 date)
+{
+	GDateTime *t = g_date_time_new_from_unix_utc(date);
+	char *when = g_date_time_format(t, "%a, %d %b %Y %H:%M:%S +0000");
+	char *name = g_strdup_printf("%s/cur/%u.dated:2,S", md, i);
+	char *text = g_strdup_printf("From: me@example.org\n"
+	                             "To: friend%u@example.net\n"
+	                             "Message-ID: <dated-%u@example.org>\n"
+	                             "Date: %s\n"
+	                             "Subject: dated\n\nbody\n",
+	                             i, i, when);
+
+	g_assert_true(g_file_set_contents(name, text, -1, NULL));
+	g_free(text);
+	g_free(name);
+	g_free(when);
+	g_date_time_unref(t);
+}
+
+/*
+ * A folder read to its end moves coverage back to its oldest messages,
+ * but not to one dated 1970, nor to the one outlier far older than the
+ * rest, nor does a far-future Date count.
+ */
+static void
+test_maildir_coverage(void)
+{
+	const gint64 day = 86400, first = 1577836800; /* 2020-01-01 */
+	fixture fx;
+	char *md;
+	GError *err = NULL;
+	gint64 start;
+	guint i;
+
+	setup(&fx);
+	md = make_maildir(&fx);
+	for (i = 0; i < 150; i++)
+		maildir_dated(md, i, first + i * day);
+	maildir_dated(md, 150, 0);
+	maildir_dated(md, 151, 978307200); /* 2001-01-01: one outlier */
+	maildir_dated(md, 152, G_GINT64_CONSTANT(3786912000)); /* 2090 */
+	g_assert_cmpuint(import(&fx, md), ==, 153);
+	g_assert_true(ndr_sentlog_earliest(fx.log, &start, &err));
+	g_assert_no_error(err);
+	g_assert_cmpint(start, ==, first);
+	g_free(md);
+	teardown(&fx);
 }
 
 static void
@@ -464,6 +515,7 @@ main(int argc, char **argv)
 	g_setenv("TZ", "UTC", TRUE);
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/import/maildir", test_maildir);
+	g_test_add_func("/import/maildir-coverage", test_maildir_coverage);
 	g_test_add_func("/import/mbox", test_mbox);
 	g_test_add_func("/import/postfix", test_postfix);
 	g_test_add_func("/import/exim", test_exim);

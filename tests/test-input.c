@@ -89,6 +89,48 @@ test_from_line(void)
 	ndrcheck_message_free(m);
 }
 
+/*
+ * Input that is not RFC 5322 at the top is read from its first header
+ * field, as mailers read it: blank and white-space lines, a byte order
+ * mark, stray bytes, an mbox "From " or ">From " line before it.  What
+ * has no header field soon after is read as it is.
+ */
+static void
+test_lead(void)
+{
+	static const struct {
+		const char *text;
+		size_t lead;
+	} cases[] = {
+	    {"\n\nSubject: x\n\nbody\n", 2},
+	    {"  \r\n\t\r\nSubject: x\r\n\r\nbody\r\n", 7},
+	    {"\xef\xbb\xbfSubject: x\n\nbody\n", 3},
+	    {"\x01\x02junk\nSubject: x\n\nbody\n", 7},
+	    {">From jan Wed Oct 16 14:15:35 2013\nSubject: x\n\nbody\n", 35},
+	    {"From jan Wed Oct 16 14:15:35 2013\n\nSubject: x\n\nbody\n", 35},
+	    {"Subject: x\n\nbody\n", 0},
+	    /* no field soon after: as it is */
+	    {"\n\n\n\n\n\n\n\n\n\nSubject: x\n\nbody\n", 0},
+	    {"\nbody only\n", 0},
+	    {"\nnot: a field after a blank line\n", 1},
+	};
+	ndrcheck_message *m;
+	GMimeMessage *msg;
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		m = from_string(cases[i].text);
+		g_assert_cmpuint(m->lead, ==, cases[i].lead);
+		if (cases[i].lead > 0 && strstr(cases[i].text, "Subject")) {
+			msg = ndr_message_parse(m);
+			g_assert_cmpstr(g_mime_message_get_subject(msg), ==,
+			                "x");
+			g_object_unref(msg);
+		}
+		ndrcheck_message_free(m);
+	}
+}
+
 /* The same bounce with LF, CRLF and CR-only line endings parses alike. */
 static void
 test_line_endings_parse(void)
@@ -420,6 +462,7 @@ main(int argc, char **argv)
 	ndr_gmime_init();
 	g_test_add_func("/input/eol", test_eol);
 	g_test_add_func("/input/from-line", test_from_line);
+	g_test_add_func("/input/lead", test_lead);
 	g_test_add_func("/input/line-endings-parse", test_line_endings_parse);
 	g_test_add_func("/input/open-errors", test_open_errors);
 	g_test_add_func("/input/pipe-small", test_pipe_small);

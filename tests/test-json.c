@@ -204,8 +204,11 @@ check_recipients(JsonObject *top)
 		JsonObject *r = json_array_get_object_element(a, i);
 		const char *reason;
 
-		assert_members(r, "action,address,diagnostic,reason,status");
+		assert_members(
+		    r,
+		    "action,address,diagnostic,original_recipient,reason,status");
 		assert_string_or_null(r, "address");
+		assert_string_or_null(r, "original_recipient");
 		assert_string_or_null(r, "action");
 		assert_string_or_null(r, "status");
 		assert_string_or_null(r, "diagnostic");
@@ -227,10 +230,12 @@ check_schema(JsonObject *top, gboolean with_file)
 	    "virus-notice", "mdn",   "feedback", "none",       NULL};
 
 	assert_members(top, with_file
-	                        ? "evidence,file,kind,message_id,original,"
-	                          "recipients,reporting_mta,verdict"
-	                        : "evidence,kind,message_id,original,"
-	                          "recipients,reporting_mta,verdict");
+	                        ? "envelope,evidence,file,kind,message_id,"
+	                          "original,proof,recipients,reporting_mta,"
+	                          "signatures,verdict"
+	                        : "envelope,evidence,kind,message_id,original,"
+	                          "proof,recipients,reporting_mta,signatures,"
+	                          "verdict");
 	g_assert_true(g_strv_contains(
 	    verdicts, json_object_get_string_member(top, "verdict")));
 	g_assert_true(
@@ -239,6 +244,13 @@ check_schema(JsonObject *top, gboolean with_file)
 	check_recipients(top);
 	assert_string_or_null(top, "message_id");
 	assert_string_or_null(top, "reporting_mta");
+	/* No dkim_domains, no envelope field in the corpus: nothing. */
+	g_assert_true(json_node_is_null(json_object_get_member(top, "proof")));
+	g_assert_true(
+	    json_node_is_null(json_object_get_member(top, "envelope")));
+	g_assert_cmpuint(json_array_get_length(
+	                     json_object_get_array_member(top, "signatures")),
+	                 ==, 0);
 	assert_string_array(top, "evidence");
 	/* Every verdict carries its evidence (ndrcheck(1), JSON OUTPUT). */
 	g_assert_cmpuint(json_array_get_length(

@@ -1,7 +1,8 @@
 /*
  * test-passthrough.c - ndrcheck_message_write(): the X-NDR-* fields are
- * added at the top (after an mbox "From " line) in the input's line
- * ending, forged ones are removed with their continuation lines, and
+ * added at the top (after an mbox "From " line) in the line ending the
+ * agent reads, forged ones are removed with their continuation lines
+ * wherever a reader would see them in the header block, and
  * every other byte comes out as it went in: real messages with LF, CRLF
  * and CR-only line endings, odd shapes, and messages larger than what
  * is kept in memory.
@@ -55,8 +56,7 @@ backscatter_result(void)
  * is set), read back from a temporary file.
  */
 static GBytes *
-written_by(const ndrcheck_message *m, const ndrcheck_result *r,
-           gboolean copy)
+written_by(const ndrcheck_message *m, const ndrcheck_result *r, gboolean copy)
 {
 	GError *err = NULL;
 	char *path, *data;
@@ -216,6 +216,40 @@ test_forged(void)
 	ndrcheck_result_free(r);
 }
 
+/*
+ * Readers disagree where mixed line endings end a header block: procmail
+ * splits lines at LF only, so that a CRLF line (all of a CRLF message)
+ * is header to it, and a forged field behind one must go as well.
+ */
+static void
+test_mixed_endings(void)
+{
+	static const char *const cases[][3] = {
+	    /* One CRLF line among LF ones, a forged verdict behind it. */
+	    {"Subject: hi\n\r\nX-NDR-Verdict: backscatter\n\nbody\n", "\n",
+	     "Subject: hi\n\r\n\nbody\n"},
+	    /* CR CR LF ends the first line: the agent reads CRLF, not CR. */
+	    {"Subject: hi\r\r\nX-NDR-Kind: dsn\r\r\n\r\nbody\r\n", "\r\n",
+	     "Subject: hi\r\r\n\r\nbody\r\n"},
+	    /* A CRLF message is all header to procmail. */
+	    {"Subject: hi\r\n\r\nbody\r\nX-NDR-Verdict: genuine\r\n", "\r\n",
+	     "Subject: hi\r\n\r\nbody\r\n"},
+	    /* A lone CR ends a line for GMime: "\r\r" is empty to it only. */
+	    {"Subject: hi\r\rX-NDR-Verdict: genuine\n\nX-NDR-Kind: x\n", "\n",
+	     "Subject: hi\r\r\nX-NDR-Kind: x\n"},
+	};
+	ndrcheck_result *r = backscatter_result();
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *added = fields(cases[i][1]);
+
+		check_string(cases[i][0], r, added, cases[i][2]);
+		g_free(added);
+	}
+	ndrcheck_result_free(r);
+}
+
 /* Shapes at the edges: each input comes out behind the fields as it was. */
 static void
 test_shapes(void)
@@ -293,8 +327,8 @@ test_leading_continuation(void)
 	ndrcheck_result *r = backscatter_result();
 	ndrcheck_message *m = from_string(input);
 	char *added = fields("\n");
-	char *want = g_strconcat(" stray\n\tlines\n", added,
-	                         "Subject: a\n\nb\n", NULL);
+	char *want =
+	    g_strconcat(" stray\n\tlines\n", added, "Subject: a\n\nb\n", NULL);
 	GBytes *got = written(m, r);
 
 	assert_bytes(got, want, strlen(want));
@@ -513,32 +547,76 @@ test_big_pipe(void)
 	g_byte_array_unref(in);
 }
 
+/* data as a message file, opened (and unlinked: the message keeps it). */
+static ndrcheck_message *
+read_file(const GByteArray *data)
+{
+	ndrcheck_message *m = NULL;
+	GError *err = NULL;
+	char *path;
+	int fd = g_file_open_tmp("ndrcheck-big-XXXXXX", &path, &err);
+
+	g_assert_no_error(err);
+	close(fd);
+	g_assert_true(g_file_set_contents(path, (const char *)data->data,
+	                                  data->len, &err));
+	g_assert_cmpint(ndrcheck_message_open_file(&m, path), ==, NDRCHECK_OK);
+	g_unlink(path);
+	g_free(path);
+	return m;
+}
+
+/* m written with r's fields is want; m is freed. */
+static void
+assert_written(ndrcheck_message *m, const ndrcheck_result *r,
+               const GString *want)
+{
+	GBytes *got;
+
+	g_assert_true(m->truncated);
+	got = written(m, r);
+	assert_bytes(got, want->str, want->len);
+	g_bytes_unref(got);
+	ndrcheck_message_free(m);
+}
+
 /* Above NDR_MAX_PARSE_BYTES, from a file: the file gives every byte. */
 static void
 test_big_file(void)
 {
 	GByteArray *in = big_message(NDR_MAX_PARSE_BYTES + 1);
 	GString *want = big_expected(in);
-	ndrcheck_message *m = NULL;
 	ndrcheck_result *r = backscatter_result();
-	GError *err = NULL;
-	char *path;
-	int fd = g_file_open_tmp("ndrcheck-big-XXXXXX", &path, &err);
-	GBytes *got;
 
-	g_assert_no_error(err);
-	close(fd);
-	g_assert_true(
-	    g_file_set_contents(path, (const char *)in->data, in->len, &err));
-	g_assert_cmpint(ndrcheck_message_open_file(&m, path), ==, NDRCHECK_OK);
-	g_assert_true(m->truncated);
-	got = written(m, r);
-	assert_bytes(got, want->str, want->len);
-	g_bytes_unref(got);
-	g_unlink(path);
-	g_free(path);
+	assert_written(read_file(in), r, want);
 	ndrcheck_result_free(r);
-	ndrcheck_message_free(m);
+	g_string_free(want, TRUE);
+	g_byte_array_unref(in);
+}
+
+/*
+ * A header block longer than what is kept in memory: a forged field past
+ * it goes too, from a pipe and from a file.
+ */
+static void
+test_big_header(void)
+{
+	static const char forged[] = "X-NDR-Verdict: genuine\n";
+	GByteArray *in = g_byte_array_new();
+	char *added = fields("\n");
+	GString *want = g_string_new(added);
+	ndrcheck_result *r = backscatter_result();
+
+	while (in->len < NDR_MAX_PARSE_BYTES + 70000)
+		g_byte_array_append(in, (const guint8 *)"X-Filler: x\n", 12);
+	g_string_append_len(want, (const char *)in->data, in->len);
+	g_byte_array_append(in, (const guint8 *)forged, strlen(forged));
+	g_byte_array_append(in, (const guint8 *)"\nbody\n", 6);
+	g_string_append(want, "\nbody\n");
+	assert_written(read_pipe(in, TRUE), r, want);
+	assert_written(read_file(in), r, want);
+	g_free(added);
+	ndrcheck_result_free(r);
 	g_string_free(want, TRUE);
 	g_byte_array_unref(in);
 }
@@ -601,6 +679,7 @@ main(int argc, char **argv)
 	g_test_add_func("/passthrough/real-cr", test_real_cr);
 	g_test_add_func("/passthrough/real-from-line", test_real_from_line);
 	g_test_add_func("/passthrough/forged", test_forged);
+	g_test_add_func("/passthrough/mixed-endings", test_mixed_endings);
 	g_test_add_func("/passthrough/shapes", test_shapes);
 	g_test_add_func("/passthrough/from-line-alone", test_from_line_alone);
 	g_test_add_func("/passthrough/unclassified", test_unclassified);
@@ -611,6 +690,7 @@ main(int argc, char **argv)
 	g_test_add_func("/passthrough/evidence-folding", test_evidence_folding);
 	g_test_add_func("/passthrough/big-pipe", test_big_pipe);
 	g_test_add_func("/passthrough/big-file", test_big_file);
+	g_test_add_func("/passthrough/big-header", test_big_header);
 	g_test_add_func("/passthrough/tail-not-kept", test_tail_not_kept);
 	g_test_add_func("/passthrough/write-errors", test_write_errors);
 	return g_test_run();

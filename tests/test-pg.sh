@@ -8,7 +8,9 @@
 # other checks rely on.  Then the same cases on an SQLite file and on the
 # server, each through a config file (db, mailbox, hash_key, keep):
 # record (-p passes the message unchanged), import, classification
-# (genuine, backscatter), made-up Message-IDs, keyed hashing (nothing in
+# (genuine, backscatter), made-up Message-IDs, corrections (record
+# --original, --corrections, --undo), coverage (started by the first
+# record, not widened by a later older one), keyed hashing (nothing in
 # clear text; another key refused), pruning (a pruned period is no
 # longer covered: unknown, never backscatter).  Then what only a shared
 # server has: mailboxes kept apart, and the failures a delivery must
@@ -123,12 +125,45 @@ cases() {
 	# Made up: no Message-ID, recorded twice, one record.
 	sed '/^Message-ID:/d' "$tmp/a.eml" > "$tmp/noid.eml"
 	rec_c "$c" "$tmp/noid.eml" && rec_c "$c" "$tmp/noid.eml"
-	cnt=$(records "$k" "$db" "SELECT count(*) FROM $3 WHERE made_up")
+	cnt=$(records "$k" "$db" "SELECT count(*) FROM $3 WHERE \
+	    message_id LIKE '%@ndrcheck.invalid'")
 	ok $([ "$cnt" = 1 ]; echo $?) \
 	    "$k: a message without Message-ID recorded twice is one record" \
 	    "$cnt records"
+	corrected "$k" "$c"
+	covered "$k" "$db"
 	hashed "$k" "$db" "$3"
 	pruned "$k" "$db"
+}
+
+# corrected KIND CONF: record --original, --corrections, --undo.
+corrected() {
+	is 0 "$1: record --original of a bounce called backscatter" \
+	    rec_c "$2" --original "$tmp/bf.eml"
+	is 1 "$1: ... its bounce is then genuine" nd_c "$2" "$tmp/bf.eml"
+	is 0 "$1: record --corrections" rec_c "$2" --corrections
+	grep -q "^<*$1-forged@example.org>*	" "$tmp/out"
+	ok $? "$1: ... lists it" "$(cat "$tmp/out")"
+	is 0 "$1: record --undo" rec_c "$2" --undo "$1-forged@example.org"
+	is 0 "$1: ... and the bounce is backscatter again" \
+	    nd_c "$2" "$tmp/bf.eml"
+}
+
+# covered KIND DB: the first record starts coverage; an older one later
+# does not widen it (a stranger's outlier must not make it "covered").
+covered() {
+	k=$1 db=$2 c=$tmp/$1-c.conf
+	[ "$k" = sqlite ] && db=$tmp/covered.db
+	conf "$c" "$db" covered
+	sent "$k-c-new" "$(day -5)" > "$tmp/c1.eml"
+	sent "$k-c-old" "$(day -50)" > "$tmp/c2.eml"
+	rec_c "$c" "$tmp/c1.eml" && rec_c "$c" "$tmp/c2.eml"
+	bounce "$k-c-never" "$(day -40)" "$(day -39)" > "$tmp/bc1.eml"
+	bounce "$k-c-never2" "$(day -3)" "$(day -2)" > "$tmp/bc2.eml"
+	is 3 "$k coverage: a later, older record does not widen it: unknown" \
+	    nd_c "$c" "$tmp/bc1.eml"
+	is 0 "$k coverage: within it, never sent: backscatter" \
+	    nd_c "$c" "$tmp/bc2.eml"
 }
 
 # hashed KIND DB TABLE: config hash_key, on a sent log of its own.
@@ -271,10 +306,10 @@ sqlite3 "$tmp/v1.db" "CREATE TABLE messages (id INTEGER PRIMARY KEY,
 is 0 "sqlite: init-db migrates a sent log of schema 1" \
     "$nd" init-db --db "$tmp/v1.db"
 v=$(sqlite3 "$tmp/v1.db" "PRAGMA user_version")
-cnt=$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM messages WHERE made_up")
-ok $([ "$v" -gt 1 ] && [ "$cnt" = 1 ]; echo $?) \
-    "sqlite: ... to the current schema, made-up Message-IDs marked" \
-    "version $v, $cnt made up"
+cnt=$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM messages")
+ok $([ "$v" -eq 3 ] && [ "$cnt" = 2 ]; echo $?) \
+    "sqlite: ... to the current schema (3), keeping its records" \
+    "version $v, $cnt records"
 bounce v1-a "$(day -1)" "$(day -0)" > "$tmp/bv1.eml"
 is 1 "sqlite: the migrated log's record makes its bounce genuine" \
     "$nd" --db "$tmp/v1.db" --rules "$top/rules" "$tmp/bv1.eml"

@@ -2,13 +2,15 @@
  * test-property.c - mail is never lost, whatever the bytes.
  *
  * Every file of testdata/ and thousands of variants of them, mutated
- * with fixed seeds (truncated, bits flipped, line endings changed or
- * mixed, NUL bytes, 1 MB lines, broken MIME boundaries, wrong charsets,
+ * with fixed seeds (truncated, bits flipped, line endings changed, mixed
+ * or doubled, NUL bytes, 1 MB lines, broken MIME boundaries, wrong charsets,
  * forged X-NDR-* headers), go through classification and passthrough.
  * For each one the passthrough output must be the input byte for byte,
  * with X-NDR-Verdict, X-NDR-Kind and X-NDR-Evidence added at the top
- * (after an mbox "From " line) in the input's line-ending style, and the
- * X-NDR-* fields of the input's header block removed (ndrcheck(1) OPTIONS).
+ * (after an mbox "From " line) in the line ending the agent reads, and
+ * the X-NDR-* fields of the input's header block removed, so that no
+ * reader, however it splits lines, finds an X-NDR-Verdict but ours
+ * (ndrcheck(1) OPTIONS).
  * The library is checked on every case; bin/ndrcheck on a sample of them
  * (through a pipe, as delivery agents run it: exit status, output, the
  * whole input read, at most one line on stderr).
@@ -112,14 +114,20 @@ mutate_bitflip(GRand *r, GByteArray *b)
 		    1u << g_rand_int_range(r, 0, 8);
 }
 
-/* Rewrite every line ending as LF, CRLF, CR, or a random mix of them. */
+/*
+ * Rewrite every line ending as LF, CRLF, CR or CR CR LF (a doubled CR),
+ * a random mix of them, LF with one line in CRLF (a CRLF line among LF
+ * ones is empty to some readers and not to others), or LF after a first
+ * line in CR CR LF.
+ */
 static void
 mutate_eol(GRand *r, GByteArray *b)
 {
-	static const char *const eols[] = {"\n", "\r\n", "\r"};
+	static const char *const eols[] = {"\n", "\r\n", "\r", "\r\r\n"};
 	GByteArray *out = g_byte_array_sized_new(b->len + b->len / 16);
 	const guint8 *p = b->data, *end = b->data + b->len;
-	int style = g_rand_int_range(r, 0, 4); /* 3: mixed */
+	int style = g_rand_int_range(r, 0, 7); /* 4: mixed */
+	int line = 0, odd = g_rand_int_range(r, 0, 12);
 
 	while (p < end) {
 		const guint8 *next = line_end(p, end);
@@ -127,13 +135,19 @@ mutate_eol(GRand *r, GByteArray *b)
 		const char *eol;
 
 		g_byte_array_append(out, p, next - p - el);
-		if (el > 0) {
-			eol = eols[style < 3 ? style
-			                     : g_rand_int_range(r, 0, 10) / 4];
+		if (style < 4)
+			eol = eols[style];
+		else if (style == 4)
+			eol = eols[g_rand_int_range(r, 0, 12) / 3];
+		else if (style == 5)
+			eol = line == odd ? "\r\n" : "\n";
+		else
+			eol = line == 0 ? "\r\r\n" : "\n";
+		if (el > 0)
 			g_byte_array_append(out, (const guint8 *)eol,
 			                    strlen(eol));
-		}
 		p = next;
+		line++;
 	}
 	g_byte_array_set_size(b, 0);
 	g_byte_array_append(b, out->data, out->len);
@@ -280,7 +294,10 @@ mutate_forge(GRand *r, GByteArray *b)
 	static const char *const forged[] = {
 	    "X-NDR-Verdict: backscatter\n", "x-ndr-kind: dsn\n",
 	    "X-NDR-Evidence: forged\n\tand folded\n", "X-NDR-Verdict:genuine\n",
-	    "X-Ndr-Something: else\n"};
+	    "X-Ndr-Something: else\n",
+	    /* A CRLF line: empty to Dovecot, not to procmail. */
+	    "\r\nX-NDR-Verdict: backscatter\n",
+	    "X-NDR-Verdict: backscatter\r\r\n"};
 	int i, n = g_rand_int_range(r, 1, 4);
 
 	for (i = 0; i < n; i++) {
@@ -411,6 +428,10 @@ check_library(const char *name, const char *desc, const guint8 *data,
 	    (g_strcmp0(verdict, ndrcheck_verdict_name(v)) != 0 ||
 	     g_strcmp0(kind, ndrcheck_kind_name(ndrcheck_result_kind(r))) != 0))
 		fault = "X-NDR-Verdict or X-NDR-Kind is not the result's";
+	/* What matters most, said first: no agent reads a forged verdict. */
+	if (!reader_sees_ours(o, outlen, FALSE, ndrcheck_verdict_name(v)) ||
+	    !reader_sees_ours(o, outlen, TRUE, ndrcheck_verdict_name(v)))
+		fault = "a delivery agent reads an X-NDR-Verdict not ours";
 	if (fault != NULL)
 		case_failed(fault, name, desc, data, len);
 	g_free(verdict);

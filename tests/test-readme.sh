@@ -150,7 +150,8 @@ else
 	if ${CC:-cc} -std=c11 -Wall -Wextra -Werror $san -Ilib \
 	    -o "$build/examples/verdict" examples/library/verdict.c \
 	    "$build/libndrcheck.a" $(pkg-config --libs $(sed -n \
-	    's/^Requires.private: //p' ndrcheck.pc)) -lpthread \
+	    's/^Requires.private: //p' ndrcheck.pc)) \
+	    $(sed -n 's/^Libs.private: //p' ndrcheck.pc) -lpthread \
 	    > "$tmp/diag" 2>&1 &&
 	    env -u XDG_CONFIG_HOME -u XDG_DATA_HOME -u NDRCHECK_DB \
 	    HOME="$tmp/home" "$build/examples/verdict" \

@@ -569,6 +569,26 @@ test_finder_limit(void)
 	ndr_rules_free(r);
 }
 
+/*
+ * Once a busy process matches a class as one alternation, a text that
+ * takes the alternation to PCRE2's limit is asked rule by rule: the
+ * answer never depends on how long the process has been running.
+ */
+static void
+test_any_limit(void)
+{
+	const char *text = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\nFrom: ab\n";
+	ndr_rules *r =
+	    load_text("[bounce]\ntrap (?:a+)+b\nfrom ^From:\n", NULL);
+	guint i;
+
+	g_assert_nonnull(r);
+	/* Enough matching for the union to be built, and used. */
+	for (i = 0; i < 200; i++)
+		g_assert_true(ndr_rules_any(r, "bounce", text, strlen(text)));
+	ndr_rules_free(r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -591,6 +611,7 @@ main(int argc, char **argv)
 	g_test_add_func("/rules/any", test_any);
 	g_test_add_func("/rules/finder", test_finder);
 	g_test_add_func("/rules/finder-limit", test_finder_limit);
+	g_test_add_func("/rules/any-limit", test_any_limit);
 	status = g_test_run();
 	tmptree_free(cache);
 	return status;

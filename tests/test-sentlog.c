@@ -46,7 +46,7 @@ parse_file(const char *path)
 	return msg;
 }
 
-/* Created with its parent folders: file 0600, folders 0700, WAL, v2. */
+/* Created with its parent folders: file 0600, folders 0700, WAL, v3. */
 static void
 test_create(void)
 {
@@ -67,9 +67,10 @@ test_create(void)
 	g_assert_cmpint(sb.st_mode & 07777, ==, 0600);
 	g_assert_cmpint(stat(db_dir, &sb), ==, 0);
 	g_assert_cmpint(sb.st_mode & 07777, ==, 0700);
-	g_assert_cmpint(db_query(path, "PRAGMA user_version"), ==, 2);
-	g_assert_cmpint(db_query(path, "SELECT count(*) FROM pragma_journal_mode "
-	                            "WHERE journal_mode = 'wal'"),
+	g_assert_cmpint(db_query(path, "PRAGMA user_version"), ==, 3);
+	g_assert_cmpint(db_query(path,
+	                         "SELECT count(*) FROM pragma_journal_mode "
+	                         "WHERE journal_mode = 'wal'"),
 	                ==, 1);
 	g_free(path);
 	g_free(db_dir);
@@ -144,16 +145,16 @@ test_record_real(void)
 	                                         1404225959 - 10, 1404225959,
 	                                         FALSE, &when, &err));
 	g_assert_cmpint(when, ==, 1404225959);
-	g_assert_true(ndr_sentlog_find_recipient(log, "kijitora@example.net", 0,
-	                                         1404225958, FALSE, &when, &err));
+	g_assert_true(ndr_sentlog_find_recipient(
+	    log, "kijitora@example.net", 0, 1404225958, FALSE, &when, &err));
 	g_assert_cmpint(when, ==, 0);
 	g_assert_true(ndr_sentlog_earliest(log, &when, &err));
 	g_assert_cmpint(when, ==, 1404225959);
 	ndr_sentlog_close(log);
 	g_assert_cmpint(db_query(path, "SELECT count(*) FROM messages"), ==, 1);
 	g_assert_cmpint(db_query(path, "SELECT count(*) FROM messages WHERE "
-	                            "sender = 'shironeko@example.jp' AND "
-	                            "subject = 'Message'"),
+	                               "sender = 'shironeko@example.jp' AND "
+	                               "subject = 'Message'"),
 	                ==, 1);
 	g_object_unref(msg);
 	g_free(path);
@@ -187,18 +188,20 @@ test_record_fields(void)
 	g_assert_true(added);
 	g_assert_true(ndr_sentlog_record(log, msg, &added, &err));
 	g_assert_false(added);
-	g_assert_true(ndr_sentlog_find_recipient(log, "d@example.net", 0,
-	                                         G_MAXINT64, FALSE, &when, &err));
+	g_assert_true(ndr_sentlog_find_recipient(
+	    log, "d@example.net", 0, G_MAXINT64, FALSE, &when, &err));
 	g_assert_cmpint(when, ==, 1795168800);
 	/* It was recorded without its Message-ID, and is found as such. */
-	g_assert_true(ndr_sentlog_find_recipient(log, "d@example.net", 0,
-	                                         G_MAXINT64, TRUE, &when, &err));
+	g_assert_true(ndr_sentlog_find_recipient(
+	    log, "d@example.net", 0, G_MAXINT64, TRUE, &when, &err));
 	g_assert_cmpint(when, ==, 1795168800);
 	ndr_sentlog_close(log);
-	g_assert_cmpint(db_query(path, "SELECT count(*) FROM recipients"), ==, 8);
-	g_assert_cmpint(db_query(path, "SELECT count(*) FROM messages WHERE "
-	                            "message_id LIKE '%@ndrcheck.invalid' AND "
-	                            "sender = 'jan@example.org'"),
+	g_assert_cmpint(db_query(path, "SELECT count(*) FROM recipients"), ==,
+	                8);
+	g_assert_cmpint(db_query(path,
+	                         "SELECT count(*) FROM messages WHERE "
+	                         "message_id LIKE '%@ndrcheck.invalid' AND "
+	                         "sender = 'jan@example.org'"),
 	                ==, 1);
 	g_object_unref(msg);
 	g_free(path);
@@ -277,6 +280,157 @@ test_corrupt(void)
 	tmptree_free(dir);
 }
 
+/* Record one message dated date (seconds, UTC) with Message-ID id. */
+static void
+record_dated(ndr_sentlog *log, const char *id, gint64 date)
+{
+	GDateTime *t = g_date_time_new_from_unix_utc(date);
+	char *when = g_date_time_format(t, "%a, %d %b %Y %H:%M:%S +0000");
+	char *text = g_strdup_printf("From: me@example.org\n"
+	                             "To: you@example.net\n"
+	                             "Message-ID: <%s>\n"
+	                             "Date: %s\n"
+	                             "Subject: dated\n\nbody\n",
+	                             id, when);
+	GMimeMessage *msg = parse(text, -1);
+	GError *err = NULL;
+	gboolean added;
+
+	g_assert_true(ndr_sentlog_record(log, msg, &added, &err));
+	g_assert_no_error(err);
+	g_assert_true(added);
+	g_object_unref(msg);
+	g_free(text);
+	g_free(when);
+	g_date_time_unref(t);
+}
+
+static gint64
+coverage(ndr_sentlog *log)
+{
+	GError *err = NULL;
+	gint64 start = -1;
+
+	g_assert_true(ndr_sentlog_earliest(log, &start, &err));
+	g_assert_no_error(err);
+	return start;
+}
+
+/*
+ * No recorded message's own Date widens what the log covers: the first
+ * record starts it; a later one dated 1970, earlier, or in the far
+ * future leaves it where it was.  Only ndr_sentlog_cover() moves it
+ * back, and never forward.
+ */
+static void
+test_coverage(void)
+{
+	char *dir = tmptree_new(),
+	     *path = g_build_filename(dir, "sent.db", NULL);
+	GError *err = NULL;
+	ndr_sentlog *log = ndr_sentlog_open(path, FALSE, &err);
+	const gint64 start = 1404225959; /* 2014-07-01 */
+
+	g_assert_no_error(err);
+	g_assert_cmpint(coverage(log), ==, 0);
+	record_dated(log, "first@example.org", start);
+	g_assert_cmpint(coverage(log), ==, start);
+	record_dated(log, "epoch@example.org", 0);
+	record_dated(log, "older@example.org", start - 86400 * 365);
+	record_dated(log, "future@example.org", G_GINT64_CONSTANT(4102444800));
+	g_assert_cmpint(coverage(log), ==, start);
+	g_assert_true(ndr_sentlog_cover(log, start + 100, &err));
+	g_assert_cmpint(coverage(log), ==, start);
+	g_assert_true(ndr_sentlog_cover(log, start - 100, &err));
+	g_assert_no_error(err);
+	g_assert_cmpint(coverage(log), ==, start - 100);
+	ndr_sentlog_close(log);
+	g_free(path);
+	tmptree_free(dir);
+}
+
+/* A first record dated 1970 or in the future starts coverage now. */
+static void
+test_coverage_insane_first(void)
+{
+	const gint64 dates[] = {0, 86400, G_GINT64_CONSTANT(4102444800)};
+	char *dir = tmptree_new(), *path;
+	GError *err = NULL;
+	ndr_sentlog *log;
+	gint64 before;
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(dates); i++) {
+		path = g_strdup_printf("%s/sent%zu.db", dir, i);
+		log = ndr_sentlog_open(path, FALSE, &err);
+		g_assert_no_error(err);
+		before = g_get_real_time() / G_USEC_PER_SEC;
+		record_dated(log, "insane@example.org", dates[i]);
+		g_assert_cmpint(coverage(log), >=, before);
+		g_assert_cmpint(coverage(log), <=,
+		                g_get_real_time() / G_USEC_PER_SEC);
+		ndr_sentlog_close(log);
+		g_free(path);
+	}
+	tmptree_free(dir);
+}
+
+/*
+ * A log of schema 1 (coverage read off min(date)) covers from the
+ * upgrade on, keeps its records, and forgets its import states so that
+ * the next sync reads its folders again and says how far back they go.
+ */
+static void
+test_migrate_coverage(void)
+{
+	char *dir = tmptree_new(),
+	     *path = g_build_filename(dir, "sent.db", NULL);
+	GError *err = NULL;
+	ndr_sentlog *log;
+	sqlite3 *db;
+	gint64 before = g_get_real_time() / G_USEC_PER_SEC;
+
+	g_assert_cmpint(sqlite3_open(path, &db), ==, SQLITE_OK);
+	g_assert_cmpint(
+	    sqlite3_exec(
+	        db,
+	        "CREATE TABLE messages (id INTEGER PRIMARY KEY, message_id "
+	        "TEXT NOT NULL UNIQUE COLLATE NOCASE, date INTEGER NOT NULL, "
+	        "sender TEXT, subject TEXT);"
+	        "CREATE INDEX messages_by_date ON messages (date);"
+	        "CREATE TABLE recipients (message INTEGER NOT NULL REFERENCES "
+	        "messages (id), address TEXT NOT NULL, date INTEGER NOT NULL, "
+	        "PRIMARY KEY (message, address)) WITHOUT ROWID;"
+	        "CREATE INDEX recipients_by_address ON recipients (address, "
+	        "date);"
+	        "CREATE TABLE import_state (source TEXT PRIMARY KEY, size "
+	        "INTEGER, mtime_ns INTEGER, inode INTEGER, offset INTEGER, "
+	        "mark "
+	        "BLOB) WITHOUT ROWID;"
+	        "CREATE TABLE import_keys (source TEXT NOT NULL, key TEXT NOT "
+	        "NULL, PRIMARY KEY (source, key)) WITHOUT ROWID;"
+	        "INSERT INTO messages VALUES (1, 'poison@example.org', 0, "
+	        "NULL, NULL), (2, 'real@example.org', 1404225959, NULL, NULL);"
+	        "INSERT INTO import_state VALUES ('/Sent', 1, 1, 1, 0, NULL);"
+	        "INSERT INTO import_keys VALUES ('/Sent', 'k');"
+	        "PRAGMA user_version = 1;",
+	        NULL, NULL, NULL),
+	    ==, SQLITE_OK);
+	sqlite3_close(db);
+	log = ndr_sentlog_open(path, FALSE, &err);
+	g_assert_no_error(err);
+	g_assert_cmpint(coverage(log), >=, before);
+	ndr_sentlog_close(log);
+	g_assert_cmpint(db_query(path, "PRAGMA user_version"), ==, 3);
+	g_assert_cmpint(db_query(path, "SELECT count(*) FROM messages"), ==, 2);
+	g_assert_cmpint(db_query(path, "SELECT count(*) FROM import_state"), ==,
+	                0);
+	g_assert_cmpint(db_query(path, "SELECT count(*) FROM import_keys"), ==,
+	                0);
+	g_free(path);
+	tmptree_free(dir);
+}
+
 /* A newer schema is not guessed at. */
 static void
 test_newer_schema(void)
@@ -310,5 +464,9 @@ main(int argc, char **argv)
 	g_test_add_func("/sentlog/locked", test_locked);
 	g_test_add_func("/sentlog/corrupt", test_corrupt);
 	g_test_add_func("/sentlog/newer-schema", test_newer_schema);
+	g_test_add_func("/sentlog/coverage", test_coverage);
+	g_test_add_func("/sentlog/coverage-insane-first",
+	                test_coverage_insane_first);
+	g_test_add_func("/sentlog/migrate-coverage", test_migrate_coverage);
 	return g_test_run();
 }

@@ -127,6 +127,53 @@ test_rule1(void)
 	teardown(&fx);
 }
 
+/*
+ * Who wrote it: a message whose own Message-ID is in the log is ours
+ * (not-bounce) even when what it quotes is not, unless the report gave
+ * itself the id of the message it returns (some MTAs do).
+ */
+static void
+test_own_message(void)
+{
+	fixture fx;
+	ndr_findings *f = pf03(PF03_ID);
+
+	setup(&fx, PF03_ORIG_DATE - 400 * DAY);
+	add_sent(&fx, "mine@example.org", PF03_ORIG_DATE + DAY, PF03_TO);
+	ndr_set_field(&f->message_id, "mine@example.org", FALSE);
+	g_assert_cmpint(decide(&fx, fx.log, f), ==, NDRCHECK_NOT_BOUNCE);
+	g_assert_cmpstr(FIRST(&fx), ==,
+	                "this is a message you sent: its own Message-ID "
+	                "<mine@example.org> is in the sent log (sent "
+	                "2014-07-02)");
+	/* Not ours: the returned original's id decides as before. */
+	g_free(f->message_id);
+	f->message_id = g_strdup("report@mx.example.jp");
+	g_assert_cmpint(decide(&fx, fx.log, f), ==, NDRCHECK_BACKSCATTER);
+	/* A report carrying its original's id is judged by that id. */
+	add_sent(&fx, PF03_ID, PF03_ORIG_DATE, PF03_TO);
+	g_free(f->message_id);
+	f->message_id = g_strdup(PF03_ID);
+	g_assert_cmpint(decide(&fx, fx.log, f), ==, NDRCHECK_GENUINE);
+	ndr_findings_free(f);
+	teardown(&fx);
+}
+
+/* A report that nothing shows a machine wrote is never backscatter. */
+static void
+test_unproven(void)
+{
+	fixture fx;
+	ndr_findings *f = pf03(PF03_ID);
+
+	setup(&fx, PF03_ORIG_DATE - 400 * DAY);
+	f->unproven = TRUE;
+	g_assert_cmpint(decide(&fx, fx.log, f), ==, NDRCHECK_UNKNOWN);
+	g_assert_nonnull(strstr(FIRST(&fx), "shows that a machine wrote it"));
+	ndr_findings_free(f);
+	teardown(&fx);
+}
+
 /* Rule 2: present, not in the log, and the log covers its date. */
 static void
 test_rule2_backscatter(void)
@@ -386,6 +433,8 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/verdict/rule1-in-log", test_rule1);
 	g_test_add_func("/verdict/rule2-not-in-log", test_rule2_backscatter);
+	g_test_add_func("/verdict/own-message", test_own_message);
+	g_test_add_func("/verdict/unproven", test_unproven);
 	g_test_add_func("/verdict/rule2-sent-without-id",
 	                test_rule2_sent_without_id);
 	g_test_add_func("/verdict/rule2-predates", test_rule2_predates);

@@ -18,6 +18,7 @@ int cmd_import(int argc, char **argv);	  /* record.c */
 int cmd_scan(int argc, char **argv);	  /* scan.c */
 int cmd_init_db(int argc, char **argv);	  /* db.c */
 int cmd_prune(int argc, char **argv);	  /* db.c */
+int cmd_status(int argc, char **argv);	  /* db.c */
 
 /* What record's options ask of the corrections of wrong verdicts. */
 typedef struct correction_args {

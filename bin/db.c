@@ -1,25 +1,28 @@
 /*
- * db.c - `ndrcheck init-db` and `ndrcheck prune`: look after the sent
- * log itself, whichever backend holds it.
+ * db.c - `ndrcheck init-db`, `ndrcheck prune` and `ndrcheck status`: look
+ * after the sent log itself, whichever backend holds it.
  *
  * init-db creates the sent log (an SQLite file, or the tables of a
  * PostgreSQL database, as a role allowed to create them) or brings its
  * schema up to date, so that deliveries can run as roles that may not.
  * prune removes the records older than the config's "keep" days; every
- * recording prunes so as it goes, prune is for a cron job.
+ * recording prunes so as it goes, prune is for a cron job.  status says
+ * what a classification would work with, as lines or as JSON.
  */
 #include "commands.h"
 
-/* Parse the common options alone; FALSE after a usage error. */
+/* Parse the common options and entries; FALSE after a usage error. */
 static gboolean
-parse(const char *params, const char *summary, ndrcheck_options *opts,
-      int *argc, char ***argv)
+parse(const char *params, const char *summary, const GOptionEntry *entries,
+      ndrcheck_options *opts, int *argc, char ***argv)
 {
 	GOptionContext *ctx = g_option_context_new(params);
 	gboolean ok;
 
 	g_option_context_set_summary(ctx, summary);
 	g_option_context_set_main_group(ctx, common_option_group(opts));
+	if (entries != NULL)
+		g_option_context_add_main_entries(ctx, entries, NULL);
 	ok = common_parse(ctx, argc, argv);
 	g_option_context_free(ctx);
 	if (ok && *argc > 1) {
@@ -40,7 +43,7 @@ cmd_init_db(int argc, char **argv)
 	           "Creates the SQLite file, or the tables of the PostgreSQL "
 	           "database, that --db,\n$NDRCHECK_DB or config \"db\" "
 	           "names.",
-	           &opts, &argc, &argv))
+	           NULL, &opts, &argc, &argv))
 		return NDRCHECK_EUSAGE;
 	if ((rc = common_open(&h, &opts)) != NDRCHECK_OK)
 		return rc;
@@ -63,7 +66,7 @@ cmd_prune(int argc, char **argv)
 	if (!parse("- remove what the config's \"keep\" no longer keeps",
 	           "Removes the records older than \"keep\" days; the sent "
 	           "log no longer covers that\nperiod.",
-	           &opts, &argc, &argv))
+	           NULL, &opts, &argc, &argv))
 		return NDRCHECK_EUSAGE;
 	if ((rc = common_open(&h, &opts)) != NDRCHECK_OK)
 		return rc;
@@ -72,6 +75,39 @@ cmd_prune(int argc, char **argv)
 		line = g_strdup_printf("pruned %lu messages\n", removed);
 		rc = common_print(line);
 		g_free(line);
+	} else {
+		common_error("%s", ndrcheck_error(h));
+	}
+	ndrcheck_close(h);
+	return rc;
+}
+
+int
+cmd_status(int argc, char **argv)
+{
+	gboolean json = FALSE;
+	const GOptionEntry entries[] = {{"json", 'j', 0, G_OPTION_ARG_NONE,
+	                                 &json, "Print one JSON object", NULL},
+	                                {NULL, 0, 0, 0, NULL, NULL, NULL}};
+	ndrcheck_options opts = {.read_only = 1, .no_sync = 1};
+	ndrcheck *h;
+	char *text, *line;
+	int rc;
+
+	if (!parse("- what the sent log and the rules are now",
+	           "Where the sent log is, its backend, records, what it "
+	           "covers and its sources;\nthe rules and their cache.  "
+	           "Reads only: creates and syncs nothing.",
+	           entries, &opts, &argc, &argv))
+		return NDRCHECK_EUSAGE;
+	if ((rc = common_open(&h, &opts)) != NDRCHECK_OK)
+		return rc;
+	rc = ndrcheck_status(h, json, &text);
+	if (rc == NDRCHECK_OK) {
+		line = json ? g_strconcat(text, "\n", NULL) : g_strdup(text);
+		rc = common_print(line);
+		g_free(line);
+		free(text);
 	} else {
 		common_error("%s", ndrcheck_error(h));
 	}

@@ -21,6 +21,7 @@ static const struct {
     {"scan", cmd_scan},
     {"init-db", cmd_init_db},
     {"prune", cmd_prune},
+    {"status", cmd_status},
 };
 
 /*

@@ -507,6 +507,18 @@ ndrcheck_sync(ndrcheck *h)
 	return NDRCHECK_OK;
 }
 
+const ndr_config *
+ndr_handle_config(const ndrcheck *h)
+{
+	return &h->cfg;
+}
+
+const ndr_rules *
+ndr_handle_rules(const ndrcheck *h)
+{
+	return h->rules != NULL ? h->rules->rules : NULL;
+}
+
 ndr_sentlog *
 ndr_handle_sentlog(ndrcheck *h, gboolean writable, GError **err)
 {

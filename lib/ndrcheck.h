@@ -155,6 +155,13 @@ int ndrcheck_init_db(ndrcheck *h);
  */
 int ndrcheck_prune(ndrcheck *h, unsigned long *removed);
 /*
+ * What the handle works with (ndrcheck(1) STATUS): the sent log, its
+ * coverage and sources, the rules and their cache; as lines, or with json
+ * as one JSON object.  Nothing is created, synced or compiled.  *text is
+ * allocated with malloc(): the caller frees it with free().
+ */
+int ndrcheck_status(ndrcheck *h, int json, char **text);
+/*
  * Sync the configuration's "sent" folders into the sent log now, once
  * per handle (classification does it on the first bounce-like message;
  * a program about to open read-only handles calls this first).

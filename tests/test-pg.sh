@@ -131,6 +131,7 @@ cases() {
 	    "$k: a message without Message-ID recorded twice is one record" \
 	    "$cnt records"
 	corrected "$k" "$c"
+	statused "$k" "$c"
 	covered "$k" "$db"
 	hashed "$k" "$db" "$3"
 	pruned "$k" "$db"
@@ -147,6 +148,28 @@ corrected() {
 	is 0 "$1: record --undo" rec_c "$2" --undo "$1-forged@example.org"
 	is 0 "$1: ... and the bounce is backscatter again" \
 	    nd_c "$2" "$tmp/bf.eml"
+}
+
+# statused KIND CONF: ndrcheck status, as lines and as JSON.
+statused() {
+	is 0 "$1 status" "$nd" status --config "$2"
+	grep -q "^backend: *$([ "$1" = pg ] && echo postgresql || echo sqlite)" \
+	    "$tmp/out" && grep -q "^covered: *from 20" "$tmp/out"
+	ok $? "$1 status: backend and coverage" "$(cat "$tmp/out")"
+	is 0 "$1 status --json" "$nd" status --json --config "$2"
+	# The records of cases: old, a, m1, m2, the made-up one, and none
+	# from the correction, undone.
+	python3 -c 'import json, sys
+s = json.load(open(sys.argv[1]))
+pg = sys.argv[2] == "pg"
+assert s["backend"] == ("postgresql" if pg else "sqlite"), s
+assert s["records"] == 5, s
+assert s["schema_version"] > 0 and s["covered_from"] is not None, s
+assert (s["mailbox"] == "jan") == pg, s
+assert (s["mailboxes"] is not None and s["mailboxes"] >= 1) == pg, s
+assert not s["hashed"] and s["keep_days"] is None, s' "$tmp/out" "$1" \
+	    2> "$tmp/err"
+	ok $? "$1 status --json: records, backend, mailbox" "$(cat "$tmp/err")"
 }
 
 # covered KIND DB: the first record starts coverage; an older one later
@@ -217,6 +240,35 @@ pruned() {
 command -v sqlite3 > /dev/null || { echo "Bail out! sqlite3 missing"; exit 1; }
 cases sqlite "$tmp/sent.db" messages
 cases pg "$pg_uri" sent_messages
+
+# status names the rules in use, the user's own among them, and says
+# whether the cache of the compiled built-in rules is valid.
+mkdir -p "$XDG_CONFIG_HOME/ndrcheck/rules.d"
+printf '[bounce]\nlocal-test\t^Subject: ndrcheck status test\n' \
+    > "$XDG_CONFIG_HOME/ndrcheck/rules.d/local.rules"
+# rules_json WANT_VALID: check status --json's rules and rule_cache.
+rules_json() {
+	"$nd" status --json --db "$tmp/sent.db" > "$tmp/out" 2> "$tmp/err" &&
+	    python3 -c 'import json, sys
+s = json.load(open(sys.argv[1]))
+own = [f for f in s["rules"] if not f["builtin"]]
+assert [f["file"].split("/")[-1] for f in own] == ["local.rules"], own
+assert own[0]["rules"] == 1, own
+assert any(f["builtin"] for f in s["rules"]), s["rules"]
+c = s["rule_cache"]
+assert c["valid"] == (sys.argv[2] == "valid"), c
+assert c["classes"] > 0 and c["file"].startswith(sys.argv[3]), c' \
+	    "$tmp/out" "$1" "$XDG_CACHE_HOME" 2>> "$tmp/err"
+}
+rm -rf "$XDG_CACHE_HOME/ndrcheck"
+rules_json missing
+ok $? "status: built-in and own rules; no cache yet: not valid" \
+    "$(cat "$tmp/err")"
+"$nd" --db "$tmp/sent.db" "$tmp/ba.eml" > /dev/null
+rules_json valid
+ok $? "status: after a bounce the cache is written and valid" \
+    "$(cat "$tmp/err")"
+rm -r "$XDG_CONFIG_HOME/ndrcheck/rules.d"
 
 # Mailboxes apart: what jan recorded is not in eva's sent log.
 conf "$tmp/eva.conf" "$pg_uri" eva

@@ -331,11 +331,28 @@ fail:
 	return FALSE;
 }
 
-/* The file, 0600, in its directory, 0700 (with parents) when new. */
+/* Whether the folder of path may be written (access(2), so root may). */
+static gboolean
+folder_writable(const char *path)
+{
+	char *dir = g_path_get_dirname(path);
+	gboolean ok = access(dir, W_OK) == 0;
+
+	g_free(dir);
+	return ok;
+}
+
+/*
+ * The file, 0600, in its directory, 0700 (with parents) when new.  A
+ * writer in WAL mode creates the -wal and -shm files beside it: a folder
+ * that is not writable is refused here, saying so, rather than by
+ * SQLite's "unable to open database file" later.
+ */
 static gboolean
 create_file(const char *path, GError **err)
 {
 	char *dir = g_path_get_dirname(path);
+	gboolean there = g_file_test(path, G_FILE_TEST_EXISTS);
 	int fd, e;
 
 	if (!ndr_config_make_dirs(dir, 0700)) {
@@ -347,17 +364,63 @@ create_file(const char *path, GError **err)
 		g_free(dir);
 		return FALSE;
 	}
+	if (there && !folder_writable(path)) {
+		g_set_error(err, NDR_ERROR, NDRCHECK_ETEMP,
+		            "cannot write the sent log %s: its folder %s is "
+		            "not writable, and recording creates files beside "
+		            "it (-wal, -shm): make the folder writable "
+		            "(classifying only reads the log)",
+		            path, dir);
+		g_free(dir);
+		return FALSE;
+	}
 	g_free(dir);
 	/* SQLite would create it 0644: the log says whom we write to. */
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		g_set_error(err, NDR_ERROR, NDRCHECK_ETEMP,
-		            "cannot create the sent log %s: %s", path,
+		            "cannot %s the sent log %s: %s",
+		            there ? "write" : "create", path,
 		            g_strerror(errno));
 		return FALSE;
 	}
 	close(fd);
 	return TRUE;
+}
+
+/*
+ * What SQLite is to open for path (g_free it), setting *flags.  A reader
+ * of a database in WAL mode goes through its -shm file, and creates it
+ * when it is missing: in a folder the user may not write, reading would
+ * fail.  With neither -wal nor -shm there, every record is in the file
+ * itself (its last writer closed it), so it is then opened immutable,
+ * which needs neither; with them there, SQLite reads them as they are.
+ */
+static char *
+open_name(const char *path, gboolean read_only, int *flags)
+{
+	char *wal = g_strconcat(path, "-wal", NULL),
+	     *shm = g_strconcat(path, "-shm", NULL), *abs, *uri = NULL, *name;
+
+	*flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+	         SQLITE_OPEN_NOMUTEX;
+	if (read_only && !folder_writable(path) &&
+	    !g_file_test(wal, G_FILE_TEST_EXISTS) &&
+	    !g_file_test(shm, G_FILE_TEST_EXISTS)) {
+		abs = g_canonicalize_filename(path, NULL);
+		uri = g_filename_to_uri(abs, NULL, NULL);
+		g_free(abs);
+	}
+	if (uri != NULL) {
+		*flags |= SQLITE_OPEN_URI;
+		name = g_strconcat(uri, "?immutable=1", NULL);
+	} else {
+		name = g_strdup(path);
+	}
+	g_free(uri);
+	g_free(wal);
+	g_free(shm);
+	return name;
 }
 
 /*
@@ -439,6 +502,7 @@ sq_open(const char *path, const char *mailbox, gboolean read_only, GError **err)
 {
 	sq_log *log;
 	gboolean empty = FALSE;
+	char *name;
 	int flags, rc;
 
 	if (read_only && !g_file_test(path, G_FILE_TEST_EXISTS))
@@ -447,9 +511,9 @@ sq_open(const char *path, const char *mailbox, gboolean read_only, GError **err)
 		return NULL;
 	log = g_new0(sq_log, 1);
 	log->path = g_strdup(path);
-	flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
-	        SQLITE_OPEN_NOMUTEX;
-	rc = sqlite3_open_v2(path, &log->db, flags, NULL);
+	name = open_name(path, read_only, &flags);
+	rc = sqlite3_open_v2(name, &log->db, flags, NULL);
+	g_free(name);
 	if (rc != SQLITE_OK) {
 		db_error(log, rc, "open it", err);
 		goto fail;

@@ -34,7 +34,7 @@ typedef struct ndr_sentlog_ops {
 	void *(*open)(const char *where, const char *mailbox,
 	              gboolean read_only, GError **err);
 	void (*close)(void *db);
-	int (*schema_version)(void *db);
+	int schema_version; /* the one this ndrcheck makes and reads */
 	gboolean (*begin)(void *db, GError **err);
 	gboolean (*commit)(void *db, GError **err);
 	void (*rollback)(void *db);

@@ -553,12 +553,6 @@ fail:
 	return NULL;
 }
 
-static int
-pg_schema_version(void *db)
-{
-	return db != NULL ? SCHEMA_VERSION : 0;
-}
-
 static gboolean
 pg_begin(void *db, GError **err)
 {
@@ -662,11 +656,9 @@ pg_add(void *db, const ndr_sent_row *r, gboolean *added, GError **err)
 	rcpt[3] = r->made_up ? "t" : "f";
 	for (i = 0; r->to != NULL && i < r->to->len; i++) {
 		rcpt[1] = r->to->pdata[i];
-		res =
-		    run(pg, ST_INSERT_RCPT, 4, rcpt, "record a recipient", err);
-		if (res == NULL)
+		if (!effect(pg, ST_INSERT_RCPT, 4, rcpt, "record a recipient",
+		            err))
 			return FALSE;
-		PQclear(res);
 	}
 	return TRUE;
 }
@@ -895,7 +887,7 @@ const ndr_sentlog_ops ndr_sentlog_pg = {
     .name = "postgresql",
     .open = pg_open,
     .close = pg_close,
-    .schema_version = pg_schema_version,
+    .schema_version = SCHEMA_VERSION,
     .begin = pg_begin,
     .commit = pg_commit,
     .rollback = pg_rollback,

@@ -527,12 +527,6 @@ fail: /* or empty: NULL without an error */
 	return NULL;
 }
 
-static int
-sq_schema_version(void *db)
-{
-	return db != NULL ? SCHEMA_VERSION : 0;
-}
-
 /* The row of message_id: *id 0 when absent; *date its date. */
 static gboolean
 find_row(sq_log *log, const char *message_id, gint64 *id, gint64 *date,
@@ -868,7 +862,7 @@ const ndr_sentlog_ops ndr_sentlog_sqlite = {
     .name = "sqlite",
     .open = sq_open,
     .close = sq_close,
-    .schema_version = sq_schema_version,
+    .schema_version = SCHEMA_VERSION,
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,

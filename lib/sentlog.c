@@ -515,7 +515,7 @@ ndr_sentlog_status(ndr_sentlog *log, ndr_sentlog_info *st, GError **err)
 	st->keep_days = log->keep_days;
 	if (log->db == NULL)
 		return TRUE;
-	st->schema_version = log->ops->schema_version(log->db);
+	st->schema_version = log->ops->schema_version;
 	return log->ops->count(log->db, &st->records, &st->mailboxes, err) &&
 	       log->ops->earliest(log->db, &st->earliest, err);
 }

@@ -13,6 +13,10 @@
  *	backscatter).  Prints p50, p99 and
  *	max in milliseconds, and the connection's own time.  PER is the
  *	messages a mailbox has (message i belongs to mailbox i % MAILBOXES).
+ * pg-lookup kept DB MAILBOXES PER N MAILBOX
+ *	The same in MAILBOX on one handle kept open: a server process that
+ *	has answered before, as a connection pooler hands out (a new one
+ *	first reads the catalog entries of every table and index it uses).
  * pg-lookup write DB THREADS SECONDS
  *	THREADS writers, each with its own handle on a mailbox of its own,
  *	recording new messages of two recipients for SECONDS; prints
@@ -84,12 +88,13 @@ classify(ndr_sentlog *log, long i, const char *mailbox, gboolean genuine)
 }
 
 static int
-lookup(const char *db, long mailboxes, long per, long n, long only)
+lookup(const char *db, long mailboxes, long per, long n, long only,
+       gboolean kept)
 {
 	double *t = g_new(double, n), connect = 0;
 	ndr_sentlog_settings set = {0};
 	char mailbox[16];
-	ndr_sentlog *log;
+	ndr_sentlog *log = NULL;
 	GError *err = NULL;
 	long k, m, i, wrong = 0;
 	gint64 start;
@@ -102,15 +107,18 @@ lookup(const char *db, long mailboxes, long per, long n, long only)
 		g_snprintf(mailbox, sizeof(mailbox), "m%05ld", m);
 		set.mailbox = mailbox;
 		start = g_get_monotonic_time();
-		log = ndr_sentlog_open_with(db, &set, TRUE, &err);
+		if (log == NULL)
+			log = ndr_sentlog_open_with(db, &set, TRUE, &err);
 		if (log == NULL)
 			die(db, err);
 		connect += ms_since(start);
 		start = g_get_monotonic_time();
 		wrong += !classify(log, i, mailbox, k % 2 == 0);
 		t[k] = ms_since(start);
-		ndr_sentlog_close(log);
+		if (!kept)
+			g_clear_pointer(&log, ndr_sentlog_close);
 	}
+	ndr_sentlog_close(log);
 	qsort(t, (size_t)n, sizeof(*t), cmp_double);
 	printf("lookups of %ld classifications: p50 %.3f ms, p99 %.3f ms, "
 	       "max %.3f ms; opening %.3f ms on average; %ld wrong\n",
@@ -191,10 +199,15 @@ main(int argc, char **argv)
 {
 	if ((argc == 6 || argc == 7) && g_str_equal(argv[1], "lookup"))
 		return lookup(argv[2], atol(argv[3]), atol(argv[4]),
-		              atol(argv[5]), argc == 7 ? atol(argv[6]) : -1);
+		              atol(argv[5]), argc == 7 ? atol(argv[6]) : -1,
+		              FALSE);
+	if (argc == 7 && g_str_equal(argv[1], "kept"))
+		return lookup(argv[2], atol(argv[3]), atol(argv[4]),
+		              atol(argv[5]), atol(argv[6]), TRUE);
 	if (argc == 5 && g_str_equal(argv[1], "write"))
 		return write_bench(argv[2], atoi(argv[3]), atof(argv[4]));
 	fprintf(stderr, "usage: pg-lookup lookup DB MAILBOXES PER N [MAILBOX]\n"
+	                "       pg-lookup kept DB MAILBOXES PER N MAILBOX\n"
 	                "       pg-lookup write DB THREADS SECONDS\n");
 	return 64;
 }

@@ -86,8 +86,8 @@ int
 cmd_status(int argc, char **argv)
 {
 	gboolean json = FALSE;
-	const GOptionEntry entries[] = {{"json", 'j', 0, G_OPTION_ARG_NONE,
-	                                 &json, "Print one JSON object", NULL},
+	const GOptionEntry entries[] = {{"json", 0, 0, G_OPTION_ARG_NONE, &json,
+	                                 "Print one JSON object", NULL},
 	                                {NULL, 0, 0, 0, NULL, NULL, NULL}};
 	ndrcheck_options opts = {.read_only = 1, .no_sync = 1};
 	ndrcheck *h;

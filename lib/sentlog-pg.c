@@ -319,7 +319,8 @@ run(pg_log *pg, int i, int n, const char *const *values, const char *doing,
 		PQclear(res);
 	}
 	all[0] = pg->mailbox;
-	memcpy(all + 1, values, sizeof(*values) * (size_t)n);
+	if (n > 0) /* values may be NULL then: memcpy() must not see it */
+		memcpy(all + 1, values, sizeof(*values) * (size_t)n);
 	if (pg->uses[i] == 1 ? !PQsendQueryParams(pg->conn, sql[i], n + 1, NULL,
 	                                          all, NULL, NULL, 0)
 	                     : !PQsendQueryPrepared(pg->conn, name, n + 1, all,

@@ -77,6 +77,13 @@ typedef struct ndr_sentlog_ops {
 	/* Remove a message and its recipients; *found if there was one. */
 	gboolean (*forget)(void *db, const char *message_id, gboolean *found,
 	                   GError **err);
+	/* Sync states (none in a schema that predates them); syncs()
+	 * appends ndr_sync_entry *s, by source. */
+	gboolean (*sync_get)(void *db, const char *source, ndr_sync_state *st,
+	                     gboolean *found, GError **err);
+	gboolean (*sync_put)(void *db, const char *source,
+	                     const ndr_sync_state *st, GError **err);
+	gboolean (*syncs)(void *db, GPtrArray *all, GError **err);
 	gboolean (*was_locked)(void *db);
 } ndr_sentlog_ops;
 

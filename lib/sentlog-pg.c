@@ -71,8 +71,20 @@ static const char *const migrations[] = {
     " source text NOT NULL,"
     " key text NOT NULL,"
     " PRIMARY KEY (mailbox, source, key));",
+    /* 1 -> 2.  How far each sync of a configured "sent" source got
+     * (ndr_sync_state), per mailbox. */
+    "CREATE TABLE sent_syncs ("
+    " mailbox text NOT NULL,"
+    " source text NOT NULL,"
+    " at bigint NOT NULL, finished boolean NOT NULL,"
+    " done bigint NOT NULL, total bigint NOT NULL,"
+    " reached bigint NOT NULL,"
+    " PRIMARY KEY (mailbox, source));",
 };
 #define SCHEMA_VERSION ((int)G_N_ELEMENTS(migrations))
+/* A reader takes an older schema as it is: the sync states of step 2 are
+ * then none. */
+#define SYNCS_SINCE 2
 
 /* Any constant: the advisory lock that serializes migrations. */
 #define MIGRATION_LOCK 474180101995
@@ -99,6 +111,9 @@ enum {
 	ST_KEYS_GET,
 	ST_KEY_PUT,
 	ST_KEY_DROP,
+	ST_SYNC_GET,
+	ST_SYNC_PUT,
+	ST_SYNCS,
 	ST_COUNT
 };
 
@@ -165,6 +180,16 @@ static const char *const sql[ST_COUNT] = {
                    "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
     [ST_KEY_DROP] = "DELETE FROM sent_import_keys WHERE mailbox = $1 AND "
                     "source = $2 AND key = $3",
+    [ST_SYNC_GET] = "SELECT at, finished, done, total, reached, source FROM "
+                    "sent_syncs WHERE mailbox = $1 AND source = $2",
+    [ST_SYNC_PUT] =
+        "INSERT INTO sent_syncs (mailbox, source, at, finished, done, "
+        "total, reached) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT "
+        "(mailbox, source) DO UPDATE SET at = excluded.at, finished = "
+        "excluded.finished, done = excluded.done, total = excluded.total, "
+        "reached = excluded.reached",
+    [ST_SYNCS] = "SELECT at, finished, done, total, reached, source FROM "
+                 "sent_syncs WHERE mailbox = $1 ORDER BY source",
 };
 
 typedef struct pg_log {
@@ -173,6 +198,7 @@ typedef struct pg_log {
 	char *mailbox;   /* $1 of every statement */
 	gboolean broken; /* failed once: not used again */
 	gboolean in_transaction;
+	int version;        /* the schema version of the open database */
 	int uses[ST_COUNT]; /* of each statement: prepared on the second */
 	char params[8][24]; /* integer parameters as text */
 } pg_log;
@@ -534,19 +560,14 @@ pg_open(const char *uri, const char *mailbox, gboolean read_only, GError **err)
 		too_new(pg, v, err);
 		goto fail;
 	}
-	if (v == SCHEMA_VERSION)
-		return pg;
-	if (read_only && v == 0) {
+	pg->version = v;
+	if (v == SCHEMA_VERSION || (read_only && v > 0))
+		return pg; /* an older one read as it is (SYNCS_SINCE) */
+	if (read_only) {
 		pg_close(pg); /* nothing recorded yet: an empty sent log */
 		return NULL;
 	}
-	if (read_only) {
-		g_set_error(err, NDR_ERROR, NDRCHECK_ETEMP,
-		            "sent log %s has the old schema version %d: run "
-		            "\"ndrcheck init-db\" to upgrade it",
-		            pg->name, v);
-		goto fail;
-	}
+	pg->version = SCHEMA_VERSION;
 	if (migrate(pg, err))
 		return pg;
 fail:
@@ -877,6 +898,75 @@ pg_forget(void *db, const char *message_id, gboolean *found, GError **err)
 	return rows >= 0;
 }
 
+/* The sync state in row k of a result of ST_SYNC_GET or ST_SYNCS. */
+static void
+sync_row(const PGresult *res, int k, ndr_sync_state *st)
+{
+	st->when = g_ascii_strtoll(PQgetvalue(res, k, 0), NULL, 10);
+	st->finished = PQgetvalue(res, k, 1)[0] == 't';
+	st->done = g_ascii_strtoull(PQgetvalue(res, k, 2), NULL, 10);
+	st->total = g_ascii_strtoull(PQgetvalue(res, k, 3), NULL, 10);
+	st->reached = g_ascii_strtoll(PQgetvalue(res, k, 4), NULL, 10);
+}
+
+static gboolean
+pg_sync_get(void *db, const char *source, ndr_sync_state *st, gboolean *found,
+            GError **err)
+{
+	pg_log *pg = db;
+	const char *v[] = {source};
+	PGresult *res;
+
+	if (pg->version < SYNCS_SINCE)
+		return TRUE;
+	res = run(pg, ST_SYNC_GET, 1, v, "read the sync state", err);
+	if (res == NULL)
+		return FALSE;
+	*found = PQntuples(res) > 0;
+	if (*found)
+		sync_row(res, 0, st);
+	PQclear(res);
+	return TRUE;
+}
+
+static gboolean
+pg_sync_put(void *db, const char *source, const ndr_sync_state *st,
+            GError **err)
+{
+	pg_log *pg = db;
+	const char *v[] = {source,
+	                   num(pg, 0, st->when),
+	                   st->finished ? "t" : "f",
+	                   num(pg, 1, (gint64)st->done),
+	                   num(pg, 2, (gint64)st->total),
+	                   num(pg, 3, st->reached)};
+
+	return effect(pg, ST_SYNC_PUT, 6, v, "save the sync state", err);
+}
+
+static gboolean
+pg_syncs(void *db, GPtrArray *all, GError **err)
+{
+	pg_log *pg = db;
+	ndr_sync_entry *e;
+	PGresult *res;
+	int k;
+
+	if (pg->version < SYNCS_SINCE)
+		return TRUE;
+	res = run(pg, ST_SYNCS, 0, NULL, "read the sync state", err);
+	if (res == NULL)
+		return FALSE;
+	for (k = 0; k < PQntuples(res); k++) {
+		e = g_new0(ndr_sync_entry, 1);
+		sync_row(res, k, &e->st);
+		e->source = g_strdup(PQgetvalue(res, k, 5));
+		g_ptr_array_add(all, e);
+	}
+	PQclear(res);
+	return TRUE;
+}
+
 static gboolean
 pg_was_locked(void *db)
 {
@@ -907,5 +997,8 @@ const ndr_sentlog_ops ndr_sentlog_pg = {
     .key_put = pg_key_put,
     .key_drop = pg_key_drop,
     .forget = pg_forget,
+    .sync_get = pg_sync_get,
+    .sync_put = pg_sync_put,
+    .syncs = pg_syncs,
     .was_locked = pg_was_locked,
 };

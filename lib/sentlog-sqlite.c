@@ -67,13 +67,29 @@ static const char *const migrations[] = {
     " WHERE EXISTS (SELECT 1 FROM messages);"
     "DELETE FROM import_state;"
     "DELETE FROM import_keys;",
-    /* 2 -> 3.  Settings: the check value of the hash key (config
+    /* 2 -> 3.  How far each sync of a configured "sent" source got, so
+     * that a log whose sync the time budget cut short does not judge by
+     * the messages it has not read yet (ndr_sync_state). */
+    "CREATE TABLE syncs ("
+    " source TEXT PRIMARY KEY,"
+    " at INTEGER NOT NULL, finished INTEGER NOT NULL,"
+    " done INTEGER NOT NULL, total INTEGER NOT NULL,"
+    " reached INTEGER NOT NULL) WITHOUT ROWID;",
+    /* 3 -> 4.  Settings: the check value of the hash key (config
      * hash_key) the log was written with, or "clear". */
     "CREATE TABLE settings ("
     " name TEXT PRIMARY KEY,"
     " value) WITHOUT ROWID;",
 };
 #define SCHEMA_VERSION ((int)G_N_ELEMENTS(migrations))
+/*
+ * A reader opens a log of an older schema as it is when what it lacks
+ * can be read as empty: the syncs table of step 3 (no sync state kept),
+ * the settings of step 4 (no hash check: written in clear text).
+ */
+#define READABLE_SINCE 2
+#define SYNCS_SINCE    3
+#define SETTINGS_SINCE 4
 
 /* The statements, prepared once per connection on first use. */
 enum {
@@ -102,6 +118,9 @@ enum {
 	ST_KEYS_GET,
 	ST_KEY_PUT,
 	ST_KEY_DROP,
+	ST_SYNC_GET,
+	ST_SYNC_PUT,
+	ST_SYNCS,
 	ST_COUNT
 };
 
@@ -148,12 +167,19 @@ static const char *const sql[ST_COUNT] = {
                    "VALUES (?1, ?2)",
     [ST_KEY_DROP] = "DELETE FROM import_keys WHERE source = ?1 AND "
                     "key = ?2",
+    [ST_SYNC_GET] = "SELECT at, finished, done, total, reached, source "
+                    "FROM syncs WHERE source = ?1",
+    [ST_SYNC_PUT] = "INSERT OR REPLACE INTO syncs (source, at, finished, "
+                    "done, total, reached) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_SYNCS] = "SELECT at, finished, done, total, reached, source "
+                 "FROM syncs ORDER BY source",
 };
 
 typedef struct sq_log {
 	sqlite3 *db;
 	char *path;
 	gboolean locked; /* the last failure was a lock wait past the timeout */
+	int version;     /* the schema version of the open database */
 	sqlite3_stmt *st[ST_COUNT];
 } sq_log;
 
@@ -324,6 +350,7 @@ migrate(sq_log *log, GError **err)
 		goto fail;
 	}
 	g_free(set);
+	log->version = SCHEMA_VERSION;
 	if (sq_commit(log, err))
 		return TRUE;
 fail:
@@ -441,7 +468,8 @@ check_readable(sq_log *log, gboolean *empty, GError **err)
 		*empty = TRUE;
 		return TRUE;
 	}
-	if (v < SCHEMA_VERSION) {
+	log->version = v;
+	if (v < READABLE_SINCE) {
 		g_set_error(
 		    err, NDR_ERROR, NDRCHECK_ETEMP,
 		    "sent log %s has the old schema version %d: run "
@@ -668,11 +696,13 @@ static gboolean
 sq_hash_check_get(void *db, char **check, GError **err)
 {
 	sq_log *log = db;
-	sqlite3_stmt *s = stmt(log, ST_SETTING_GET, err);
+	sqlite3_stmt *s;
 	gboolean found;
 
 	*check = NULL;
-	if (s == NULL)
+	if (log->version < SETTINGS_SINCE)
+		return TRUE; /* none: older logs are clear text */
+	if ((s = stmt(log, ST_SETTING_GET, err)) == NULL)
 		return FALSE;
 	sqlite3_bind_text(s, 1, "hash_check", -1, SQLITE_STATIC);
 	if (!row(log, s, &found, err))
@@ -852,6 +882,78 @@ sq_key_drop(void *db, const char *source, const char *key, GError **err)
 	return key_change(db, ST_KEY_DROP, source, key, err);
 }
 
+/* The sync state in the current row of ST_SYNC_GET or ST_SYNCS. */
+static void
+sync_row(sqlite3_stmt *s, ndr_sync_state *st)
+{
+	st->when = sqlite3_column_int64(s, 0);
+	st->finished = sqlite3_column_int(s, 1) != 0;
+	st->done = (guint64)sqlite3_column_int64(s, 2);
+	st->total = (guint64)sqlite3_column_int64(s, 3);
+	st->reached = sqlite3_column_int64(s, 4);
+}
+
+static gboolean
+sq_sync_get(void *db, const char *source, ndr_sync_state *st, gboolean *found,
+            GError **err)
+{
+	sq_log *log = db;
+	sqlite3_stmt *s;
+
+	if (log->version < SYNCS_SINCE)
+		return TRUE;
+	if ((s = stmt(log, ST_SYNC_GET, err)) == NULL)
+		return FALSE;
+	sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
+	if (!row(log, s, found, err))
+		return FALSE;
+	if (*found)
+		sync_row(s, st);
+	sqlite3_reset(s);
+	return TRUE;
+}
+
+static gboolean
+sq_sync_put(void *db, const char *source, const ndr_sync_state *st,
+            GError **err)
+{
+	sq_log *log = db;
+	sqlite3_stmt *s = stmt(log, ST_SYNC_PUT, err);
+
+	if (s == NULL)
+		return FALSE;
+	sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, st->when);
+	sqlite3_bind_int(s, 3, st->finished != 0);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)st->done);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)st->total);
+	sqlite3_bind_int64(s, 6, st->reached);
+	return run(log, s, "save the sync state", err);
+}
+
+static gboolean
+sq_syncs(void *db, GPtrArray *all, GError **err)
+{
+	sq_log *log = db;
+	ndr_sync_entry *e;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (log->version < SYNCS_SINCE)
+		return TRUE;
+	if ((s = stmt(log, ST_SYNCS, err)) == NULL)
+		return FALSE;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		e = g_new0(ndr_sync_entry, 1);
+		sync_row(s, &e->st);
+		e->source = g_strdup((const char *)sqlite3_column_text(s, 5));
+		g_ptr_array_add(all, e);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ||
+	       db_error(log, rc, "read the sync state", err);
+}
+
 static gboolean
 sq_was_locked(void *db)
 {
@@ -881,5 +983,8 @@ const ndr_sentlog_ops ndr_sentlog_sqlite = {
     .key_put = sq_key_put,
     .key_drop = sq_key_drop,
     .forget = sq_forget,
+    .sync_get = sq_sync_get,
+    .sync_put = sq_sync_put,
+    .syncs = sq_syncs,
     .was_locked = sq_was_locked,
 };

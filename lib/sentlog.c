@@ -589,3 +589,43 @@ ndr_sentlog_forget(ndr_sentlog *log, const char *message_id, gboolean *found,
 	}
 	return ndr_sentlog_commit(log, err);
 }
+
+gboolean
+ndr_sentlog_sync_get(ndr_sentlog *log, const char *source, ndr_sync_state *st,
+                     gboolean *found, GError **err)
+{
+	memset(st, 0, sizeof(*st));
+	*found = FALSE;
+	if (log == NULL || log->db == NULL)
+		return TRUE;
+	return log->ops->sync_get(log->db, source, st, found, err);
+}
+
+gboolean
+ndr_sentlog_sync_put(ndr_sentlog *log, const char *source,
+                     const ndr_sync_state *st, GError **err)
+{
+	return writable(log, err) &&
+	       log->ops->sync_put(log->db, source, st, err);
+}
+
+static void
+sync_entry_free(gpointer p)
+{
+	ndr_sync_entry *e = p;
+
+	g_free(e->source);
+	g_free(e);
+}
+
+GPtrArray *
+ndr_sentlog_syncs(ndr_sentlog *log, GError **err)
+{
+	GPtrArray *all = g_ptr_array_new_with_free_func(sync_entry_free);
+
+	if (log == NULL || log->db == NULL ||
+	    log->ops->syncs(log->db, all, err))
+		return all;
+	g_ptr_array_unref(all);
+	return NULL;
+}

@@ -172,6 +172,36 @@ gboolean ndr_sentlog_state_get(ndr_sentlog *log, const char *source,
 gboolean ndr_sentlog_state_put(ndr_sentlog *log, const char *source,
                                const ndr_import_state *st, GError **err);
 
+/*
+ * How far the last sync (import.c) of a configured "sent" source got:
+ * a sync that the time budget cut short leaves the log short of that
+ * source's older messages, and verdict.c must not judge by what it lacks.
+ */
+typedef struct ndr_sync_state {
+	gint64 when;       /* Unix time the last sync of it ran */
+	gboolean finished; /* it was read to its end */
+	guint64 done;      /* its messages read so far */
+	guint64 total;     /* the messages it held, 0: not counted (a file) */
+	gint64 reached;    /* unfinished: all it holds from then on is read,
+	                      G_MAXINT64: none of its new mail */
+} ndr_sync_state;
+
+/* *found and, when found, *st; nothing found in an empty log. */
+gboolean ndr_sentlog_sync_get(ndr_sentlog *log, const char *source,
+                              ndr_sync_state *st, gboolean *found,
+                              GError **err);
+gboolean ndr_sentlog_sync_put(ndr_sentlog *log, const char *source,
+                              const ndr_sync_state *st, GError **err);
+
+/* One source's sync state, as ndr_sentlog_syncs() lists them. */
+typedef struct ndr_sync_entry {
+	char *source;
+	ndr_sync_state st;
+} ndr_sync_entry;
+
+/* Every source's sync state, by source name (frees its entries). */
+GPtrArray *ndr_sentlog_syncs(ndr_sentlog *log, GError **err);
+
 /* The message keys seen in a Maildir folder source: a set of strings. */
 GHashTable *ndr_sentlog_keys_get(ndr_sentlog *log, const char *source,
                                  GError **err);

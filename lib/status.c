@@ -9,6 +9,8 @@
  * not there yet is an empty one), the rules are those the handle loaded,
  * and the cache of compiled rules is only compared with them.
  */
+#include <string.h>
+
 #include <json-glib/json-glib.h>
 
 #include "config.h"
@@ -22,6 +24,7 @@ typedef struct status {
 	const char *mailbox; /* PostgreSQL: whose records; NULL for SQLite */
 	ndr_sentlog_info log;
 	char *const *sources; /* config "sent", or NULL */
+	GPtrArray *syncs;     /* of ndr_sync_entry *, by source */
 	ndr_rules_info rules;
 } status;
 
@@ -52,7 +55,8 @@ gather(ndrcheck *h, status *st, GError **err)
 		return FALSE;
 	}
 	log = ndr_handle_sentlog(h, FALSE, err);
-	if (log == NULL || !ndr_sentlog_status(log, &st->log, err))
+	if (log == NULL || !ndr_sentlog_status(log, &st->log, err) ||
+	    (st->syncs = ndr_sentlog_syncs(log, err)) == NULL)
 		return FALSE;
 	st->db = cfg->db_path;
 	st->mailbox = NULL;
@@ -62,6 +66,46 @@ gather(ndrcheck *h, status *st, GError **err)
 	st->sources = cfg->sent_folders;
 	ndr_rules_describe(rules, &st->rules);
 	return TRUE;
+}
+
+/* The sync state of source, or NULL when it was never synced. */
+static const ndr_sync_state *
+sync_of(const status *st, const char *source)
+{
+	const ndr_sync_entry *e;
+	guint i;
+
+	for (i = 0; i < st->syncs->len; i++) {
+		e = st->syncs->pdata[i];
+		if (strcmp(e->source, source) == 0)
+			return &e->st;
+	}
+	return NULL;
+}
+
+/* "last sync DATE, finished" or how far it got; "never synced". */
+static char *
+describe_sync(const ndr_sync_state *s)
+{
+	char *when, *reached, *out;
+
+	if (s == NULL)
+		return g_strdup("never synced");
+	when = iso_date(s->when);
+	reached = s->reached != G_MAXINT64 ? iso_date(s->reached) : NULL;
+	if (s->finished)
+		out = g_strdup_printf(
+		    "last sync %s, finished, %" G_GUINT64_FORMAT " messages",
+		    when, s->done);
+	else
+		out = g_strdup_printf(
+		    "last sync %s, unfinished: %" G_GUINT64_FORMAT
+		    " of %" G_GUINT64_FORMAT " messages, read back to %s",
+		    when, s->done, s->total,
+		    reached != NULL ? reached : "none");
+	g_free(when);
+	g_free(reached);
+	return out;
 }
 
 /* The cache of compiled rules in a few words. */
@@ -81,7 +125,7 @@ static char *
 as_text(const status *st)
 {
 	GString *s = g_string_new(NULL);
-	char *from = iso_date(st->log.earliest);
+	char *from = iso_date(st->log.earliest), *sync;
 	const ndr_rule_file *f;
 	guint i;
 
@@ -107,8 +151,12 @@ as_text(const status *st)
 		                       st->log.keep_days);
 	else
 		g_string_append(s, "keep:        for ever\n");
-	for (i = 0; st->sources != NULL && st->sources[i] != NULL; i++)
-		g_string_append_printf(s, "source:      %s\n", st->sources[i]);
+	for (i = 0; st->sources != NULL && st->sources[i] != NULL; i++) {
+		sync = describe_sync(sync_of(st, st->sources[i]));
+		g_string_append_printf(s, "source:      %s: %s\n",
+		                       st->sources[i], sync);
+		g_free(sync);
+	}
 	for (i = 0; i < st->rules.files->len; i++) {
 		f = st->rules.files->pdata[i];
 		g_string_append_printf(s, "rules:       %s (%u, %s)\n", f->path,
@@ -149,6 +197,37 @@ add_bool(JsonBuilder *b, const char *member, gboolean value)
 {
 	json_builder_set_member_name(b, member);
 	json_builder_add_boolean_value(b, value);
+}
+
+/* A date member, or null for none. */
+static void
+add_date(JsonBuilder *b, const char *member, gint64 t)
+{
+	char *d = t != 0 && t != G_MAXINT64 ? iso_date(t) : NULL;
+
+	add_string(b, member, d);
+	g_free(d);
+}
+
+/* A configured source and its last sync (members null: never synced). */
+static void
+add_source(JsonBuilder *b, const char *source, const ndr_sync_state *s)
+{
+	ndr_sync_state none = {0};
+
+	json_builder_begin_object(b);
+	add_string(b, "source", source);
+	add_date(b, "last_sync", s != NULL ? s->when : 0);
+	json_builder_set_member_name(b, "finished");
+	if (s != NULL)
+		json_builder_add_boolean_value(b, s->finished);
+	else
+		json_builder_add_null_value(b);
+	s = s != NULL ? s : &none;
+	add_int(b, "done", (gint64)s->done);
+	add_int(b, "total", (gint64)s->total);
+	add_date(b, "reached", s->finished ? 0 : s->reached);
+	json_builder_end_object(b);
 }
 
 static void
@@ -206,11 +285,8 @@ as_json(const status *st)
 		json_builder_add_null_value(b);
 	json_builder_set_member_name(b, "sources");
 	json_builder_begin_array(b);
-	for (i = 0; st->sources != NULL && st->sources[i] != NULL; i++) {
-		json_builder_begin_object(b);
-		add_string(b, "source", st->sources[i]);
-		json_builder_end_object(b);
-	}
+	for (i = 0; st->sources != NULL && st->sources[i] != NULL; i++)
+		add_source(b, st->sources[i], sync_of(st, st->sources[i]));
 	json_builder_end_array(b);
 	add_rules(b, &st->rules);
 	json_builder_end_object(b);
@@ -235,5 +311,6 @@ ndrcheck_status(ndrcheck *h, int json, char **text)
 		return ndr_handle_fail(h, err);
 	*text = json ? as_json(&st) : as_text(&st);
 	ndr_rules_info_clear(&st.rules);
+	g_ptr_array_unref(st.syncs);
 	return NDRCHECK_OK;
 }

@@ -170,6 +170,19 @@ assert (s["mailboxes"] is not None and s["mailboxes"] >= 1) == pg, s
 assert not s["hashed"] and s["keep_days"] is None, s' "$tmp/out" "$1" \
 	    2> "$tmp/err"
 	ok $? "$1 status --json: records, backend, mailbox" "$(cat "$tmp/err")"
+	# A sync state as import.c keeps it, of a configured source.
+	mine= cols=
+	[ "$1" = pg ] && mine="'jan', " cols="mailbox, " tbl=sent_syncs
+	[ "$1" = pg ] && fin=false || { fin=0; tbl=syncs; }
+	records "$1" "$db" "INSERT INTO $tbl (${cols}source, at, finished, done,
+	    total, reached) VALUES (${mine}'$tmp/Sent', 1796083200, $fin, 12,
+	    250, 1790000000)" > /dev/null
+	echo "sent = $tmp/Sent" >> "$2"
+	"$nd" status --config "$2" > "$tmp/out" 2> "$tmp/err"
+	grep -q "^source: *$tmp/Sent: last sync 2026-12-01T00:00:00Z, unfinished: 12 of 250 messages, read back to 2026-09-21T14:13:20Z" "$tmp/out"
+	ok $? "$1 status: a source's last sync and how far it got" \
+	    "$(cat "$tmp/out" "$tmp/err")"
+	sed -i '$d' "$2"
 }
 
 # covered KIND DB: the first record starts coverage; an older one later
@@ -337,6 +350,22 @@ is 0 "pg: restarted: the next delivery records" rec_c "$tmp/pg.conf" \
 bounce pg-b "$(day -1)" "$(day -0)" > "$tmp/bb.eml"
 is 1 "pg: restarted: and classifies" nd_c "$tmp/pg.conf" "$tmp/bb.eml"
 
+# PostgreSQL: a database of the previous schema (1, before sync states)
+# is read as it is, and init-db migrates it.
+"$pg_bin/createdb" -h "$pg_dir" -U ndrcheck ndrcheck_v1
+v1_uri="postgresql:///ndrcheck_v1?host=$pg_dir&user=ndrcheck"
+rec_c "$tmp/pg.conf" --db "$v1_uri" "$tmp/b.eml" 2> /dev/null
+PGDATABASE=ndrcheck_v1 psql_q "DROP TABLE sent_syncs;
+    UPDATE sent_schema SET version = 1"
+is 1 "pg: a database of schema 1 is read as it is" \
+    nd_c "$tmp/pg.conf" --db "$v1_uri" "$tmp/bb.eml"
+is 0 "pg: init-db migrates it" "$nd" init-db --config "$tmp/pg.conf" \
+    --db "$v1_uri"
+v=$(PGDATABASE=ndrcheck_v1 psql_q "SELECT version FROM sent_schema")
+t=$(PGDATABASE=ndrcheck_v1 psql_q "SELECT to_regclass('sent_syncs')")
+ok $([ "$v" = 2 ] && [ "$t" = sent_syncs ]; echo $?) \
+    "pg: ... to schema 2, with sent_syncs" "version $v, $t"
+
 # SQLite: a sent log of the previous schema (1) is migrated.
 sqlite3 "$tmp/v1.db" "CREATE TABLE messages (id INTEGER PRIMARY KEY,
     message_id TEXT NOT NULL UNIQUE COLLATE NOCASE, date INTEGER NOT NULL,
@@ -359,8 +388,8 @@ is 0 "sqlite: init-db migrates a sent log of schema 1" \
     "$nd" init-db --db "$tmp/v1.db"
 v=$(sqlite3 "$tmp/v1.db" "PRAGMA user_version")
 cnt=$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM messages")
-ok $([ "$v" -eq 3 ] && [ "$cnt" = 2 ]; echo $?) \
-    "sqlite: ... to the current schema (3), keeping its records" \
+ok $([ "$v" -eq 4 ] && [ "$cnt" = 2 ]; echo $?) \
+    "sqlite: ... to the current schema (4), keeping its records" \
     "version $v, $cnt records"
 bounce v1-a "$(day -1)" "$(day -0)" > "$tmp/bv1.eml"
 is 1 "sqlite: the migrated log's record makes its bounce genuine" \

@@ -46,7 +46,7 @@ parse_file(const char *path)
 	return msg;
 }
 
-/* Created with its parent folders: file 0600, folders 0700, WAL, v3. */
+/* Created with its parent folders: file 0600, folders 0700, WAL, v4. */
 static void
 test_create(void)
 {
@@ -67,7 +67,7 @@ test_create(void)
 	g_assert_cmpint(sb.st_mode & 07777, ==, 0600);
 	g_assert_cmpint(stat(db_dir, &sb), ==, 0);
 	g_assert_cmpint(sb.st_mode & 07777, ==, 0700);
-	g_assert_cmpint(db_query(path, "PRAGMA user_version"), ==, 3);
+	g_assert_cmpint(db_query(path, "PRAGMA user_version"), ==, 4);
 	g_assert_cmpint(db_query(path,
 	                         "SELECT count(*) FROM pragma_journal_mode "
 	                         "WHERE journal_mode = 'wal'"),
@@ -421,12 +421,70 @@ test_migrate_coverage(void)
 	g_assert_no_error(err);
 	g_assert_cmpint(coverage(log), >=, before);
 	ndr_sentlog_close(log);
-	g_assert_cmpint(db_query(path, "PRAGMA user_version"), ==, 3);
+	g_assert_cmpint(db_query(path, "PRAGMA user_version"), ==, 4);
 	g_assert_cmpint(db_query(path, "SELECT count(*) FROM messages"), ==, 2);
 	g_assert_cmpint(db_query(path, "SELECT count(*) FROM import_state"), ==,
 	                0);
 	g_assert_cmpint(db_query(path, "SELECT count(*) FROM import_keys"), ==,
 	                0);
+	g_free(path);
+	tmptree_free(dir);
+}
+
+/*
+ * A sync's state is kept per source and listed by name; a log of schema
+ * 2 (before sync states) is still read read-only, as holding none.
+ */
+static void
+test_sync_state(void)
+{
+	char *dir = tmptree_new(),
+	     *path = g_build_filename(dir, "sent.db", NULL);
+	ndr_sync_state st = {.when = 1700000000,
+	                     .done = 12,
+	                     .total = 250000,
+	                     .reached = 1690000000},
+	               got;
+	GError *err = NULL;
+	ndr_sentlog *log = ndr_sentlog_open(path, FALSE, &err);
+	gboolean found;
+	GPtrArray *all;
+	sqlite3 *db;
+
+	g_assert_no_error(err);
+	g_assert_true(ndr_sentlog_sync_get(log, "/b", &got, &found, &err));
+	g_assert_false(found);
+	g_assert_true(ndr_sentlog_sync_put(log, "/b", &st, &err));
+	st.finished = TRUE;
+	g_assert_true(ndr_sentlog_sync_put(log, "/a", &st, &err));
+	g_assert_true(ndr_sentlog_sync_get(log, "/b", &got, &found, &err));
+	g_assert_no_error(err);
+	g_assert_true(found);
+	g_assert_false(got.finished);
+	g_assert_cmpint(got.when, ==, 1700000000);
+	g_assert_cmpuint(got.done, ==, 12);
+	g_assert_cmpuint(got.total, ==, 250000);
+	g_assert_cmpint(got.reached, ==, 1690000000);
+	all = ndr_sentlog_syncs(log, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(all->len, ==, 2);
+	g_assert_cmpstr(((ndr_sync_entry *)all->pdata[0])->source, ==, "/a");
+	g_assert_true(((ndr_sync_entry *)all->pdata[0])->st.finished);
+	g_ptr_array_unref(all);
+	ndr_sentlog_close(log);
+
+	g_assert_cmpint(sqlite3_open(path, &db), ==, SQLITE_OK);
+	g_assert_cmpint(
+	    sqlite3_exec(db, "DROP TABLE syncs; PRAGMA user_version = 2", NULL,
+	                 NULL, NULL),
+	    ==, SQLITE_OK);
+	sqlite3_close(db);
+	log = ndr_sentlog_open(path, TRUE, &err);
+	g_assert_no_error(err);
+	g_assert_true(ndr_sentlog_sync_get(log, "/b", &got, &found, &err));
+	g_assert_no_error(err);
+	g_assert_false(found);
+	ndr_sentlog_close(log);
 	g_free(path);
 	tmptree_free(dir);
 }
@@ -468,5 +526,6 @@ main(int argc, char **argv)
 	g_test_add_func("/sentlog/coverage-insane-first",
 	                test_coverage_insane_first);
 	g_test_add_func("/sentlog/migrate-coverage", test_migrate_coverage);
+	g_test_add_func("/sentlog/sync-state", test_sync_state);
 	return g_test_run();
 }

@@ -13,10 +13,10 @@ DESTDIR ?=
 VERSION := 0.1.0
 SOVERSION := 0
 
-PKGS := gmime-3.0 glib-2.0 libpcre2-8 sqlite3 json-glib-1.0 opendkim
+PKGS := gmime-3.0 glib-2.0 libpcre2-8 sqlite3 json-glib-1.0 opendkim libpq
 # Debian 12 packages providing $(PKGS), and the tools the build needs.
 DEBS := libgmime-3.0-dev libglib2.0-dev libpcre2-dev libsqlite3-dev \
-	libjson-glib-dev libopendkim-dev pkg-config gcc make
+	libjson-glib-dev libopendkim-dev libpq-dev pkg-config gcc make
 
 CC ?= cc
 CFLAGS ?= -O2 -g

@@ -16,6 +16,9 @@ int cmd_classify(int argc, char **argv); /* classify.c */
 int cmd_record(int argc, char **argv);	  /* record.c */
 int cmd_import(int argc, char **argv);	  /* record.c */
 int cmd_scan(int argc, char **argv);	  /* scan.c */
+int cmd_init_db(int argc, char **argv);	  /* db.c */
+int cmd_prune(int argc, char **argv);	  /* db.c */
+int cmd_status(int argc, char **argv);	  /* db.c */
 
 /* What record's options ask of the corrections of wrong verdicts. */
 typedef struct correction_args {

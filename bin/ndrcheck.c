@@ -19,6 +19,9 @@ static const struct {
     {"record", cmd_record},
     {"import", cmd_import},
     {"scan", cmd_scan},
+    {"init-db", cmd_init_db},
+    {"prune", cmd_prune},
+    {"status", cmd_status},
 };
 
 /*

@@ -18,13 +18,17 @@
 #define GROUP "ndrcheck"
 /* A window longer than this is surely a typo (days). */
 #define NDR_MAX_WINDOW_DAYS 3650
+/* Retention (config keep) longer than this is surely a typo (days). */
+#define NDR_MAX_KEEP_DAYS 36500
 /* Parent folders of the running binary searched for the source tree. */
 #define NDR_SOURCE_TREE_DEPTH 3
 
 static const char *const known_keys[] = {
-    "db",       "sent",         "relays",    "addresses",
-    "window",   "dkim_domains", "dkim_keys", "dkim_nameserver",
-    "batv_key", "sync_budget",  NULL};
+    "db",           "sent",      "relays",
+    "addresses",    "window",    "sync_budget",
+    "mailbox",      "hash_key",  "keep",
+    "dkim_domains", "dkim_keys", "dkim_nameserver",
+    "batv_key",     NULL};
 
 /*
  * The home directory: HOME, else the password file (delivery agents may
@@ -360,13 +364,24 @@ get_number(const conf_file *cf, const char *key, int max, const char *unit,
 	return ok;
 }
 
+/* A value, stripped; NULL when absent or empty. */
+static char *
+get_text(const conf_file *cf, const char *key)
+{
+	char *v = g_key_file_get_string(cf->kf, GROUP, key, NULL);
+
+	if (v != NULL && *g_strstrip(v) == '\0')
+		g_clear_pointer(&v, g_free);
+	return v;
+}
+
 /* A path key, "~" expanded; NULL when absent or empty. */
 static char *
 get_path(const conf_file *cf, const char *key)
 {
-	char *v = g_key_file_get_string(cf->kf, GROUP, key, NULL), *path = NULL;
+	char *v = get_text(cf, key), *path = NULL;
 
-	if (v != NULL && *g_strstrip(v) != '\0')
+	if (v != NULL)
 		path = ndr_config_expand(v);
 	g_free(v);
 	return path;
@@ -424,18 +439,17 @@ get_dkim(ndr_config *cfg, const conf_file *cf, GError **err)
 static gboolean
 apply(ndr_config *cfg, const conf_file *cf, char **db, GError **err)
 {
-	char *v;
-
 	if (!check_names(cf, err) ||
 	    !get_number(cf, "window", NDR_MAX_WINDOW_DAYS, "days",
 	                &cfg->window_days, err) ||
+	    !get_number(cf, "keep", NDR_MAX_KEEP_DAYS, "days", &cfg->keep_days,
+	                err) ||
 	    !get_number(cf, "sync_budget", NDR_SYNC_BUDGET_MS, "milliseconds",
 	                &cfg->sync_budget_ms, err))
 		return FALSE;
-	v = g_key_file_get_string(cf->kf, GROUP, "db", NULL);
-	if (v != NULL && *g_strstrip(v) != '\0')
-		*db = ndr_config_expand(v);
-	g_free(v);
+	*db = get_path(cf, "db");
+	cfg->mailbox = get_text(cf, "mailbox");
+	cfg->hash_key = get_path(cf, "hash_key");
 	cfg->sent_folders = get_list(cf, "sent", TRUE);
 	cfg->relays = get_list(cf, "relays", FALSE);
 	cfg->addresses = get_list(cf, "addresses", FALSE);
@@ -544,6 +558,8 @@ void
 ndr_config_clear(ndr_config *cfg)
 {
 	g_free(cfg->db_path);
+	g_free(cfg->mailbox);
+	g_free(cfg->hash_key);
 	g_strfreev(cfg->rules_dirs);
 	g_strfreev(cfg->sent_folders);
 	g_strfreev(cfg->relays);

@@ -5,8 +5,8 @@
  * GKeyFile config, then XDG defaults, with HOME (else the password file)
  * standing in for XDG_* in the bare environment of delivery agents.
  * The config file (ndrcheck.conf(5)) has one group, [ndrcheck], with the
- * keys db, sent, relays, addresses, window, sync_budget, dkim_domains,
- * dkim_keys, dkim_nameserver and batv_key.
+ * keys db, sent, relays, addresses, window, sync_budget, mailbox,
+ * hash_key, keep, dkim_domains, dkim_keys, dkim_nameserver and batv_key.
  */
 #ifndef NDR_CONFIG_H
 #define NDR_CONFIG_H
@@ -17,14 +17,17 @@
 
 typedef struct ndr_config {
 	char *db_path;
-	char **rules_dirs;     /* NULL-terminated, later overrides earlier */
-	char **sent_folders;   /* config "sent", NULL-terminated or NULL */
-	char **relays;         /* config "relays": our own MTAs */
-	char **addresses;      /* config "addresses": our own addresses */
-	int window_days;       /* config "window", NDR_DEFAULT_WINDOW_DAYS */
-	int sync_budget_ms;    /* config "sync_budget", NDR_SYNC_BUDGET_MS */
-	char **dkim_domains;   /* config "dkim_domains": domains we sign */
-	char *dkim_key_dir;    /* config "dkim_keys" folder; NULL: DNS */
+	char **rules_dirs;   /* NULL-terminated, later overrides earlier */
+	char **sent_folders; /* config "sent", NULL-terminated or NULL */
+	char **relays;       /* config "relays": our own MTAs */
+	char **addresses;    /* config "addresses": our own addresses */
+	int window_days;     /* config "window", NDR_DEFAULT_WINDOW_DAYS */
+	int sync_budget_ms;  /* config "sync_budget", NDR_SYNC_BUDGET_MS */
+	char *mailbox;       /* config "mailbox", or NULL: the login name */
+	char *hash_key;      /* config "hash_key": the secret's file, or NULL */
+	int keep_days;       /* config "keep", or 0: records kept for ever */
+	char **dkim_domains; /* config "dkim_domains": domains we sign */
+	char *dkim_key_dir;  /* config "dkim_keys" folder; NULL: DNS */
 	char *dkim_nameserver; /* config "dkim_nameserver", or NULL */
 	char **batv_keys;      /* config "batv_key" file: the BATV secret of
 	                          key number 0, 1, ... a line; or NULL */

@@ -142,7 +142,7 @@ ndr_correct(ndrcheck *h, const ndrcheck_result *r, char **id)
 	return NDRCHECK_OK;
 }
 
-/* The corrections' Message-IDs, sorted (none without a sent log). */
+/* The corrections' Message-IDs, sorted (none in an empty sent log). */
 static GPtrArray *
 corrections(ndr_sentlog *log, GError **err)
 {
@@ -151,8 +151,6 @@ corrections(ndr_sentlog *log, GError **err)
 	GHashTableIter it;
 	gpointer key;
 
-	if (!g_file_test(ndr_sentlog_path(log), G_FILE_TEST_EXISTS))
-		return ids;
 	keys = ndr_sentlog_keys_get(log, CORRECTIONS, err);
 	if (keys == NULL) {
 		g_ptr_array_unref(ids);

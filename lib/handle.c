@@ -206,6 +206,10 @@ ndrcheck_error(const ndrcheck *h)
 static ndr_sentlog *
 sentlog_get(ndrcheck *h, gboolean writable, GError **err)
 {
+	ndr_sentlog_settings set = {.mailbox = h->cfg.mailbox,
+	                            .hash_key = h->cfg.hash_key,
+	                            .keep_days = h->cfg.keep_days};
+
 	if (writable && h->read_only) {
 		g_set_error(err, NDR_ERROR, NDRCHECK_EUSAGE,
 		            "the sent log %s was opened read-only; open it "
@@ -216,7 +220,7 @@ sentlog_get(ndrcheck *h, gboolean writable, GError **err)
 	if (h->log != NULL && (h->log_writable || !writable))
 		return h->log;
 	ndr_sentlog_close(h->log);
-	h->log = ndr_sentlog_open(h->cfg.db_path, !writable, err);
+	h->log = ndr_sentlog_open_with(h->cfg.db_path, &set, !writable, err);
 	h->log_writable = writable;
 	return h->log;
 }
@@ -464,6 +468,36 @@ ndrcheck_import(ndrcheck *h, const char *path, unsigned long *added)
 }
 
 int
+ndrcheck_init_db(ndrcheck *h)
+{
+	GError *err = NULL;
+
+	return sentlog_get(h, TRUE, &err) != NULL ? NDRCHECK_OK : fail(h, err);
+}
+
+int
+ndrcheck_prune(ndrcheck *h, unsigned long *removed)
+{
+	ndr_sentlog *log;
+	GError *err = NULL;
+	guint64 n = 0;
+	int rc = NDRCHECK_OK;
+
+	*removed = 0;
+	if (h->cfg.keep_days == 0) {
+		g_set_error_literal(&err, NDR_ERROR, NDRCHECK_EUSAGE,
+		                    "nothing to prune: the config sets no "
+		                    "\"keep\" (days)");
+		return fail(h, err);
+	}
+	log = sentlog_get(h, TRUE, &err);
+	if (log == NULL || !ndr_sentlog_prune(log, h->cfg.keep_days, &n, &err))
+		rc = fail(h, err);
+	*removed = (unsigned long)n;
+	return rc;
+}
+
+int
 ndrcheck_sync(ndrcheck *h)
 {
 	GError *err = NULL;
@@ -471,6 +505,18 @@ ndrcheck_sync(ndrcheck *h)
 	if (sentlog_for_verdict(h, &err) == NULL)
 		return fail(h, err);
 	return NDRCHECK_OK;
+}
+
+const ndr_config *
+ndr_handle_config(const ndrcheck *h)
+{
+	return &h->cfg;
+}
+
+const ndr_rules *
+ndr_handle_rules(const ndrcheck *h)
+{
+	return h->rules != NULL ? h->rules->rules : NULL;
 }
 
 ndr_sentlog *

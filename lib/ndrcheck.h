@@ -145,6 +145,23 @@ int ndrcheck_record(ndrcheck *h, const ndrcheck_message *m);
 /* Import a Maildir, an mbox or an MTA log; *added counts new messages. */
 int ndrcheck_import(ndrcheck *h, const char *path, unsigned long *added);
 /*
+ * Create the sent log, or bring its schema up to date (for a PostgreSQL
+ * database, as a role that may create tables).
+ */
+int ndrcheck_init_db(ndrcheck *h);
+/*
+ * Remove the records older than the config's "keep" days; *removed
+ * counts the messages.  Usage error when "keep" is not set.
+ */
+int ndrcheck_prune(ndrcheck *h, unsigned long *removed);
+/*
+ * What the handle works with (ndrcheck(1) STATUS): the sent log, its
+ * coverage and sources, the rules and their cache; as lines, or with json
+ * as one JSON object.  Nothing is created, synced or compiled.  *text is
+ * allocated with malloc(): the caller frees it with free().
+ */
+int ndrcheck_status(ndrcheck *h, int json, char **text);
+/*
  * Sync the configuration's "sent" folders into the sent log now, once
  * per handle (classification does it on the first bounce-like message;
  * a program about to open read-only handles calls this first).

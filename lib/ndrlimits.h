@@ -132,6 +132,17 @@
 
 /* SQLite busy timeout: well inside Dovecot's 10 s program timeout. */
 #define NDR_DB_BUSY_TIMEOUT_MS 4000
+/*
+ * PostgreSQL sent log: connecting, and each statement (on the server,
+ * and here with a margin for a server that no longer answers at all).
+ * After one failure a handle stops: a delivery fails within one connect
+ * and one statement, well inside Dovecot's 10 s.
+ */
+#define NDR_PG_CONNECT_TIMEOUT_S    2
+#define NDR_PG_STATEMENT_TIMEOUT_MS 2000
+#define NDR_PG_ANSWER_MARGIN_MS     500
+/* The shortest secret config hash_key may name, in bytes. */
+#define NDR_MIN_HASH_KEY_BYTES 16
 /* Default window for recipient evidence (ndrcheck.conf(5)), in days. */
 #define NDR_DEFAULT_WINDOW_DAYS 30
 

@@ -453,6 +453,97 @@ ndr_rules_cached_classes(const ndr_rules *r)
 	                        : (guint)g_atomic_int_get(&r->cache->decoded);
 }
 
+static void
+rule_file_free(gpointer p)
+{
+	ndr_rule_file *f = p;
+
+	g_free(f->path);
+	g_free(f);
+}
+
+static gint
+rule_file_order(gconstpointer a, gconstpointer b)
+{
+	const ndr_rule_file *x = *(ndr_rule_file *const *)a,
+	                    *y = *(ndr_rule_file *const *)b;
+
+	if (x->builtin != y->builtin)
+		return x->builtin ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+/* Whether the cache file holds c's built-in rules as they are now. */
+static gboolean
+cache_holds(const ndr_rulecache *file, const rule_class *c)
+{
+	ndr_cached_class cc;
+	gboolean ok;
+	guint i;
+
+	view_class(c, &cc);
+	memset(cc.codes, 0, sizeof(*cc.codes) * c->rules->len);
+	ok = ndr_rulecache_get(file, &cc);
+	for (i = 0; ok && i < cc.n; i++)
+		pcre2_code_free(cc.codes[i]);
+	view_free(&cc);
+	return ok;
+}
+
+void
+ndr_rules_describe(const ndr_rules *r, ndr_rules_info *info)
+{
+	GHashTable *by_path = g_hash_table_new(g_str_hash, g_str_equal);
+	ndr_rulecache *file = NULL;
+	GHashTableIter it;
+	gpointer value;
+	rule_class *c;
+	ndr_rule_file *f;
+	rule *ru;
+	guint i, lazy;
+
+	memset(info, 0, sizeof(*info));
+	info->files = g_ptr_array_new_with_free_func(rule_file_free);
+	if (r->cache != NULL) {
+		info->cache_path = g_strdup(r->cache->path);
+		file = ndr_rulecache_open(r->cache->path, NDR_RULE_OPTIONS);
+		info->cache_found = file != NULL;
+	}
+	g_hash_table_iter_init(&it, r->classes);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		c = value;
+		for (i = 0, lazy = 0; i < c->rules->len; i++) {
+			ru = g_ptr_array_index(c->rules, i);
+			lazy += ru->lazy;
+			f = g_hash_table_lookup(by_path, ru->file);
+			if (f == NULL) {
+				f = g_new0(ndr_rule_file, 1);
+				f->path = g_strdup(ru->file);
+				f->builtin = ru->lazy;
+				g_hash_table_insert(by_path, f->path, f);
+				g_ptr_array_add(info->files, f);
+			}
+			f->rules++;
+		}
+		if (lazy == 0)
+			continue;
+		info->classes++;
+		info->cached += file != NULL && cache_holds(file, c);
+	}
+	g_ptr_array_sort(info->files, rule_file_order);
+	g_hash_table_unref(by_path);
+	ndr_rulecache_close(file);
+}
+
+void
+ndr_rules_info_clear(ndr_rules_info *info)
+{
+	if (info->files != NULL)
+		g_ptr_array_unref(info->files);
+	g_free(info->cache_path);
+	memset(info, 0, sizeof(*info));
+}
+
 /*
  * The class cls ready to match subject, or NULL when there is nothing to
  * match: no such class, no subject, or the message is over time (it is

@@ -69,6 +69,30 @@ void ndr_rules_free(ndr_rules *r);
  */
 guint ndr_rules_cached_classes(const ndr_rules *r);
 
+/* One rule file in use, for ndrcheck status. */
+typedef struct ndr_rule_file {
+	char *path;
+	gboolean builtin; /* ships with ndrcheck (else a user's, rules.d) */
+	guint rules;
+} ndr_rule_file;
+
+/* What ndrcheck status shows of the rules; ndr_rules_info_clear() it. */
+typedef struct ndr_rules_info {
+	GPtrArray *files;     /* of ndr_rule_file *, built-in first, by path */
+	char *cache_path;     /* of the compiled built-in rules; NULL: none */
+	gboolean cache_found; /* there, and safe to trust */
+	guint classes;        /* built-in classes */
+	guint cached;         /* of them, held by the file as they are now */
+} ndr_rules_info;
+
+/*
+ * The files r was read from and the state of the cache file (without
+ * compiling anything): the cache is valid when it holds every built-in
+ * class (cached == classes).
+ */
+void ndr_rules_describe(const ndr_rules *r, ndr_rules_info *info);
+void ndr_rules_info_clear(ndr_rules_info *info);
+
 /* How many rules of class cls there are (0 for an unknown class). */
 guint ndr_rules_count(const ndr_rules *r, const char *cls);
 

@@ -1,437 +1,199 @@
 /*
- * sentlog.c - the sent log in SQLite (see sentlog.h).
+ * sentlog.c - the sent log, whatever stores it (see sentlog.h): the
+ * record made from a message, made-up Message-IDs, keys lower-cased or
+ * hashed, transaction nesting, where coverage starts, retention; the
+ * storage itself is a backend (sentlog-backend.h) chosen by the form of
+ * the location.
  */
-#include <sys/stat.h>
-
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <sqlite3.h>
 
 #include "error.h"
-#include "import.h"
 #include "ndrlimits.h"
-#include "sentlog.h"
-
-/*
- * migrations[v] brings a database of schema version v to v + 1; the
- * version reached is kept in PRAGMA user_version.  A later release adds
- * its step at the end and never edits an earlier one.
- */
-static const char *const migrations[] = {
-    /* 0 -> 1.  recipients repeats the date so that the window lookup
-     * of ndrcheck.conf(5) (window) reads one index and no table. */
-    "CREATE TABLE messages ("
-    " id INTEGER PRIMARY KEY,"
-    " message_id TEXT NOT NULL UNIQUE COLLATE NOCASE,"
-    " date INTEGER NOT NULL,"
-    " sender TEXT,"
-    " subject TEXT);"
-    "CREATE INDEX messages_by_date ON messages (date);"
-    "CREATE TABLE recipients ("
-    " message INTEGER NOT NULL REFERENCES messages (id),"
-    " address TEXT NOT NULL,"
-    " date INTEGER NOT NULL,"
-    " PRIMARY KEY (message, address)) WITHOUT ROWID;"
-    "CREATE INDEX recipients_by_address ON recipients (address, date);"
-    "CREATE TABLE import_state ("
-    " source TEXT PRIMARY KEY,"
-    " size INTEGER, mtime_ns INTEGER, inode INTEGER, offset INTEGER,"
-    " mark BLOB) WITHOUT ROWID;"
-    "CREATE TABLE import_keys ("
-    " source TEXT NOT NULL,"
-    " key TEXT NOT NULL,"
-    " PRIMARY KEY (source, key)) WITHOUT ROWID;",
-    /* 1 -> 2.  What the log covers is kept, no longer read off the
-     * oldest record's Date (one message dated 1970 widened it).  The
-     * dates already recorded cannot tell a folder's honest reach from a
-     * stranger's outlier, so an existing log covers from this upgrade
-     * on and its sources are read again (their records are kept): each
-     * sync or import that finishes a folder moves the start back as far
-     * as that folder reaches (see ndr_sentlog_cover()). */
-    "CREATE TABLE coverage ("
-    " id INTEGER PRIMARY KEY CHECK (id = 1),"
-    " start INTEGER NOT NULL);"
-    "INSERT INTO coverage (id, start)"
-    " SELECT 1, CAST(strftime('%s', 'now') AS INTEGER)"
-    " WHERE EXISTS (SELECT 1 FROM messages);"
-    "DELETE FROM import_state;"
-    "DELETE FROM import_keys;",
-    /* 2 -> 3.  How far each sync of a configured "sent" source got, so
-     * that a log whose sync the time budget cut short does not judge by
-     * the messages it has not read yet (ndr_sync_state). */
-    "CREATE TABLE syncs ("
-    " source TEXT PRIMARY KEY,"
-    " at INTEGER NOT NULL, finished INTEGER NOT NULL,"
-    " done INTEGER NOT NULL, total INTEGER NOT NULL,"
-    " reached INTEGER NOT NULL) WITHOUT ROWID;",
-};
-#define SCHEMA_VERSION ((int)G_N_ELEMENTS(migrations))
-/*
- * A reader opens a log of an older schema as it is when what it lacks
- * can be read as empty: the syncs table of step 3 (no sync state kept).
- */
-#define READABLE_SINCE 2
-#define SYNCS_SINCE    3
-
-/* The statements, prepared once per connection on first use. */
-enum {
-	ST_BEGIN,
-	ST_COMMIT,
-	ST_ROLLBACK,
-	ST_FIND_ID,
-	ST_INSERT_MSG,
-	ST_INSERT_RCPT,
-	ST_FIRST_RCPT,
-	ST_FIND_RCPT,
-	ST_FIND_RCPT_NO_ID,
-	ST_EARLIEST,
-	ST_COVER_START,
-	ST_COVER_BACK,
-	ST_STATE_GET,
-	ST_STATE_PUT,
-	ST_KEYS_GET,
-	ST_KEY_PUT,
-	ST_KEY_DROP,
-	ST_SYNC_GET,
-	ST_SYNC_PUT,
-	ST_SYNCS,
-	ST_COUNT
-};
-
-static const char *const sql[ST_COUNT] = {
-    [ST_BEGIN] = "BEGIN IMMEDIATE",
-    [ST_COMMIT] = "COMMIT",
-    [ST_ROLLBACK] = "ROLLBACK",
-    [ST_FIND_ID] = "SELECT id, date FROM messages WHERE message_id = ?1",
-    [ST_INSERT_MSG] = "INSERT INTO messages (message_id, date, sender, "
-                      "subject) VALUES (?1, ?2, ?3, ?4)",
-    [ST_INSERT_RCPT] = "INSERT OR IGNORE INTO recipients (message, "
-                       "address, date) VALUES (?1, ?2, ?3)",
-    [ST_FIRST_RCPT] = "SELECT min(address), count(*) FROM recipients "
-                      "WHERE message = ?1",
-    [ST_FIND_RCPT] = "SELECT max(date) FROM recipients WHERE address = ?1 "
-                     "AND date BETWEEN ?2 AND ?3",
-    [ST_FIND_RCPT_NO_ID] =
-        "SELECT max(r.date) FROM recipients r JOIN messages m "
-        "ON m.id = r.message WHERE r.address = ?1 AND r.date BETWEEN ?2 "
-        "AND ?3 AND m.message_id LIKE '%ndrcheck.invalid'",
-    [ST_EARLIEST] = "SELECT start FROM coverage",
-    [ST_COVER_START] = "INSERT OR IGNORE INTO coverage (id, start) "
-                       "VALUES (1, ?1)",
-    [ST_COVER_BACK] = "INSERT INTO coverage (id, start) VALUES (1, ?1) "
-                      "ON CONFLICT (id) DO UPDATE SET start = "
-                      "min(start, excluded.start)",
-    [ST_STATE_GET] = "SELECT size, mtime_ns, inode, offset, mark FROM "
-                     "import_state WHERE source = ?1",
-    [ST_STATE_PUT] = "INSERT OR REPLACE INTO import_state (source, size, "
-                     "mtime_ns, inode, offset, mark) VALUES (?1, ?2, ?3, ?4, "
-                     "?5, ?6)",
-    [ST_KEYS_GET] = "SELECT key FROM import_keys WHERE source = ?1",
-    [ST_KEY_PUT] = "INSERT OR IGNORE INTO import_keys (source, key) "
-                   "VALUES (?1, ?2)",
-    [ST_KEY_DROP] = "DELETE FROM import_keys WHERE source = ?1 AND "
-                    "key = ?2",
-    [ST_SYNC_GET] = "SELECT at, finished, done, total, reached, source "
-                    "FROM syncs WHERE source = ?1",
-    [ST_SYNC_PUT] = "INSERT OR REPLACE INTO syncs (source, at, finished, "
-                    "done, total, reached) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [ST_SYNCS] = "SELECT at, finished, done, total, reached, source "
-                 "FROM syncs ORDER BY source",
-};
+#include "sentlog-backend.h"
 
 struct ndr_sentlog {
-	sqlite3 *db; /* NULL: no database file, an empty sent log */
-	char *path;
+	const ndr_sentlog_ops *ops;
+	void *db; /* NULL: nothing there yet, an empty sent log */
+	char *where;
 	gboolean read_only;
 	int depth;       /* of nested ndr_sentlog_begin() */
-	gboolean locked; /* the last failure was a lock wait past the timeout */
-	int version;     /* the schema version of the open database */
-	sqlite3_stmt *st[ST_COUNT];
+	GBytes *key;     /* config hash_key's secret, or NULL: clear text */
+	int keep_days;   /* config keep, 0: for ever */
+	gboolean pruned; /* once a handle, on its first record */
 };
 
-/* Report a failed SQLite call as what it means to the user. */
-static gboolean
-db_error(ndr_sentlog *log, int rc, const char *doing, GError **err)
+/* The domain of made-up Message-IDs (see sentlog.h). */
+#define MADE_UP_DOMAIN "ndrcheck.invalid"
+
+/* The check value that tells which key (or none) a log was written with. */
+#define CLEAR_CHECK "clear"
+
+gboolean
+ndr_sentlog_is_uri(const char *where)
 {
-	log->locked =
-	    (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
-	switch (rc & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		g_set_error(
-		    err, NDR_ERROR, NDRCHECK_ETEMP,
-		    "sent log %s is locked by another process (waited %d ms "
-		    "to %s): try again later",
-		    log->path, NDR_DB_BUSY_TIMEOUT_MS, doing);
-		break;
-	case SQLITE_CORRUPT:
-	case SQLITE_NOTADB:
-		g_set_error(
-		    err, NDR_ERROR, NDRCHECK_ETEMP,
-		    "sent log %s is damaged or not a database (%s): move it "
-		    "aside and import the sent mail again",
-		    log->path, sqlite3_errstr(rc));
-		break;
-	default:
-		g_set_error(err, NDR_ERROR, NDRCHECK_ETEMP,
-		            "sent log %s: cannot %s: %s", log->path, doing,
-		            log->db != NULL ? sqlite3_errmsg(log->db)
-		                            : sqlite3_errstr(rc));
-		break;
-	}
-	return FALSE;
+	return g_str_has_prefix(where, "postgresql://") ||
+	       g_str_has_prefix(where, "postgres://");
 }
 
-/* Statement i, reset and unbound, ready for its parameters. */
-static sqlite3_stmt *
-stmt(ndr_sentlog *log, int i, GError **err)
+/* text lower-cased (addresses and Message-IDs compare without case). */
+static char *
+lower(const char *text)
 {
-	int rc;
-
-	if (log->st[i] == NULL) {
-		rc = sqlite3_prepare_v3(log->db, sql[i], -1,
-		                        SQLITE_PREPARE_PERSISTENT, &log->st[i],
-		                        NULL);
-		if (rc != SQLITE_OK) {
-			db_error(log, rc, "prepare a query", err);
-			return NULL;
-		}
-	}
-	sqlite3_reset(log->st[i]);
-	sqlite3_clear_bindings(log->st[i]);
-	return log->st[i];
+	if (g_utf8_validate(text, -1, NULL))
+		return g_utf8_strdown(text, -1);
+	return g_ascii_strdown(text, -1);
 }
 
-/* Step s to its end (statements returning no rows). */
-static gboolean
-run(ndr_sentlog *log, sqlite3_stmt *s, const char *doing, GError **err)
+/* The stored form of a key: lower-cased, then hashed when configured. */
+static char *
+stored_key(const ndr_sentlog *log, const char *text)
 {
-	int rc = sqlite3_step(s);
+	char *low = lower(text), *mac;
 
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return db_error(log, rc, doing, err);
-	return TRUE;
-}
-
-/* One row of s: TRUE and *row when there is one. */
-static gboolean
-row(ndr_sentlog *log, sqlite3_stmt *s, gboolean *found, GError **err)
-{
-	int rc = sqlite3_step(s);
-
-	*found = rc == SQLITE_ROW;
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		sqlite3_reset(s);
-		return db_error(log, rc, "read the sent log", err);
-	}
-	return TRUE;
+	if (log->key == NULL)
+		return low;
+	mac = g_compute_hmac_for_string(G_CHECKSUM_SHA256,
+	                                g_bytes_get_data(log->key, NULL),
+	                                g_bytes_get_size(log->key), low, -1);
+	g_free(low);
+	return mac;
 }
 
 static gboolean
-exec(ndr_sentlog *log, const char *text, const char *doing, GError **err)
+is_made_up(const char *message_id)
 {
-	int rc = sqlite3_exec(log->db, text, NULL, NULL, NULL);
-
-	return rc == SQLITE_OK ? TRUE : db_error(log, rc, doing, err);
+	return g_str_has_suffix(message_id, "@" MADE_UP_DOMAIN);
 }
 
-static gboolean
-user_version(ndr_sentlog *log, int *version, GError **err)
+/*
+ * The stored form of a Message-ID: a made-up one keeps its domain when
+ * hashed, so that the backends tell it from a real one as in clear text.
+ */
+static char *
+stored_id(const ndr_sentlog *log, const char *message_id)
 {
-	sqlite3_stmt *s;
-	int rc;
+	char *key = stored_key(log, message_id), *id;
 
-	rc = sqlite3_prepare_v2(log->db, "PRAGMA user_version", -1, &s, NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		*version = sqlite3_column_int(s, 0);
-		rc = SQLITE_OK;
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_OK ? TRUE
-	                       : db_error(log, rc, "read its version", err);
+	if (log->key == NULL || !is_made_up(message_id))
+		return key;
+	id = g_strconcat(key, "@" MADE_UP_DOMAIN, NULL);
+	g_free(key);
+	return id;
 }
 
-static gboolean
-too_new(ndr_sentlog *log, int version, GError **err)
+static char *
+hash_check(const ndr_sentlog *log)
 {
-	g_set_error(
-	    err, NDR_ERROR, NDRCHECK_ETEMP,
-	    "sent log %s has schema version %d, newer than this ndrcheck "
-	    "knows (%d): upgrade ndrcheck",
-	    log->path, version, SCHEMA_VERSION);
-	return FALSE;
+	return log->key != NULL ? stored_key(log, "ndrcheck hash_key check")
+	                        : g_strdup(CLEAR_CHECK);
 }
 
-/* Bring the schema up to date, in one transaction. */
+/* Read the secret of config hash_key. */
 static gboolean
-migrate(ndr_sentlog *log, GError **err)
+read_key(ndr_sentlog *log, const char *file, GError **err)
 {
-	char *set;
-	int v;
+	GError *e = NULL;
+	char *text;
+	gsize len;
 
-	if (!ndr_sentlog_begin(log, err))
-		return FALSE;
-	/* Read inside the transaction: another process may have migrated. */
-	if (!user_version(log, &v, err))
-		goto fail;
-	if (v > SCHEMA_VERSION) {
-		too_new(log, v, err);
-		goto fail;
-	}
-	for (; v < SCHEMA_VERSION; v++)
-		if (!exec(log, migrations[v], "create its tables", err))
-			goto fail;
-	set = g_strdup_printf("PRAGMA user_version = %d", SCHEMA_VERSION);
-	if (!exec(log, set, "set its version", err)) {
-		g_free(set);
-		goto fail;
-	}
-	g_free(set);
-	log->version = SCHEMA_VERSION;
-	return ndr_sentlog_commit(log, err);
-fail:
-	ndr_sentlog_rollback(log);
-	return FALSE;
-}
-
-/* The file, 0600, in its directory, 0700 (with parents) when new. */
-static gboolean
-create_file(const char *path, GError **err)
-{
-	char *dir = g_path_get_dirname(path);
-	int fd, e;
-
-	if (!ndr_config_make_dirs(dir, 0700)) {
-		e = errno;
-		g_set_error(
-		    err, NDR_ERROR, NDRCHECK_ETEMP,
-		    "cannot create the directory %s of the sent log: %s", dir,
-		    g_strerror(e));
-		g_free(dir);
+	if (!g_file_get_contents(file, &text, &len, &e)) {
+		g_set_error(err, NDR_ERROR, NDRCHECK_EUSAGE, "hash_key %s: %s",
+		            file, e->message);
+		g_error_free(e);
 		return FALSE;
 	}
-	g_free(dir);
-	/* SQLite would create it 0644: the log says whom we write to. */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		g_set_error(err, NDR_ERROR, NDRCHECK_ETEMP,
-		            "cannot create the sent log %s: %s", path,
-		            g_strerror(errno));
+	if (len < NDR_MIN_HASH_KEY_BYTES) {
+		g_set_error(err, NDR_ERROR, NDRCHECK_EUSAGE,
+		            "hash_key %s: %zu bytes, fewer than %d: make it "
+		            "with head -c 32 /dev/urandom > %s",
+		            file, len, NDR_MIN_HASH_KEY_BYTES, file);
+		g_free(text);
 		return FALSE;
 	}
-	close(fd);
+	log->key = g_bytes_new_take(text, len);
 	return TRUE;
 }
 
 /*
- * Read-only: a database of an older schema cannot be migrated here, and
- * one never given tables (version 0) holds nothing.
+ * A log written with another key (or in clear text) would answer every
+ * lookup "never sent": genuine bounces would look like backscatter.
  */
 static gboolean
-check_readable(ndr_sentlog *log, GError **err)
+check_key(ndr_sentlog *log, GError **err)
 {
-	int v;
+	char *ours = hash_check(log), *stored = NULL;
+	gboolean ok = log->ops->hash_check_get(log->db, &stored, err);
 
-	if (!user_version(log, &v, err))
-		return FALSE;
-	if (v > SCHEMA_VERSION)
-		return too_new(log, v, err);
-	if (v == 0) {
-		sqlite3_close(log->db);
-		log->db = NULL;
-		return TRUE;
+	if (ok && stored == NULL && !log->read_only)
+		ok = log->ops->hash_check_put(log->db, ours, err);
+	else if (ok && stored != NULL && strcmp(stored, ours) != 0) {
+		g_set_error(err, NDR_ERROR, NDRCHECK_EUSAGE,
+		            "sent log %s was written %s: config hash_key must "
+		            "stay what it was (or start a new sent log)",
+		            log->where,
+		            strcmp(stored, CLEAR_CHECK) == 0
+		                ? "in clear text, without hash_key"
+		                : "with another hash_key");
+		ok = FALSE;
 	}
-	log->version = v;
-	if (v < READABLE_SINCE) {
-		g_set_error(
-		    err, NDR_ERROR, NDRCHECK_ETEMP,
-		    "sent log %s has the old schema version %d: run "
-		    "\"ndrcheck import\" or \"ndrcheck record\" once to "
-		    "upgrade it",
-		    log->path, v);
-		return FALSE;
-	}
-	return TRUE;
-}
-
-/*
- * WAL lets classification read while a delivery records.  Switching a
- * new database to WAL needs it alone: processes that all create the log
- * at once deadlock on that, and SQLite answers SQLITE_BUSY at once
- * instead of waiting (test-concurrency saw 21 of 32 concurrent first
- * records fail so).  So retry, at random intervals, within the busy
- * timeout.
- */
-static gboolean
-set_wal(ndr_sentlog *log, GError **err)
-{
-	gint64 end = g_get_monotonic_time() + NDR_DB_BUSY_TIMEOUT_MS * 1000;
-	int rc;
-
-	while ((rc = sqlite3_exec(log->db, "PRAGMA journal_mode = WAL", NULL,
-	                          NULL, NULL)) == SQLITE_BUSY &&
-	       g_get_monotonic_time() < end)
-		g_usleep(g_random_int_range(1000, 20000));
-	return rc == SQLITE_OK ? TRUE : db_error(log, rc, "open it", err);
-}
-
-static gboolean
-set_up(ndr_sentlog *log, GError **err)
-{
-	return set_wal(log, err) &&
-	       exec(log, "PRAGMA synchronous = NORMAL", "open it", err) &&
-	       migrate(log, err);
+	g_free(stored);
+	g_free(ours);
+	return ok;
 }
 
 ndr_sentlog *
-ndr_sentlog_open(const char *path, gboolean read_only, GError **err)
+ndr_sentlog_open_with(const char *where, const ndr_sentlog_settings *set,
+                      gboolean read_only, GError **err)
 {
 	ndr_sentlog *log = g_new0(ndr_sentlog, 1);
-	int flags, rc;
+	const char *mailbox = set != NULL && set->mailbox != NULL
+	                          ? set->mailbox
+	                          : g_get_user_name();
+	GError *e = NULL;
 
-	log->path = g_strdup(path);
+	log->ops =
+	    ndr_sentlog_is_uri(where) ? &ndr_sentlog_pg : &ndr_sentlog_sqlite;
+	log->where = g_strdup(where);
 	log->read_only = read_only;
-	if (read_only && !g_file_test(path, G_FILE_TEST_EXISTS))
-		return log; /* an empty sent log, ndrcheck.conf(5) */
-	if (!read_only && !create_file(path, err))
+	log->keep_days = set != NULL ? set->keep_days : 0;
+	if (set != NULL && set->hash_key != NULL &&
+	    !read_key(log, set->hash_key, err))
 		goto fail;
-	flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
-	        SQLITE_OPEN_NOMUTEX;
-	rc = sqlite3_open_v2(path, &log->db, flags, NULL);
-	if (rc != SQLITE_OK) {
-		db_error(log, rc, "open it", err);
+	log->db = log->ops->open(where, mailbox, read_only, &e);
+	if (e != NULL) {
+		g_propagate_error(err, e);
 		goto fail;
 	}
-	sqlite3_busy_timeout(log->db, NDR_DB_BUSY_TIMEOUT_MS);
-	if (read_only ? check_readable(log, err) : set_up(log, err))
+	if (log->db == NULL || check_key(log, err))
 		return log;
 fail:
 	ndr_sentlog_close(log);
 	return NULL;
 }
 
+ndr_sentlog *
+ndr_sentlog_open(const char *path, gboolean read_only, GError **err)
+{
+	return ndr_sentlog_open_with(path, NULL, read_only, err);
+}
+
 void
 ndr_sentlog_close(ndr_sentlog *log)
 {
-	int i;
-
 	if (log == NULL)
 		return;
-	for (i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(log->st[i]);
-	sqlite3_close(log->db);
-	g_free(log->path);
+	if (log->db != NULL)
+		log->ops->close(log->db);
+	if (log->key != NULL)
+		g_bytes_unref(log->key);
+	g_free(log->where);
 	g_free(log);
 }
 
 const char *
 ndr_sentlog_path(const ndr_sentlog *log)
 {
-	return log->path;
+	return log->where;
 }
 
 static gboolean
@@ -440,23 +202,20 @@ writable(ndr_sentlog *log, GError **err)
 	if (log->db != NULL && !log->read_only)
 		return TRUE;
 	g_set_error(err, NDR_ERROR, NDRCHECK_ETEMP,
-	            "sent log %s is open for reading only", log->path);
+	            "sent log %s is open for reading only", log->where);
 	return FALSE;
 }
 
 gboolean
 ndr_sentlog_begin(ndr_sentlog *log, GError **err)
 {
-	sqlite3_stmt *s;
-
 	if (!writable(log, err))
 		return FALSE;
 	if (log->depth > 0) {
 		log->depth++;
 		return TRUE;
 	}
-	s = stmt(log, ST_BEGIN, err);
-	if (s == NULL || !run(log, s, "start writing", err))
+	if (!log->ops->begin(log->db, err))
 		return FALSE;
 	log->depth = 1;
 	return TRUE;
@@ -465,14 +224,12 @@ ndr_sentlog_begin(ndr_sentlog *log, GError **err)
 gboolean
 ndr_sentlog_commit(ndr_sentlog *log, GError **err)
 {
-	sqlite3_stmt *s;
-
 	g_return_val_if_fail(log->depth > 0, FALSE);
 	if (--log->depth > 0)
 		return TRUE;
-	s = stmt(log, ST_COMMIT, err);
-	if (s != NULL && run(log, s, "save", err))
+	if (log->ops->commit(log->db, err))
 		return TRUE;
+	log->depth = 1;
 	ndr_sentlog_rollback(log);
 	return FALSE;
 }
@@ -480,23 +237,10 @@ ndr_sentlog_commit(ndr_sentlog *log, GError **err)
 void
 ndr_sentlog_rollback(ndr_sentlog *log)
 {
-	sqlite3_stmt *s;
-
 	if (log->depth == 0)
 		return;
 	log->depth = 0;
-	s = stmt(log, ST_ROLLBACK, NULL);
-	if (s != NULL)
-		run(log, s, "roll back", NULL);
-}
-
-/* Addresses are compared without case: stored and looked up lower-cased. */
-static char *
-lower_address(const char *address)
-{
-	if (g_utf8_validate(address, -1, NULL))
-		return g_utf8_strdown(address, -1);
-	return g_ascii_strdown(address, -1);
+	log->ops->rollback(log->db);
 }
 
 /* The made-up Message-ID of a message without one (see sentlog.h). */
@@ -516,74 +260,11 @@ made_up_id(const ndr_sent *s, gint64 date)
 		g_checksum_update(sum, (const guchar *)"\n", 1);
 		g_checksum_update(sum, (const guchar *)s->to->pdata[i], -1);
 	}
-	id = g_strdup_printf("%.32s@ndrcheck.invalid",
+	id = g_strdup_printf("%.32s@" MADE_UP_DOMAIN,
 	                     g_checksum_get_string(sum));
 	g_checksum_free(sum);
 	g_free(when);
 	return id;
-}
-
-/* The row of message_id: *id 0 when absent; *date its date. */
-static gboolean
-find_row(ndr_sentlog *log, const char *message_id, gint64 *id, gint64 *date,
-         GError **err)
-{
-	sqlite3_stmt *s = stmt(log, ST_FIND_ID, err);
-	gboolean found;
-
-	*id = 0;
-	if (s == NULL)
-		return FALSE;
-	sqlite3_bind_text(s, 1, message_id, -1, SQLITE_STATIC);
-	if (!row(log, s, &found, err))
-		return FALSE;
-	if (found) {
-		*id = sqlite3_column_int64(s, 0);
-		*date = sqlite3_column_int64(s, 1);
-	}
-	sqlite3_reset(s);
-	return TRUE;
-}
-
-static gboolean
-insert_message(ndr_sentlog *log, const char *message_id, gint64 date,
-               const ndr_sent *sent, gint64 *id, GError **err)
-{
-	sqlite3_stmt *s = stmt(log, ST_INSERT_MSG, err);
-
-	if (s == NULL)
-		return FALSE;
-	sqlite3_bind_text(s, 1, message_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, date);
-	sqlite3_bind_text(s, 3, sent->from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, sent->subject, -1, SQLITE_STATIC);
-	if (!run(log, s, "record a message", err))
-		return FALSE;
-	*id = sqlite3_last_insert_rowid(log->db);
-	return TRUE;
-}
-
-static gboolean
-insert_recipients(ndr_sentlog *log, gint64 id, gint64 date, const GPtrArray *to,
-                  GError **err)
-{
-	sqlite3_stmt *s;
-	gboolean ok = TRUE;
-	char *addr;
-	guint i;
-
-	for (i = 0; to != NULL && i < to->len && ok; i++) {
-		s = stmt(log, ST_INSERT_RCPT, err);
-		if (s == NULL)
-			return FALSE;
-		addr = lower_address(to->pdata[i]);
-		sqlite3_bind_int64(s, 1, id);
-		sqlite3_bind_text(s, 2, addr, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 3, date);
-		ok = run(log, s, "record a recipient", err);
-		g_free(addr);
-	}
-	return ok;
 }
 
 gboolean
@@ -605,53 +286,58 @@ first_start(gint64 date)
 	                                   : g_get_real_time() / G_USEC_PER_SEC;
 }
 
-/*
- * Set where the log's coverage starts: ST_COVER_START only when it has
- * none (the first record), ST_COVER_BACK never later than it was.
- */
+/* Pruning as it goes: whoever records keeps the table bounded. */
 static gboolean
-cover_from(ndr_sentlog *log, int which, gint64 start, GError **err)
+prune_once(ndr_sentlog *log, GError **err)
 {
-	sqlite3_stmt *s = stmt(log, which, err);
+	guint64 removed;
 
-	if (s == NULL)
-		return FALSE;
-	sqlite3_bind_int64(s, 1, start);
-	return run(log, s, "keep what the sent log covers", err);
+	if (log->keep_days == 0 || log->pruned)
+		return TRUE;
+	log->pruned = ndr_sentlog_prune(log, log->keep_days, &removed, err);
+	return log->pruned;
+}
+
+static gboolean
+add_row(ndr_sentlog *log, const ndr_sent *s, gboolean *added, GError **err)
+{
+	gint64 date =
+	    s->date != 0 ? s->date : g_get_real_time() / G_USEC_PER_SEC;
+	gboolean none = s->message_id == NULL || *s->message_id == '\0';
+	char *mid = none ? made_up_id(s, date) : NULL;
+	/* Or made up before, and now imported again (see sentlog.h). */
+	gboolean made_up = none || is_made_up(s->message_id);
+	GPtrArray *to = g_ptr_array_new_with_free_func(g_free);
+	ndr_sent_row r = {.made_up = made_up, .date = date, .to = to};
+	gboolean ok;
+	guint i;
+
+	r.message_id = stored_id(log, mid != NULL ? mid : s->message_id);
+	/* A keyed hash stores nothing that says who wrote what. */
+	r.sender = log->key == NULL ? s->from : NULL;
+	r.subject = log->key == NULL ? s->subject : NULL;
+	for (i = 0; s->to != NULL && i < s->to->len; i++)
+		g_ptr_array_add(to, stored_key(log, s->to->pdata[i]));
+	ok = ndr_sentlog_begin(log, err);
+	if (ok && !(ok = log->ops->add(log->db, &r, added, err) &&
+	                 (!*added || log->ops->cover(log->db, first_start(date),
+	                                             FALSE, err))))
+		ndr_sentlog_rollback(log);
+	ok = ok && ndr_sentlog_commit(log, err);
+	if (!ok)
+		*added = FALSE;
+	g_free((char *)r.message_id);
+	g_ptr_array_unref(to);
+	g_free(mid);
+	return ok;
 }
 
 gboolean
 ndr_sentlog_add(ndr_sentlog *log, const ndr_sent *s, gboolean *added,
                 GError **err)
 {
-	gint64 date =
-	    s->date != 0 ? s->date : g_get_real_time() / G_USEC_PER_SEC;
-	char *made_up = NULL;
-	const char *mid = s->message_id;
-	gint64 id, old_date = 0;
-	gboolean ok;
-
 	*added = FALSE;
-	if (!ndr_sentlog_begin(log, err))
-		return FALSE;
-	if (mid == NULL || *mid == '\0')
-		mid = made_up = made_up_id(s, date);
-	ok = find_row(log, mid, &id, &old_date, err);
-	if (ok && id == 0) {
-		ok = insert_message(log, mid, date, s, &id, err) &&
-		     cover_from(log, ST_COVER_START, first_start(date), err);
-		old_date = date;
-		*added = ok;
-	}
-	/* Recipients keep their message's date, for the window index. */
-	ok = ok && insert_recipients(log, id, old_date, s->to, err);
-	g_free(made_up);
-	if (!ok) {
-		ndr_sentlog_rollback(log);
-		*added = FALSE;
-		return FALSE;
-	}
-	return ndr_sentlog_commit(log, err);
+	return prune_once(log, err) && add_row(log, s, added, err);
 }
 
 /* Every address of the fields named (groups flattened) into out. */
@@ -752,47 +438,20 @@ gboolean
 ndr_sentlog_find_id(ndr_sentlog *log, const char *message_id, gboolean *found,
                     ndr_sent_info *info, GError **err)
 {
-	sqlite3_stmt *s;
-	gboolean any;
-	gint64 id;
+	char *key;
+	gboolean ok;
 
 	*found = FALSE;
 	memset(info, 0, sizeof(*info));
 	if (log == NULL || log->db == NULL)
 		return TRUE;
-	if (!find_row(log, message_id, &id, &info->date, err))
-		return FALSE;
-	if (id == 0)
-		return TRUE;
-	*found = TRUE;
-	s = stmt(log, ST_FIRST_RCPT, err);
-	if (s == NULL)
-		return FALSE;
-	sqlite3_bind_int64(s, 1, id);
-	/* An aggregate: always one row. */
-	if (!row(log, s, &any, err))
-		return FALSE;
-	if (sqlite3_column_type(s, 0) != SQLITE_NULL)
-		info->first_to =
-		    g_strdup((const char *)sqlite3_column_text(s, 0));
-	info->n_to = (guint)sqlite3_column_int(s, 1);
-	sqlite3_reset(s);
-	return TRUE;
-}
-
-/* The one integer a query of one aggregate gives; 0 for NULL. */
-static gboolean
-aggregate(ndr_sentlog *log, sqlite3_stmt *s, gint64 *value, GError **err)
-{
-	gboolean found;
-
-	*value = 0;
-	if (!row(log, s, &found, err))
-		return FALSE;
-	if (found)
-		*value = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return TRUE;
+	key = stored_id(log, message_id);
+	ok = log->ops->find_id(log->db, key, found, info, err);
+	g_free(key);
+	/* A hashed recipient names no one. */
+	if (log->key != NULL)
+		g_clear_pointer(&info->first_to, g_free);
+	return ok;
 }
 
 gboolean
@@ -800,186 +459,154 @@ ndr_sentlog_find_recipient(ndr_sentlog *log, const char *address, gint64 from,
                            gint64 to, gboolean without_id, gint64 *when,
                            GError **err)
 {
-	sqlite3_stmt *s;
-	char *addr;
+	char *key;
 	gboolean ok;
 
 	*when = 0;
 	if (log == NULL || log->db == NULL)
 		return TRUE;
-	s = stmt(log, without_id ? ST_FIND_RCPT_NO_ID : ST_FIND_RCPT, err);
-	if (s == NULL)
-		return FALSE;
-	addr = lower_address(address);
-	sqlite3_bind_text(s, 1, addr, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, from);
-	sqlite3_bind_int64(s, 3, to);
-	ok = aggregate(log, s, when, err);
-	g_free(addr);
+	key = stored_key(log, address);
+	ok = log->ops->find_recipient(log->db, key, from, to, without_id, when,
+	                              err);
+	g_free(key);
 	return ok;
 }
 
 gboolean
 ndr_sentlog_earliest(ndr_sentlog *log, gint64 *date, GError **err)
 {
-	sqlite3_stmt *s;
-
 	*date = 0;
 	if (log == NULL || log->db == NULL)
 		return TRUE;
-	s = stmt(log, ST_EARLIEST, err);
-	return s != NULL && aggregate(log, s, date, err);
+	return log->ops->earliest(log->db, date, err);
 }
 
 gboolean
 ndr_sentlog_cover(ndr_sentlog *log, gint64 start, GError **err)
 {
-	return writable(log, err) && cover_from(log, ST_COVER_BACK, start, err);
+	return writable(log, err) && log->ops->cover(log->db, start, TRUE, err);
+}
+
+gboolean
+ndr_sentlog_prune(ndr_sentlog *log, int keep_days, guint64 *removed,
+                  GError **err)
+{
+	gint64 before =
+	    g_get_real_time() / G_USEC_PER_SEC - (gint64)keep_days * 86400;
+	gboolean ok;
+
+	*removed = 0;
+	if (!ndr_sentlog_begin(log, err))
+		return FALSE;
+	ok = log->ops->prune(log->db, before, removed, err);
+	if (!ok) {
+		ndr_sentlog_rollback(log);
+		return FALSE;
+	}
+	return ndr_sentlog_commit(log, err);
+}
+
+gboolean
+ndr_sentlog_status(ndr_sentlog *log, ndr_sentlog_info *st, GError **err)
+{
+	memset(st, 0, sizeof(*st));
+	st->backend = log->ops->name;
+	st->hashed = log->key != NULL;
+	st->keep_days = log->keep_days;
+	if (log->db == NULL)
+		return TRUE;
+	st->schema_version = log->ops->schema_version;
+	return log->ops->count(log->db, &st->records, &st->mailboxes, err) &&
+	       log->ops->earliest(log->db, &st->earliest, err);
 }
 
 gboolean
 ndr_sentlog_state_get(ndr_sentlog *log, const char *source,
                       ndr_import_state *st, gboolean *found, GError **err)
 {
-	sqlite3_stmt *s = stmt(log, ST_STATE_GET, err);
-
 	memset(st, 0, sizeof(*st));
 	*found = FALSE;
-	if (s == NULL)
-		return FALSE;
-	sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
-	if (!row(log, s, found, err))
-		return FALSE;
-	if (*found) {
-		st->size = (guint64)sqlite3_column_int64(s, 0);
-		st->mtime_ns = sqlite3_column_int64(s, 1);
-		st->inode = (guint64)sqlite3_column_int64(s, 2);
-		st->offset = (guint64)sqlite3_column_int64(s, 3);
-		if (sqlite3_column_type(s, 4) != SQLITE_NULL)
-			st->mark = g_strndup(sqlite3_column_blob(s, 4),
-			                     (gsize)sqlite3_column_bytes(s, 4));
-	}
-	sqlite3_reset(s);
-	return TRUE;
+	if (log->db == NULL)
+		return TRUE;
+	return log->ops->state_get(log->db, source, st, found, err);
 }
 
 gboolean
 ndr_sentlog_state_put(ndr_sentlog *log, const char *source,
                       const ndr_import_state *st, GError **err)
 {
-	sqlite3_stmt *s = stmt(log, ST_STATE_PUT, err);
-
-	if (s == NULL)
-		return FALSE;
-	sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)st->size);
-	sqlite3_bind_int64(s, 3, st->mtime_ns);
-	sqlite3_bind_int64(s, 4, (sqlite3_int64)st->inode);
-	sqlite3_bind_int64(s, 5, (sqlite3_int64)st->offset);
-	if (st->mark != NULL)
-		sqlite3_bind_blob(s, 6, st->mark, (int)strlen(st->mark),
-		                  SQLITE_STATIC);
-	return run(log, s, "save the import state", err);
+	return writable(log, err) &&
+	       log->ops->state_put(log->db, source, st, err);
 }
 
 GHashTable *
 ndr_sentlog_keys_get(ndr_sentlog *log, const char *source, GError **err)
 {
-	sqlite3_stmt *s = stmt(log, ST_KEYS_GET, err);
-	GHashTable *keys;
-	int rc;
-
-	if (s == NULL)
-		return NULL;
-	keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		g_hash_table_add(
-		    keys, g_strdup((const char *)sqlite3_column_text(s, 0)));
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		g_hash_table_unref(keys);
-		db_error(log, rc, "read the import state", err);
-		return NULL;
-	}
-	return keys;
-}
-
-/* Put or drop one key: the two statements take the same parameters. */
-static gboolean
-key_change(ndr_sentlog *log, int which, const char *source, const char *key,
-           GError **err)
-{
-	sqlite3_stmt *s = stmt(log, which, err);
-
-	if (s == NULL)
-		return FALSE;
-	sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
-	return run(log, s, "save the import state", err);
+	if (log->db == NULL)
+		return g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+		                             NULL);
+	return log->ops->keys_get(log->db, source, err);
 }
 
 gboolean
 ndr_sentlog_key_put(ndr_sentlog *log, const char *source, const char *key,
                     GError **err)
 {
-	return key_change(log, ST_KEY_PUT, source, key, err);
+	return writable(log, err) &&
+	       log->ops->key_put(log->db, source, key, err);
 }
 
 gboolean
 ndr_sentlog_key_drop(ndr_sentlog *log, const char *source, const char *key,
                      GError **err)
 {
-	return key_change(log, ST_KEY_DROP, source, key, err);
+	return writable(log, err) &&
+	       log->ops->key_drop(log->db, source, key, err);
 }
 
-/* The sync state in the current row of ST_SYNC_GET or ST_SYNCS. */
-static void
-sync_row(sqlite3_stmt *s, ndr_sync_state *st)
+gboolean
+ndr_sentlog_was_locked(const ndr_sentlog *log)
 {
-	st->when = sqlite3_column_int64(s, 0);
-	st->finished = sqlite3_column_int(s, 1) != 0;
-	st->done = (guint64)sqlite3_column_int64(s, 2);
-	st->total = (guint64)sqlite3_column_int64(s, 3);
-	st->reached = sqlite3_column_int64(s, 4);
+	return log->db != NULL && log->ops->was_locked(log->db);
+}
+
+gboolean
+ndr_sentlog_forget(ndr_sentlog *log, const char *message_id, gboolean *found,
+                   GError **err)
+{
+	char *key;
+	gboolean ok;
+
+	*found = FALSE;
+	if (!ndr_sentlog_begin(log, err))
+		return FALSE;
+	key = stored_id(log, message_id);
+	ok = log->ops->forget(log->db, key, found, err);
+	g_free(key);
+	if (!ok) {
+		ndr_sentlog_rollback(log);
+		return FALSE;
+	}
+	return ndr_sentlog_commit(log, err);
 }
 
 gboolean
 ndr_sentlog_sync_get(ndr_sentlog *log, const char *source, ndr_sync_state *st,
                      gboolean *found, GError **err)
 {
-	sqlite3_stmt *s;
-
 	memset(st, 0, sizeof(*st));
 	*found = FALSE;
-	if (log == NULL || log->db == NULL || log->version < SYNCS_SINCE)
+	if (log == NULL || log->db == NULL)
 		return TRUE;
-	if ((s = stmt(log, ST_SYNC_GET, err)) == NULL)
-		return FALSE;
-	sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
-	if (!row(log, s, found, err))
-		return FALSE;
-	if (*found)
-		sync_row(s, st);
-	sqlite3_reset(s);
-	return TRUE;
+	return log->ops->sync_get(log->db, source, st, found, err);
 }
 
 gboolean
 ndr_sentlog_sync_put(ndr_sentlog *log, const char *source,
                      const ndr_sync_state *st, GError **err)
 {
-	sqlite3_stmt *s;
-
-	if (!writable(log, err) || (s = stmt(log, ST_SYNC_PUT, err)) == NULL)
-		return FALSE;
-	sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, st->when);
-	sqlite3_bind_int(s, 3, st->finished != 0);
-	sqlite3_bind_int64(s, 4, (sqlite3_int64)st->done);
-	sqlite3_bind_int64(s, 5, (sqlite3_int64)st->total);
-	sqlite3_bind_int64(s, 6, st->reached);
-	return run(log, s, "save the sync state", err);
+	return writable(log, err) &&
+	       log->ops->sync_put(log->db, source, st, err);
 }
 
 static void
@@ -995,69 +622,10 @@ GPtrArray *
 ndr_sentlog_syncs(ndr_sentlog *log, GError **err)
 {
 	GPtrArray *all = g_ptr_array_new_with_free_func(sync_entry_free);
-	ndr_sync_entry *e;
-	sqlite3_stmt *s;
-	int rc;
 
-	if (log == NULL || log->db == NULL || log->version < SYNCS_SINCE)
+	if (log == NULL || log->db == NULL ||
+	    log->ops->syncs(log->db, all, err))
 		return all;
-	if ((s = stmt(log, ST_SYNCS, err)) == NULL) {
-		g_ptr_array_unref(all);
-		return NULL;
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		e = g_new0(ndr_sync_entry, 1);
-		sync_row(s, &e->st);
-		e->source = g_strdup((const char *)sqlite3_column_text(s, 5));
-		g_ptr_array_add(all, e);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		g_ptr_array_unref(all);
-		db_error(log, rc, "read the sync state", err);
-		return NULL;
-	}
-	return all;
-}
-
-gboolean
-ndr_sentlog_was_locked(const ndr_sentlog *log)
-{
-	return log->locked;
-}
-
-/* Run one statement of a bound id; for ndr_sentlog_forget(). */
-static gboolean
-exec_id(ndr_sentlog *log, const char *sql_text, gint64 id, GError **err)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(log->db, sql_text, -1, &s, NULL);
-
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(s, 1, id);
-		rc = sqlite3_step(s);
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE || db_error(log, rc, "forget a message", err);
-}
-
-gboolean
-ndr_sentlog_forget(ndr_sentlog *log, const char *message_id, gboolean *found,
-                   GError **err)
-{
-	gint64 id = 0, date;
-
-	*found = FALSE;
-	if (!ndr_sentlog_begin(log, err))
-		return FALSE;
-	if (!find_row(log, message_id, &id, &date, err) ||
-	    (id != 0 &&
-	     (!exec_id(log, "DELETE FROM recipients WHERE message = ?1", id,
-	               err) ||
-	      !exec_id(log, "DELETE FROM messages WHERE id = ?1", id, err)))) {
-		ndr_sentlog_rollback(log);
-		return FALSE;
-	}
-	*found = id != 0;
-	return ndr_sentlog_commit(log, err);
+	g_ptr_array_unref(all);
+	return NULL;
 }

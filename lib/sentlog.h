@@ -1,13 +1,16 @@
 /*
- * sentlog.h - the sent log: what we sent, in SQLite.
+ * sentlog.h - the sent log: what we sent.
  *
- * Tables of messages (Message-ID, date, from, subject) and their
- * recipients, indexed by Message-ID and by address and date; WAL mode and
- * a busy timeout (NDR_DB_BUSY_TIMEOUT_MS) so that parallel deliveries and
- * recording never fail each other, and no lock wait outlasts it; the
- * schema version in PRAGMA user_version.  Created 0600 in a 0700
- * directory.  A database locked past the timeout, damaged, or made by a
- * newer ndrcheck is an NDRCHECK_ETEMP error.
+ * Messages (Message-ID, date, from, subject) and their recipients,
+ * indexed by Message-ID and by address and date, in one of two backends
+ * chosen by the location's form (sentlog-backend.h): a path is an SQLite
+ * file of one user (sentlog-sqlite.c), a postgresql:// URI a PostgreSQL
+ * database of many mailboxes (sentlog-pg.c), where a handle sees only
+ * its own mailbox.  Nothing above this interface knows which.  With a
+ * hash key, Message-IDs and addresses are stored as keyed hashes
+ * (HMAC-SHA256), and looked up the same way.  A database that cannot be
+ * reached, is locked or damaged past its bound, or was made by a newer
+ * ndrcheck is an NDRCHECK_ETEMP error.
  *
  * A message without a Message-ID is recorded under a made-up one,
  * "HASH@ndrcheck.invalid" (HASH of its date, From, Subject and
@@ -23,11 +26,27 @@
 
 typedef struct ndr_sentlog ndr_sentlog;
 
+/* What the config says of the sent log besides where it is. */
+typedef struct ndr_sentlog_settings {
+	const char *mailbox;  /* whose records; NULL: the login name */
+	const char *hash_key; /* file of the secret, or NULL: clear text */
+	int keep_days;        /* prune records older than this; 0: never */
+} ndr_sentlog_settings;
+
+/* TRUE if where is a PostgreSQL URI rather than a file. */
+gboolean ndr_sentlog_is_uri(const char *where);
+
 /*
- * Open (read-write: creating the file and its directories) or open for
- * reading only, which never creates anything: a missing file is then an
- * empty sent log.
+ * Open (read-write: creating the file and its directories, or the
+ * tables, and pruning what keep_days no longer keeps) or open for
+ * reading only, which never creates anything: a missing file, or a
+ * database without tables, is then an empty sent log.  A log written
+ * with another hash key (or none) is refused (NDRCHECK_EUSAGE).
  */
+ndr_sentlog *ndr_sentlog_open_with(const char *where,
+                                   const ndr_sentlog_settings *set,
+                                   gboolean read_only, GError **err);
+/* ndr_sentlog_open_with() with the default settings. */
 ndr_sentlog *ndr_sentlog_open(const char *path, gboolean read_only,
                               GError **err);
 void ndr_sentlog_close(ndr_sentlog *log);
@@ -96,7 +115,8 @@ gboolean ndr_sentlog_find_recipient(ndr_sentlog *log, const char *address,
  * Where what the log covers starts; 0 when it covers nothing (empty).
  * The first record starts it (at its Date when ndr_sentlog_sane_date(),
  * else at the time of recording); only ndr_sentlog_cover() moves it
- * back, no later record's own Date does.
+ * back, no later record's own Date does, and pruning moves it forward
+ * (a pruned period is not covered).
  */
 gboolean ndr_sentlog_earliest(ndr_sentlog *log, gint64 *date, GError **err);
 
@@ -111,6 +131,27 @@ gboolean ndr_sentlog_cover(ndr_sentlog *log, gint64 start, GError **err);
  * NDR_COVER_FLOOR nor more than NDR_COVER_FUTURE_S past now.
  */
 gboolean ndr_sentlog_sane_date(gint64 date);
+
+/*
+ * Remove the records older than keep_days (of the handle's mailbox) and
+ * move the coverage start there; *removed counts messages.
+ */
+gboolean ndr_sentlog_prune(ndr_sentlog *log, int keep_days, guint64 *removed,
+                           GError **err);
+
+/* What ndrcheck status shows of the log. */
+typedef struct ndr_sentlog_info {
+	const char *backend; /* "sqlite", "postgresql" */
+	int schema_version;  /* 0: nothing created yet */
+	guint64 records;     /* messages of the handle's mailbox */
+	guint64 mailboxes;   /* in the database (PostgreSQL), else 0 */
+	gint64 earliest;     /* coverage start, 0: empty */
+	gboolean hashed;
+	int keep_days;
+} ndr_sentlog_info;
+
+gboolean ndr_sentlog_status(ndr_sentlog *log, ndr_sentlog_info *info,
+                            GError **err);
 
 /*
  * Import state (import.c): per source (a folder, an mbox file, a log

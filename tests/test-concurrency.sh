@@ -18,63 +18,12 @@ set -u
 rounds=1
 [ "${1:-}" = -n ] && rounds=${2:?usage: test-concurrency.sh [-n ROUNDS]}
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/mail.sh"
 N=32
 
 # stderr: the first thing any process of the round said on stderr.
 stderr() {
 	cat "$tmp"/e-* 2> /dev/null | head -n 1
-}
-
-# sent ID DAY: an outgoing message with Message-ID <ID@example.org>.
-sent() {
-	cat <<EOF
-From: Jan <jan@example.org>
-To: x-$1@example.net
-Subject: message $1
-Date: $2 Nov 2026 10:00:00 +0000
-Message-ID: <$1@example.org>
-
-Hello.
-EOF
-}
-
-# bounce ID: a DSN returning the headers of <ID@example.org>.
-bounce() {
-	cat <<EOF
-From: Mail Delivery System <MAILER-DAEMON@mx.example.net>
-To: jan@example.org
-Subject: Undelivered Mail Returned to Sender
-Date: Fri, 21 Nov 2026 10:00:00 +0000
-Message-ID: <bounce-$1@mx.example.net>
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=delivery-status; boundary="B"
-
---B
-Content-Type: text/plain
-
-Your message could not be delivered.
-
---B
-Content-Type: message/delivery-status
-
-Reporting-MTA: dns; mx.example.net
-
-Final-Recipient: rfc822; x-$1@example.net
-Action: failed
-Status: 5.1.1
-Diagnostic-Code: smtp; 550 5.1.1 user unknown
-
---B
-Content-Type: text/rfc822-headers
-
-From: Jan <jan@example.org>
-To: x-$1@example.net
-Subject: message $1
-Date: Thu, 20 Nov 2026 10:00:00 +0000
-Message-ID: <$1@example.org>
-
---B--
-EOF
 }
 
 now_ms() {

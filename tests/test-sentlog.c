@@ -46,7 +46,7 @@ parse_file(const char *path)
 	return msg;
 }
 
-/* Created with its parent folders: file 0600, folders 0700, WAL, v2. */
+/* Created with its parent folders: file 0600, folders 0700, WAL, v4. */
 static void
 test_create(void)
 {
@@ -67,7 +67,7 @@ test_create(void)
 	g_assert_cmpint(sb.st_mode & 07777, ==, 0600);
 	g_assert_cmpint(stat(db_dir, &sb), ==, 0);
 	g_assert_cmpint(sb.st_mode & 07777, ==, 0700);
-	g_assert_cmpint(db_query(path, "PRAGMA user_version"), ==, 3);
+	g_assert_cmpint(db_query(path, "PRAGMA user_version"), ==, 4);
 	g_assert_cmpint(db_query(path,
 	                         "SELECT count(*) FROM pragma_journal_mode "
 	                         "WHERE journal_mode = 'wal'"),
@@ -421,7 +421,7 @@ test_migrate_coverage(void)
 	g_assert_no_error(err);
 	g_assert_cmpint(coverage(log), >=, before);
 	ndr_sentlog_close(log);
-	g_assert_cmpint(db_query(path, "PRAGMA user_version"), ==, 3);
+	g_assert_cmpint(db_query(path, "PRAGMA user_version"), ==, 4);
 	g_assert_cmpint(db_query(path, "SELECT count(*) FROM messages"), ==, 2);
 	g_assert_cmpint(db_query(path, "SELECT count(*) FROM import_state"), ==,
 	                0);

@@ -1086,14 +1086,15 @@ import im = {.log = log, .dates = g_array_new(FALSE, FALSE, sizeof(gint64)) };
  * source the deadline left unread keeps its counts and is unfinished.
  */
 static gboolean
-sync_save(import *im, const char *path, gboolean unread, GError **err)
+sync_save(import *im, const char *path, GError **err)
 {
+	/* (a file's reading counts no messages: stopped, it kept the old) */
+	gboolean unread = im->sync.total == 0 && im->stopped, found, ok;
 	char *source = source_name(path);
 	ndr_sync_state was;
-	gboolean found, ok;
 
 	ok = ndr_sentlog_sync_get(im->log, source, &was, &found, err);
-	if (ok && (unread || im->sync.total == 0)) {
+	if (ok && im->sync.total == 0) {
 		/* (an unchanged Maildir or file lists nothing anew) */
 		im->sync.done = found ? was.done : 0;
 		im->sync.total = found ? was.total : 0;
@@ -1138,7 +1139,7 @@ sync_one(import *im, const char *path, GError **err)
 			g_error_free(e);
 		return FALSE;
 	}
-	return sync_save(im, path, im->sync.total == 0 && im->stopped, err);
+	return sync_save(im, path, err);
 }
 
 gboolean

@@ -19,6 +19,7 @@
 #include "ndrlimits.h"
 #include "reason.h"
 #include "rulefile.h"
+#include "ruleliteral.h"
 
 /*
  * Every class the library reads, and what its subjects are; a class
@@ -82,6 +83,7 @@ class_free(gpointer p)
 
 	g_free(c->name);
 	g_ptr_array_unref(c->rules);
+	ndr_litscan_free(c->literals);
 	g_free(c);
 }
 

@@ -28,11 +28,13 @@ typedef struct rule {
 } rule;
 
 typedef struct rule_class {
-	char *name;       /* also its key in the table of classes */
-	GPtrArray *rules; /* of rule *, in file and line order */
-	gsize compiled;   /* g_once flag: every rule tried */
-	gint spent_us;    /* interpreted matching, up to the JIT threshold */
-	gsize jitted;     /* g_once flag */
+	char *name;                   /* also its key in the table of classes */
+	GPtrArray *rules;             /* of rule *, in file and line order */
+	gsize compiled;               /* g_once flag: every rule tried */
+	struct ndr_litscan *literals; /* the prefilter, set with compiled;
+	                                 NULL: every rule always runs */
+	gint spent_us; /* interpreted matching, up to the JIT threshold */
+	gsize jitted;  /* g_once flag */
 } rule_class;
 
 /* Every class the library reads, NULL-terminated (see rulefile.c). */

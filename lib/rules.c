@@ -30,10 +30,19 @@
 #include "ndrlimits.h"
 #include "rulecache.h"
 #include "rulefile.h"
+#include "ruleliteral.h"
 #include "rules.h"
 
 /* Time a class spends matching before it is JIT-compiled, in us. */
 #define NDR_RULES_JIT_US 1000
+/*
+ * Rules with literals a class needs before its texts are searched for
+ * them first (ruleliteral.h): for one or two, PCRE2's own search for a
+ * pattern's first characters costs about what one pass would.
+ */
+#define NDR_RULES_PREFILTER_MIN 3
+/* Rules of a class whose prefilter answers fit on the stack. */
+#define NDR_RULES_STACK 256
 
 /*
  * Mail text is decoded to UTF-8 before matching, but a damaged part may
@@ -393,9 +402,31 @@ compile_rules(rule_class *c)
 }
 
 /*
- * Make a class not compiled at load ready, the first time it is used:
- * the first thread to come decodes or compiles it, the others wait for
- * it.  Having to compile built-in rules makes the cache file stale.
+ * The prefilter of c's rules, or NULL when too few have literals.  A
+ * rule that did not compile never matches: it gets none, and never runs.
+ */
+static ndr_litscan *
+prefilter(const rule_class *c)
+{
+	ndr_litscan *s = ndr_litscan_new(c->rules->len);
+	rule *ru;
+	guint i;
+
+	for (i = 0; i < c->rules->len; i++) {
+		ru = g_ptr_array_index(c->rules, i);
+		if (ru->code != NULL)
+			ndr_litscan_add(s, i, ru->pattern);
+	}
+	if (ndr_litscan_rules(s) < NDR_RULES_PREFILTER_MIN)
+		g_clear_pointer(&s, ndr_litscan_free);
+	return s;
+}
+
+/*
+ * Make a class ready, the first time it is used: the first thread to
+ * come decodes or compiles the rules not compiled at load and derives
+ * the prefilter, the others wait for it.  Having to compile built-in
+ * rules makes the cache file stale.
  */
 static void
 compile_class(const ndr_rules *r, rule_class *c)
@@ -406,7 +437,36 @@ compile_class(const ndr_rules *r, rule_class *c)
 		g_atomic_int_inc(&r->cache->decoded);
 	else if (compile_rules(c) && r->cache != NULL)
 		g_atomic_int_set(&r->cache->stale, 1);
+	c->literals = prefilter(c);
 	g_once_init_leave(&c->compiled, 1);
+}
+
+/*
+ * Which rules of c may match subject (len): may[i] for rule i; NULL when
+ * every rule is to run.  may_clear() frees what the answer took.
+ */
+typedef struct may_set {
+	guint8 stack[NDR_RULES_STACK];
+	guint8 *v;
+} may_set;
+
+static const guint8 *
+may_match(const rule_class *c, const char *subject, size_t len, may_set *ms)
+{
+	ms->v = NULL;
+	if (c->literals == NULL)
+		return NULL;
+	ms->v = c->rules->len <= NDR_RULES_STACK ? ms->stack
+	                                         : g_malloc(c->rules->len);
+	ndr_litscan_run(c->literals, subject, len, ms->v);
+	return ms->v;
+}
+
+static void
+may_clear(may_set *ms)
+{
+	if (ms->v != ms->stack)
+		g_free(ms->v);
 }
 
 /*
@@ -571,15 +631,20 @@ first_in_order(const ndr_rules *r, const char *cls, const char *subject,
 	pcre2_match_data *md;
 	gboolean found = FALSE;
 	gint64 t0 = g_get_monotonic_time();
+	const guint8 *may;
+	may_set ms;
 	guint i;
 
 	if (c == NULL)
 		return FALSE;
+	may = may_match(c, subject, len, &ms);
 	md = pcre2_match_data_create(NDR_RULE_MAX_GROUPS, NULL);
 	for (i = 0; !found && i < c->rules->len; i++)
-		found = match_rule(r, g_ptr_array_index(c->rules, i), md,
+		found = (may == NULL || may[i]) &&
+		        match_rule(r, g_ptr_array_index(c->rules, i), md,
 		                   subject, len, from, m) > 0;
 	pcre2_match_data_free(md);
+	may_clear(&ms);
 	maybe_jit(c, g_get_monotonic_time() - t0);
 	return found;
 }
@@ -601,6 +666,8 @@ struct ndr_rule_finder {
 	const char *subject;
 	size_t len;
 	pcre2_match_data *md;
+	const guint8 *may; /* the rules that may match, NULL: all */
+	may_set ms;
 	rule_ahead ahead[]; /* one per rule of c */
 };
 
@@ -616,6 +683,7 @@ ndr_rule_finder_new(const ndr_rules *r, const char *cls, const char *subject,
 	f->c = c;
 	f->subject = subject;
 	f->len = len;
+	f->may = c != NULL ? may_match(c, subject, len, &f->ms) : NULL;
 	return f;
 }
 
@@ -626,6 +694,8 @@ ndr_rule_finder_free(ndr_rule_finder *f)
 		return;
 	if (f->md != NULL)
 		pcre2_match_data_free(f->md);
+	if (f->may != NULL)
+		may_clear(&f->ms);
 	g_free(f);
 }
 
@@ -645,6 +715,10 @@ ahead_of(ndr_rule_finder *f, guint i, size_t from)
 	rule_ahead *a = &f->ahead[i];
 	int rc;
 
+	if (f->may != NULL && !f->may[i]) {
+		a->state = AHEAD_NONE; /* it matches nowhere in the text */
+		return a;
+	}
 	if (a->state != AHEAD_UNKNOWN && !ru->at_offset &&
 	    from >= a->searched && (a->state == AHEAD_NONE || a->tried >= from))
 		return a;
@@ -702,19 +776,23 @@ ndr_rules_labels(const ndr_rules *r, const char *cls, const char *subject,
 	pcre2_match_data *md;
 	ndr_rule_match m;
 	gint64 t0 = g_get_monotonic_time();
+	const guint8 *may;
+	may_set ms;
 	rule *ru;
 	guint i;
 
 	if (c == NULL)
 		return;
+	may = may_match(c, subject, len, &ms);
 	md = pcre2_match_data_create(NDR_RULE_MAX_GROUPS, NULL);
 	for (i = 0; i < c->rules->len; i++) {
 		ru = g_ptr_array_index(c->rules, i);
-		if (!has_label(labels, ru->label) &&
+		if ((may == NULL || may[i]) && !has_label(labels, ru->label) &&
 		    match_rule(r, ru, md, subject, len, 0, &m) > 0)
 			g_ptr_array_add(labels, ru->label);
 	}
 	pcre2_match_data_free(md);
+	may_clear(&ms);
 	maybe_jit(c, g_get_monotonic_time() - t0);
 }
 

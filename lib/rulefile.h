@@ -31,8 +31,8 @@ typedef struct rule_class {
 	char *name;                   /* also its key in the table of classes */
 	GPtrArray *rules;             /* of rule *, in file and line order */
 	gsize compiled;               /* g_once flag: every rule tried */
-	struct ndr_litscan *literals; /* the prefilter, set with compiled;
-	                                 NULL: every rule always runs */
+	struct ndr_litscan *literals; /* the prefilter, published with the
+	                                 JIT copies; NULL: all rules run */
 	gint spent_us; /* interpreted matching, up to the JIT threshold */
 	gsize jitted;  /* g_once flag */
 } rule_class;

@@ -17,8 +17,8 @@
 
 #include "error.h"
 #include "ndrlimits.h"
-#include "reason.h"
 #include "rulefile.h"
+#include "vocabulary.h"
 
 /*
  * Every class the library reads, and what its subjects are; a class

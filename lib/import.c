@@ -119,18 +119,11 @@ header_len(const char *buf, size_t len)
 static gboolean
 record(import *im, const char *buf, size_t len, GError **err)
 {
-	GMimeStream *stream;
-	GMimeParser *parser;
 	GMimeMessage *msg;
 	gboolean added = FALSE, ok = TRUE;
 
 	len = header_len(buf, MIN(len, NDR_MAX_HEADER_BYTES));
-	ndr_gmime_init();
-	stream = g_mime_stream_mem_new_with_buffer(buf, len);
-	parser = g_mime_parser_new_with_stream(stream);
-	msg = g_mime_parser_construct_message(parser, NULL);
-	g_object_unref(parser);
-	g_object_unref(stream);
+	msg = ndr_message_from_text_or_null(buf, len);
 	if (msg != NULL) {
 		GDateTime *date = g_mime_message_get_date(msg);
 

@@ -15,9 +15,9 @@
  */
 #include <string.h>
 
-#include "dsn.h"
 #include "ndrlimits.h"
 #include "reason.h"
+#include "smtpcode.h"
 #include "vocabulary.h"
 
 /*
@@ -30,10 +30,10 @@ reply_prefix(const char *p, gboolean multiline)
 {
 	size_t n;
 
-	if (!ndr_dsn_reply_code_at(p) ||
+	if (!ndr_smtp_reply_code_at(p) ||
 	    !(p[3] == '-' || (multiline && p[3] == ' ')))
 		return 0;
-	n = ndr_dsn_status_len(p + 4);
+	n = ndr_smtp_status_len(p + 4);
 	return n > 0 && p[4 + n] == ' ' ? 5 + n : 4;
 }
 

@@ -59,6 +59,7 @@ const char *const ndr_rule_classes[] = {
     "person-text",     /* text: a person forwarding or quoting */
     "bulk",            /* header lines: lists and newsletters */
     "report-subject",  /* header lines: the subject of an MTA's report */
+    "mta-log",         /* MTA log lines: label is MTA.EVENT (mtalog.h) */
     NULL,
 };
 

@@ -18,6 +18,7 @@
 #include "dbquery.h"
 #include "error.h"
 #include "import.h"
+#include "ruletest.h"
 #include "tmptree.h"
 
 #define BSD  NDR_SRCDIR "/testdata/set-of-emails/maildir/bsd/"
@@ -86,7 +87,8 @@ import(fixture *fx, const char *path)
 	unsigned long added = 12345;
 	GError *err = NULL;
 
-	g_assert_true(ndr_import_path(fx->log, path, &added, &err));
+	g_assert_true(
+	    ndr_import_path(fx->log, builtin_rules(), path, &added, &err));
 	g_assert_no_error(err);
 	return added;
 }
@@ -435,7 +437,8 @@ import_fails(fixture *fx, const char *path, const char *why)
 	unsigned long added;
 	GError *err = NULL;
 
-	g_assert_false(ndr_import_path(fx->log, path, &added, &err));
+	g_assert_false(
+	    ndr_import_path(fx->log, builtin_rules(), path, &added, &err));
 	g_assert_error(err, NDR_ERROR, NDRCHECK_EUSAGE);
 	g_assert_nonnull(strstr(err->message, why));
 	g_error_free(err);
@@ -469,7 +472,7 @@ test_sync(void)
 	cfg.sent_folders = g_new0(char *, 3);
 	cfg.sent_folders[0] = g_build_filename(fx.dir, "Missing", NULL);
 	cfg.sent_folders[1] = md;
-	g_assert_true(ndr_sentlog_sync(fx.log, &cfg, &err));
+	g_assert_true(ndr_sentlog_sync(fx.log, builtin_rules(), &cfg, &err));
 	g_assert_no_error(err);
 	g_assert_true(has_id(&fx, SM01_ID));
 	g_strfreev(cfg.sent_folders);
@@ -498,11 +501,11 @@ test_sync_locked(void)
 	g_assert_cmpint(
 	    sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==,
 	    SQLITE_OK);
-	g_assert_true(ndr_sentlog_sync(fx.log, &cfg, &err));
+	g_assert_true(ndr_sentlog_sync(fx.log, builtin_rules(), &cfg, &err));
 	g_assert_no_error(err);
 	g_assert_false(has_id(&fx, SM01_ID));
 	sqlite3_close(other);
-	g_assert_true(ndr_sentlog_sync(fx.log, &cfg, &err));
+	g_assert_true(ndr_sentlog_sync(fx.log, builtin_rules(), &cfg, &err));
 	g_assert_true(has_id(&fx, SM01_ID));
 	g_strfreev(cfg.sent_folders);
 	teardown(&fx);

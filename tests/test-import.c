@@ -411,6 +411,34 @@ test_exim(void)
 	teardown(&fx);
 }
 
+/*
+ * A log is bytes, not UTF-8: an Exim arrival whose subject (T=) is
+ * Latin-1, and a delivery whose server reply (C=) is, are read all the
+ * same, or the message would be lost.
+ */
+static void
+test_8bit(void)
+{
+	fixture fx;
+	char *log;
+
+	setup(&fx);
+	log = g_build_filename(fx.dir, "mainlog", NULL);
+	append_line(log,
+	            "2026-11-20 10:00:01 1tDxYz-0001Ab-Cd <= jan@example.org "
+	            "U=jan P=local S=1201 id=latin1.1@example.org "
+	            "T=\"Caf\xe9 on Friday\"\n"
+	            "2026-11-20 10:00:02 1tDxYz-0001Ab-Cd => x@example.net "
+	            "R=dnslookup T=remote_smtp H=mx.example.net [192.0.2.10] "
+	            "C=\"250 Re\xe7u\"\n"
+	            "2026-11-20 10:00:03 1tDxYz-0001Ab-Cd Completed\n");
+	g_assert_cmpuint(import(&fx, log), ==, 1);
+	g_assert_true(has_id(&fx, "latin1.1@example.org"));
+	g_assert_true(mailed(&fx, "x@example.net"));
+	g_free(log);
+	teardown(&fx);
+}
+
 static void
 test_sendmail(void)
 {
@@ -522,6 +550,7 @@ main(int argc, char **argv)
 	g_test_add_func("/import/mbox", test_mbox);
 	g_test_add_func("/import/postfix", test_postfix);
 	g_test_add_func("/import/exim", test_exim);
+	g_test_add_func("/import/8bit", test_8bit);
 	g_test_add_func("/import/sendmail", test_sendmail);
 	g_test_add_func("/import/errors", test_errors);
 	g_test_add_func("/import/sync", test_sync);

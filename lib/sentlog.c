@@ -434,23 +434,38 @@ ndr_sentlog_record(ndr_sentlog *log, GMimeMessage *msg, gboolean *added,
 	return ok;
 }
 
-gboolean
-ndr_sentlog_find_id(ndr_sentlog *log, const char *message_id, gboolean *found,
-                    ndr_sent_info *info, GError **err)
+char *
+ndr_sentlog_stored_id(const ndr_sentlog *log, const char *message_id)
 {
-	char *key;
+	return stored_id(log, message_id);
+}
+
+gboolean
+ndr_sentlog_find_stored(ndr_sentlog *log, const char *stored, gboolean *found,
+                        ndr_sent_info *info, GError **err)
+{
 	gboolean ok;
 
 	*found = FALSE;
 	memset(info, 0, sizeof(*info));
 	if (log == NULL || log->db == NULL)
 		return TRUE;
-	key = stored_id(log, message_id);
-	ok = log->ops->find_id(log->db, key, found, info, err);
-	g_free(key);
+	ok = log->ops->find_id(log->db, stored, found, info, err);
 	/* A hashed recipient names no one. */
 	if (log->key != NULL)
 		g_clear_pointer(&info->first_to, g_free);
+	return ok;
+}
+
+gboolean
+ndr_sentlog_find_id(ndr_sentlog *log, const char *message_id, gboolean *found,
+                    ndr_sent_info *info, GError **err)
+{
+	char *key =
+	    log != NULL && log->db != NULL ? stored_id(log, message_id) : NULL;
+	gboolean ok = ndr_sentlog_find_stored(log, key, found, info, err);
+
+	g_free(key);
 	return ok;
 }
 
@@ -571,19 +586,13 @@ ndr_sentlog_was_locked(const ndr_sentlog *log)
 }
 
 gboolean
-ndr_sentlog_forget(ndr_sentlog *log, const char *message_id, gboolean *found,
-                   GError **err)
+ndr_sentlog_forget_stored(ndr_sentlog *log, const char *stored, gboolean *found,
+                          GError **err)
 {
-	char *key;
-	gboolean ok;
-
 	*found = FALSE;
 	if (!ndr_sentlog_begin(log, err))
 		return FALSE;
-	key = stored_id(log, message_id);
-	ok = log->ops->forget(log->db, key, found, err);
-	g_free(key);
-	if (!ok) {
+	if (!log->ops->forget(log->db, stored, found, err)) {
 		ndr_sentlog_rollback(log);
 		return FALSE;
 	}

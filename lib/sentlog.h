@@ -104,6 +104,18 @@ gboolean ndr_sentlog_find_id(ndr_sentlog *log, const char *message_id,
                              GError **err);
 
 /*
+ * The form the log stores a Message-ID in: lower-cased, and with a hash
+ * key its keyed hash.  What names a message beside its record (the
+ * corrections, correct.c) names it so, and so tells no more than the
+ * record; ndr_sentlog_find_stored() and ndr_sentlog_forget_stored() take
+ * it back.
+ */
+char *ndr_sentlog_stored_id(const ndr_sentlog *log, const char *message_id);
+gboolean ndr_sentlog_find_stored(ndr_sentlog *log, const char *stored,
+                                 gboolean *found, ndr_sent_info *info,
+                                 GError **err);
+
+/*
  * The latest time from <= t <= to at which address was mailed (compared
  * without case), or 0 for none.  without_id counts only messages
  * recorded without their Message-ID (made-up ".invalid" ones).
@@ -212,10 +224,10 @@ gboolean ndr_sentlog_key_drop(ndr_sentlog *log, const char *source,
                               const char *key, GError **err);
 
 /*
- * Remove a message and its recipients (undoing a correction, correct.c);
- * *found is FALSE when there was none.
+ * Remove a message and its recipients by its stored form (undoing a
+ * correction, correct.c); *found is FALSE when there was none.
  */
-gboolean ndr_sentlog_forget(ndr_sentlog *log, const char *message_id,
-                            gboolean *found, GError **err);
+gboolean ndr_sentlog_forget_stored(ndr_sentlog *log, const char *stored,
+                                   gboolean *found, GError **err);
 
 #endif /* NDR_SENTLOG_H */

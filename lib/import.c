@@ -643,12 +643,12 @@ import im = {.log = log, .rules = rules, .dates = g_array_new(FALSE, FALSE, size
 }
 
 /*
- * Declared in sentlog.h: syncing is importing.  Bounded by
- * NDR_SYNC_BUDGET_MS so that a first sync of a large Sent folder cannot
- * make a delivery overrun its time: the rest is taken by the next ones
- * (work is committed as it goes).  A folder that does not exist (yet)
- * is skipped; a database busy with another writer (most likely syncing
- * the same folders) leaves the sync to it.
+ * Syncing is importing.  Bounded by NDR_SYNC_BUDGET_MS so that a first
+ * sync of a large Sent folder cannot make a delivery overrun its time:
+ * the rest is taken by the next ones (work is committed as it goes).  A
+ * folder that does not exist (yet) is skipped; a database busy with
+ * another writer (most likely syncing the same folders) leaves the sync
+ * to it.
  */
 /*
  * Keep how far the sync of source got: read to its end, or cut short (a

@@ -29,6 +29,13 @@ gboolean ndr_import_path(ndr_sentlog *log, const ndr_rules *rules,
                          const char *path, unsigned long *added, GError **err);
 
 /*
+ * Sync the config's "sent" folders: cheap when nothing changed, bounded
+ * in time, skipped while another process writes.
+ */
+gboolean ndr_sentlog_sync(ndr_sentlog *log, const ndr_rules *rules,
+                          const ndr_config *cfg, GError **err);
+
+/*
  * The configured "sent" source whose last sync was cut short furthest
  * from its end (greatest ndr_sync_state.reached): *source (g_free, the
  * config's name) and *limit; *source NULL when every sync finished.

@@ -23,7 +23,6 @@
 #include <gmime/gmime.h>
 
 #include "config.h"
-#include "rules.h"
 
 typedef struct ndr_sentlog ndr_sentlog;
 
@@ -56,13 +55,6 @@ const char *ndr_sentlog_path(const ndr_sentlog *log);
 /* Record one outgoing message; *added is FALSE if it was there already. */
 gboolean ndr_sentlog_record(ndr_sentlog *log, GMimeMessage *msg,
                             gboolean *added, GError **err);
-
-/*
- * Sync the config's "sent" folders (import.c): cheap when nothing
- * changed, bounded in time, skipped while another process writes.
- */
-gboolean ndr_sentlog_sync(ndr_sentlog *log, const ndr_rules *rules,
-                          const ndr_config *cfg, GError **err);
 
 /* TRUE if the last failure was a lock held past the busy timeout. */
 gboolean ndr_sentlog_was_locked(const ndr_sentlog *log);

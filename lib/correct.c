@@ -6,9 +6,9 @@
  * also an import key of the pseudo-source CORRECTIONS, a source no
  * folder or log can have: that key is what --corrections lists and what
  * --undo requires, so that undoing never removes mail record, import or
- * sync put there.  The key is the Message-ID in the form the log stores
- * it (ndr_sentlog_stored_id()): with a hash key, its keyed hash, so that
- * a correction leaves no Message-ID in clear text beside a hashed log.
+ * sync put there.  The key is the name ndr_sentlog_name_of() gives the
+ * Message-ID: with a hash key its keyed hash, so that a correction
+ * leaves no Message-ID in clear text beside a hashed log.
  */
 #include <string.h>
 
@@ -108,7 +108,7 @@ record(ndr_sentlog *log, const ndr_findings *f, char **out, GError **err)
 	/* Only what this adds is a correction, to be undone. */
 	ok = ndr_sentlog_add(log, &s, &added, err);
 	if (ok && added) {
-		key = ndr_sentlog_stored_id(log, id);
+		key = ndr_sentlog_name_of(log, id);
 		ok = ndr_sentlog_key_put(log, CORRECTIONS, key, err);
 	}
 	if (ok)
@@ -209,8 +209,8 @@ ndr_correct_list(ndrcheck *h, GPtrArray **lines)
 
 	*lines = g_ptr_array_new_with_free_func(g_free);
 	for (i = 0; ids != NULL && i < ids->len && err == NULL; i++) {
-		if (ndr_sentlog_find_stored(log, ids->pdata[i], &found, &info,
-		                            &err) &&
+		if (ndr_sentlog_find_named(log, ids->pdata[i], &found, &info,
+		                           &err) &&
 		    found)
 			g_ptr_array_add(*lines, describe(ids->pdata[i], &info));
 		g_free(info.first_to);
@@ -227,7 +227,7 @@ ndr_correct_list(ndrcheck *h, GPtrArray **lines)
 static char *
 correction_key(ndr_sentlog *log, GPtrArray *keys, const char *what)
 {
-	char *key = ndr_sentlog_stored_id(log, what);
+	char *key = ndr_sentlog_name_of(log, what);
 
 	if (!g_ptr_array_find_with_equal_func(keys, key, g_str_equal, NULL)) {
 		g_free(key);
@@ -261,7 +261,7 @@ ndr_correct_undo(ndrcheck *h, const char *message_id)
 	}
 	log = ndr_handle_sentlog(h, TRUE, &err);
 	if (log == NULL || !ndr_sentlog_begin(log, &err) ||
-	    !ndr_sentlog_forget_stored(log, key, &found, &err) ||
+	    !ndr_sentlog_forget_named(log, key, &found, &err) ||
 	    !ndr_sentlog_key_drop(log, CORRECTIONS, key, &err) ||
 	    !ndr_sentlog_commit(log, &err)) {
 		if (log != NULL)

@@ -435,22 +435,28 @@ ndr_sentlog_record(ndr_sentlog *log, GMimeMessage *msg, gboolean *added,
 }
 
 char *
-ndr_sentlog_stored_id(const ndr_sentlog *log, const char *message_id)
+ndr_sentlog_name_of(const ndr_sentlog *log, const char *message_id)
 {
-	return stored_id(log, message_id);
+	return log->key != NULL ? stored_id(log, message_id)
+	                        : g_strdup(message_id);
 }
 
-gboolean
-ndr_sentlog_find_stored(ndr_sentlog *log, const char *stored, gboolean *found,
-                        ndr_sent_info *info, GError **err)
+/* What a name of ndr_sentlog_name_of() is stored as. */
+static char *
+named_stored(const ndr_sentlog *log, const char *name)
+{
+	return log->key != NULL ? g_strdup(name) : stored_id(log, name);
+}
+
+/* Find by the stored form of a Message-ID, which this frees. */
+static gboolean
+find_stored(ndr_sentlog *log, char *stored, gboolean *found,
+            ndr_sent_info *info, GError **err)
 {
 	gboolean ok;
 
-	*found = FALSE;
-	memset(info, 0, sizeof(*info));
-	if (log == NULL || log->db == NULL)
-		return TRUE;
 	ok = log->ops->find_id(log->db, stored, found, info, err);
+	g_free(stored);
 	/* A hashed recipient names no one. */
 	if (log->key != NULL)
 		g_clear_pointer(&info->first_to, g_free);
@@ -461,12 +467,22 @@ gboolean
 ndr_sentlog_find_id(ndr_sentlog *log, const char *message_id, gboolean *found,
                     ndr_sent_info *info, GError **err)
 {
-	char *key =
-	    log != NULL && log->db != NULL ? stored_id(log, message_id) : NULL;
-	gboolean ok = ndr_sentlog_find_stored(log, key, found, info, err);
+	*found = FALSE;
+	memset(info, 0, sizeof(*info));
+	if (log == NULL || log->db == NULL)
+		return TRUE;
+	return find_stored(log, stored_id(log, message_id), found, info, err);
+}
 
-	g_free(key);
-	return ok;
+gboolean
+ndr_sentlog_find_named(ndr_sentlog *log, const char *name, gboolean *found,
+                       ndr_sent_info *info, GError **err)
+{
+	*found = FALSE;
+	memset(info, 0, sizeof(*info));
+	if (log == NULL || log->db == NULL)
+		return TRUE;
+	return find_stored(log, named_stored(log, name), found, info, err);
 }
 
 gboolean
@@ -586,13 +602,19 @@ ndr_sentlog_was_locked(const ndr_sentlog *log)
 }
 
 gboolean
-ndr_sentlog_forget_stored(ndr_sentlog *log, const char *stored, gboolean *found,
-                          GError **err)
+ndr_sentlog_forget_named(ndr_sentlog *log, const char *name, gboolean *found,
+                         GError **err)
 {
+	char *key;
+	gboolean ok;
+
 	*found = FALSE;
 	if (!ndr_sentlog_begin(log, err))
 		return FALSE;
-	if (!log->ops->forget(log->db, stored, found, err)) {
+	key = named_stored(log, name);
+	ok = log->ops->forget(log->db, key, found, err);
+	g_free(key);
+	if (!ok) {
 		ndr_sentlog_rollback(log);
 		return FALSE;
 	}

@@ -96,16 +96,15 @@ gboolean ndr_sentlog_find_id(ndr_sentlog *log, const char *message_id,
                              GError **err);
 
 /*
- * The form the log stores a Message-ID in: lower-cased, and with a hash
- * key its keyed hash.  What names a message beside its record (the
- * corrections, correct.c) names it so, and so tells no more than the
- * record; ndr_sentlog_find_stored() and ndr_sentlog_forget_stored() take
- * it back.
+ * How to name a message beside its record (the corrections, correct.c)
+ * without telling more than the record does: with a hash key the keyed
+ * hash its record holds, in clear text the Message-ID as given.
+ * ndr_sentlog_find_named() and ndr_sentlog_forget_named() take the name.
  */
-char *ndr_sentlog_stored_id(const ndr_sentlog *log, const char *message_id);
-gboolean ndr_sentlog_find_stored(ndr_sentlog *log, const char *stored,
-                                 gboolean *found, ndr_sent_info *info,
-                                 GError **err);
+char *ndr_sentlog_name_of(const ndr_sentlog *log, const char *message_id);
+gboolean ndr_sentlog_find_named(ndr_sentlog *log, const char *name,
+                                gboolean *found, ndr_sent_info *info,
+                                GError **err);
 
 /*
  * The latest time from <= t <= to at which address was mailed (compared
@@ -216,10 +215,11 @@ gboolean ndr_sentlog_key_drop(ndr_sentlog *log, const char *source,
                               const char *key, GError **err);
 
 /*
- * Remove a message and its recipients by its stored form (undoing a
- * correction, correct.c); *found is FALSE when there was none.
+ * Remove a message and its recipients, by the name ndr_sentlog_name_of()
+ * gave it (undoing a correction, correct.c); *found is FALSE when there
+ * was none.
  */
-gboolean ndr_sentlog_forget_stored(ndr_sentlog *log, const char *stored,
-                                   gboolean *found, GError **err);
+gboolean ndr_sentlog_forget_named(ndr_sentlog *log, const char *name,
+                                  gboolean *found, GError **err);
 
 #endif /* NDR_SENTLOG_H */

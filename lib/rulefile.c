@@ -17,9 +17,9 @@
 
 #include "error.h"
 #include "ndrlimits.h"
-#include "reason.h"
 #include "rulefile.h"
 #include "ruleliteral.h"
+#include "vocabulary.h"
 
 /*
  * Every class the library reads, and what its subjects are; a class
@@ -60,6 +60,7 @@ const char *const ndr_rule_classes[] = {
     "person-text",     /* text: a person forwarding or quoting */
     "bulk",            /* header lines: lists and newsletters */
     "report-subject",  /* header lines: the subject of an MTA's report */
+    "mta-log",         /* MTA log lines: label is MTA.EVENT (mtalog.h) */
     NULL,
 };
 

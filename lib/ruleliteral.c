@@ -438,6 +438,7 @@ typedef struct entry {
 struct ndr_litscan {
 	guint n;
 	guint32 *need; /* per rule, the requirements to meet; 0: always runs */
+	guint8 *exact; /* per rule: it matches wherever its literals are */
 	guint with;    /* rules with literals */
 	GPtrArray *lits; /* the strings, owned */
 	GArray *entries; /* of entry */
@@ -518,10 +519,36 @@ ndr_litscan_new(guint n)
 
 	s->n = n;
 	s->need = g_new0(guint32, n);
+	s->exact = g_new0(guint8, n);
 	s->lits = g_ptr_array_new_with_free_func(g_free);
 	s->entries = g_array_new(FALSE, FALSE, sizeof(entry));
 	rehash(s, 0);
 	return s;
+}
+
+/*
+ * Whether pattern is nothing but literals, one or more of them
+ * separated by '|': then it matches exactly where one of them is.
+ */
+static gboolean
+only_literals(const char *pattern)
+{
+	reader rd = {pattern, FALSE};
+	int c;
+
+	while (*rd.p != '\0') {
+		if (*rd.p == '\\') {
+			c = escape(&rd);
+			if (rd.fail || c <= 0)
+				return FALSE; /* a type, \E, or NUL */
+		} else if ((guchar)*rd.p >= 0x80 ||
+		           strchr(".^$[](){}?*+", *rd.p) != NULL) {
+			return FALSE;
+		} else {
+			rd.p++;
+		}
+	}
+	return TRUE;
 }
 
 gboolean
@@ -546,6 +573,8 @@ ndr_litscan_add(ndr_litscan *s, guint i, const char *pattern)
 		}
 		s->need[i] |= 1u << b;
 	}
+	/* one requirement, each alternative's whole run (they are >= 4) */
+	s->exact[i] = reqs->len == 1 && only_literals(pattern);
 	g_ptr_array_unref(reqs);
 	s->with++;
 	rehash(s, first);
@@ -564,6 +593,7 @@ ndr_litscan_free(ndr_litscan *s)
 	if (s == NULL)
 		return;
 	g_free(s->need);
+	g_free(s->exact);
 	g_ptr_array_unref(s->lits);
 	g_array_unref(s->entries);
 	g_free(s->keys);
@@ -639,8 +669,11 @@ ndr_litscan_run(const ndr_litscan *s, const char *text, size_t len, guint8 *may)
 
 	memset(met, 0, s->n * sizeof(*met));
 	search(s, f, fold(text, len, f), met);
-	for (i = 0; i < s->n; i++)
+	for (i = 0; i < s->n; i++) {
 		may[i] = (met[i] & s->need[i]) == s->need[i];
+		if (may[i] && s->exact[i])
+			may[i] = NDR_LITSCAN_MATCHES;
+	}
 	if (f != fstack)
 		g_free(f);
 	if (met != mstack)

@@ -39,8 +39,11 @@ void ndr_litscan_free(ndr_litscan *s);
 
 /*
  * Set may[i] (n bytes) to whether rule i may match somewhere in text:
- * FALSE only for a rule one of whose requirements text does not meet.
+ * FALSE only for a rule one of whose requirements text does not meet;
+ * NDR_LITSCAN_MATCHES for a rule that is nothing but literals separated
+ * by '|' and one of them is there: it matches (where, PCRE2 says).
  */
+#define NDR_LITSCAN_MATCHES 2
 void ndr_litscan_run(const ndr_litscan *s, const char *text, size_t len,
                      guint8 *may);
 

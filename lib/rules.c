@@ -793,7 +793,8 @@ ndr_rules_labels(const ndr_rules *r, const char *cls, const char *subject,
 	for (i = 0; i < c->rules->len; i++) {
 		ru = g_ptr_array_index(c->rules, i);
 		if ((may == NULL || may[i]) && !has_label(labels, ru->label) &&
-		    match_rule(r, ru, md, subject, len, 0, &m) > 0)
+		    ((may != NULL && may[i] == NDR_LITSCAN_MATCHES) ||
+		     match_rule(r, ru, md, subject, len, 0, &m) > 0))
 			g_ptr_array_add(labels, ru->label);
 	}
 	pcre2_match_data_free(md);

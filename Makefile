@@ -125,13 +125,17 @@ deps:
 deps-quiet:
 	@pkg-config --exists $(PKGS) || sh tools/deps.sh $(DEBS)
 
-check: deps all $(TEST_BIN)
+# deps first, then the build: as prerequisites of one rule, `make -j`
+# would run deps beside all's deps-quiet, two apt-gets on one fresh machine.
+check: deps
+	@$(MAKE) --no-print-directory all $(TEST_BIN)
 	@sh tests/run $(BUILD)
 
 check-integration: all
 	@sh tests/integration/run
 
-demo: deps all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@sh tools/demo.sh
 
 bench: all

@@ -22,6 +22,7 @@
 
 #include "dsn.h"
 #include "findings.h"
+#include "smtpcode.h"
 #include "input.h"
 #include "ndrlimits.h"
 #include "mbox.h"
@@ -274,16 +275,16 @@ ndr_fuzz_dsn(const uint8_t *data, size_t size)
 	lines = g_strsplit(text, "\n", 64);
 	for (l = lines; *l != NULL; l++) {
 		char *addr = ndr_dsn_address(*l);
-		char *status = ndr_dsn_find_status(*l);
-		char *code = ndr_dsn_find_reply_code(*l);
+		char *status = ndr_smtp_find_status(*l);
+		char *code = ndr_smtp_find_reply_code(*l);
 
 		if (addr != NULL && *addr == '\0')
 			fuzz_fail("ndr_dsn_address() gave an empty address");
 		if (!fuzz_shape(status, "[0-9]\\.[0-9]{1,3}\\.[0-9]{1,3}$"))
-			fuzz_fail("ndr_dsn_find_status() gave no status code");
+			fuzz_fail("ndr_smtp_find_status() gave no status code");
 		if (!fuzz_shape(code, "[0-9]{3}$"))
 			fuzz_fail(
-			    "ndr_dsn_find_reply_code() gave no reply code");
+			    "ndr_smtp_find_reply_code() gave no reply code");
 		g_free(addr);
 		g_free(status);
 		g_free(code);

@@ -6,7 +6,9 @@
  * also an import key of the pseudo-source CORRECTIONS, a source no
  * folder or log can have: that key is what --corrections lists and what
  * --undo requires, so that undoing never removes mail record, import or
- * sync put there.
+ * sync put there.  The key is the name ndr_sentlog_name_of() gives the
+ * Message-ID: with a hash key its keyed hash, so that a correction
+ * leaves no Message-ID in clear text beside a hashed log.
  */
 #include <string.h>
 
@@ -94,7 +96,7 @@ record(ndr_sentlog *log, const ndr_findings *f, char **out, GError **err)
 	GPtrArray *to = recipients_of(f);
 	ndr_sent s = {.to = to};
 	gboolean added = FALSE, ok;
-	char *id = NULL;
+	char *id = NULL, *key = NULL;
 
 	if (!date_of(log, f, &s.date, err) || !ndr_sentlog_begin(log, err)) {
 		g_ptr_array_unref(to);
@@ -104,14 +106,18 @@ record(ndr_sentlog *log, const ndr_findings *f, char **out, GError **err)
 	s.from = f->original != NULL ? f->original->from : NULL;
 	s.subject = f->original != NULL ? f->original->subject : NULL;
 	/* Only what this adds is a correction, to be undone. */
-	ok = ndr_sentlog_add(log, &s, &added, err) &&
-	     (!added || ndr_sentlog_key_put(log, CORRECTIONS, id, err));
+	ok = ndr_sentlog_add(log, &s, &added, err);
+	if (ok && added) {
+		key = ndr_sentlog_name_of(log, id);
+		ok = ndr_sentlog_key_put(log, CORRECTIONS, key, err);
+	}
 	if (ok)
 		ok = ndr_sentlog_commit(log, err);
 	else
 		ndr_sentlog_rollback(log);
 	*out = ok && added ? g_steal_pointer(&id) : NULL;
 	g_free(id);
+	g_free(key);
 	g_ptr_array_unref(to);
 	return ok;
 }
@@ -142,7 +148,7 @@ ndr_correct(ndrcheck *h, const ndrcheck_result *r, char **id)
 	return NDRCHECK_OK;
 }
 
-/* The corrections' Message-IDs, sorted (none in an empty sent log). */
+/* The corrections' keys, sorted (none in an empty sent log). */
 static GPtrArray *
 corrections(ndr_sentlog *log, GError **err)
 {
@@ -164,21 +170,28 @@ corrections(ndr_sentlog *log, GError **err)
 	return ids;
 }
 
-/* "ID<TAB>DATE<TAB>RECIPIENT (and N more)", as --corrections prints it. */
+/*
+ * "KEY<TAB>DATE<TAB>RECIPIENT (and N more)", as --corrections prints it;
+ * a hashed log names no recipient, only how many there were.
+ */
 static char *
-describe(const char *id, const ndr_sent_info *info)
+describe(const char *key, const ndr_sent_info *info)
 {
 	GDateTime *t = g_date_time_new_from_unix_utc(info->date);
-	char *when = g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ"), *line;
+	char *when = g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ"), *to, *line;
 
-	line = g_strdup_printf("%s\t%s\t%s", id, when,
-	                       info->first_to != NULL ? info->first_to : "-");
-	if (info->n_to > 1) {
-		g_free(when);
-		when = line;
-		line =
-		    g_strdup_printf("%s (and %u more)", when, info->n_to - 1);
-	}
+	if (info->first_to == NULL)
+		to = info->n_to > 0
+		         ? g_strdup_printf("%u hashed recipient%s", info->n_to,
+		                           info->n_to == 1 ? "" : "s")
+		         : g_strdup("-");
+	else if (info->n_to > 1)
+		to = g_strdup_printf("%s (and %u more)", info->first_to,
+		                     info->n_to - 1);
+	else
+		to = g_strdup(info->first_to);
+	line = g_strdup_printf("%s\t%s\t%s", key, when, to);
+	g_free(to);
 	g_free(when);
 	g_date_time_unref(t);
 	return line;
@@ -196,8 +209,8 @@ ndr_correct_list(ndrcheck *h, GPtrArray **lines)
 
 	*lines = g_ptr_array_new_with_free_func(g_free);
 	for (i = 0; ids != NULL && i < ids->len && err == NULL; i++) {
-		if (ndr_sentlog_find_id(log, ids->pdata[i], &found, &info,
-		                        &err) &&
+		if (ndr_sentlog_find_named(log, ids->pdata[i], &found, &info,
+		                           &err) &&
 		    found)
 			g_ptr_array_add(*lines, describe(ids->pdata[i], &info));
 		g_free(info.first_to);
@@ -207,20 +220,39 @@ ndr_correct_list(ndrcheck *h, GPtrArray **lines)
 	return err == NULL ? NDRCHECK_OK : ndr_handle_fail(h, err);
 }
 
+/*
+ * The key of the correction that what names: its Message-ID, or its key
+ * as --corrections lists it (all a hashed log can list); NULL for none.
+ */
+static char *
+correction_key(ndr_sentlog *log, GPtrArray *keys, const char *what)
+{
+	char *key = ndr_sentlog_name_of(log, what);
+
+	if (!g_ptr_array_find_with_equal_func(keys, key, g_str_equal, NULL)) {
+		g_free(key);
+		key = g_ptr_array_find_with_equal_func(keys, what, g_str_equal,
+		                                       NULL)
+		          ? g_strdup(what)
+		          : NULL;
+	}
+	return key;
+}
+
 int
 ndr_correct_undo(ndrcheck *h, const char *message_id)
 {
 	GError *err = NULL;
 	ndr_sentlog *log = ndr_handle_sentlog(h, FALSE, &err);
-	GPtrArray *ids = log != NULL ? corrections(log, &err) : NULL;
-	gboolean known, found;
+	GPtrArray *keys = log != NULL ? corrections(log, &err) : NULL;
+	gboolean found;
+	char *key;
 
-	if (ids == NULL)
+	if (keys == NULL)
 		return ndr_handle_fail(h, err);
-	known = g_ptr_array_find_with_equal_func(ids, message_id, g_str_equal,
-	                                         NULL);
-	g_ptr_array_unref(ids);
-	if (!known) {
+	key = correction_key(log, keys, message_id);
+	g_ptr_array_unref(keys);
+	if (key == NULL) {
 		g_set_error(&err, NDR_ERROR, NDRCHECK_EUSAGE,
 		            "%s is not a correction; ndrcheck record "
 		            "--corrections lists them",
@@ -228,14 +260,15 @@ ndr_correct_undo(ndrcheck *h, const char *message_id)
 		return ndr_handle_fail(h, err);
 	}
 	log = ndr_handle_sentlog(h, TRUE, &err);
-	if (log == NULL)
-		return ndr_handle_fail(h, err);
-	if (!ndr_sentlog_begin(log, &err) ||
-	    !ndr_sentlog_forget(log, message_id, &found, &err) ||
-	    !ndr_sentlog_key_drop(log, CORRECTIONS, message_id, &err) ||
+	if (log == NULL || !ndr_sentlog_begin(log, &err) ||
+	    !ndr_sentlog_forget_named(log, key, &found, &err) ||
+	    !ndr_sentlog_key_drop(log, CORRECTIONS, key, &err) ||
 	    !ndr_sentlog_commit(log, &err)) {
-		ndr_sentlog_rollback(log);
+		if (log != NULL)
+			ndr_sentlog_rollback(log);
+		g_free(key);
 		return ndr_handle_fail(h, err);
 	}
+	g_free(key);
 	return NDRCHECK_OK;
 }

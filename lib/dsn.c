@@ -14,6 +14,7 @@
 
 #include "dsn.h"
 #include "ndrlimits.h"
+#include "smtpcode.h"
 
 /* Where a field's value goes.  The per-recipient slots come first. */
 enum slot {
@@ -294,99 +295,6 @@ strip_route(char *addr)
 		memmove(addr, colon + 1, strlen(colon));
 }
 
-size_t
-ndr_dsn_status_len(const char *s)
-{
-	size_t i = 0, part, digits;
-
-	if (s[0] != '2' && s[0] != '4' && s[0] != '5')
-		return 0;
-	i = 1;
-	for (part = 0; part < 2; part++) {
-		if (s[i] != '.')
-			return 0;
-		i++;
-		for (digits = 0; g_ascii_isdigit(s[i]) && digits < 3; digits++)
-			i++;
-		if (digits == 0)
-			return 0;
-	}
-	/* Not part of a longer number or a dotted address. */
-	if (g_ascii_isdigit(s[i]) || (s[i] == '.' && g_ascii_isdigit(s[i + 1])))
-		return 0;
-	return i;
-}
-
-char *
-ndr_dsn_find_status(const char *text)
-{
-	const char *p;
-	size_t n;
-
-	if (text == NULL)
-		return NULL;
-	for (p = text; *p != '\0'; p++) {
-		if (p > text && (g_ascii_isdigit(p[-1]) || p[-1] == '.'))
-			continue;
-		if ((n = ndr_dsn_status_len(p)) > 0)
-			return g_strndup(p, n);
-	}
-	return NULL;
-}
-
-gboolean
-ndr_dsn_reply_code_at(const char *s)
-{
-	return (s[0] == '2' || s[0] == '4' || s[0] == '5') &&
-	       g_ascii_isdigit(s[1]) && g_ascii_isdigit(s[2]) &&
-	       (s[3] == ' ' || s[3] == '-' || s[3] == '\0');
-}
-
-/*
- * The last SMTP reply in text that carries an enhanced code ("550
- * 5.1.1", "550-'5.2.2", "421 #4.4.2"): MTAs that wrap the remote
- * server's words quote them last.  Returns its start, or NULL; *status
- * is the offset of its enhanced code.
- */
-static const char *
-last_reply(const char *text, size_t *status)
-{
-	const char *p, *found = NULL;
-	size_t at;
-
-	for (p = text; *p != '\0'; p++) {
-		if (p > text && (g_ascii_isalnum(p[-1]) || p[-1] == '.'))
-			continue;
-		if (!ndr_dsn_reply_code_at(p) || p[3] == '\0')
-			continue;
-		at = 4 + (p[4] == '#' || p[4] == '\'' || p[4] == '"');
-		if (ndr_dsn_status_len(p + at) > 0) {
-			found = p;
-			*status = at;
-		}
-	}
-	return found;
-}
-
-/*
- * The reply quoted last with an enhanced code, else the code a
- * diagnostic starts with ("550 Unknown user").
- */
-char *
-ndr_dsn_find_reply_code(const char *text)
-{
-	const char *p;
-	size_t at;
-
-	if (text == NULL)
-		return NULL;
-	if ((p = last_reply(text, &at)) != NULL)
-		return g_strndup(p, 3);
-	for (p = text; g_ascii_isspace(*p); p++)
-		;
-	return ndr_dsn_reply_code_at(p) ? g_strndup(p, 3) : NULL;
-}
-
 char *
 ndr_dsn_mta(const char *value)
 {
@@ -435,11 +343,12 @@ pick_status(const char *field, const char *diagnostic)
 	char *s, *d;
 	size_t at = 0;
 
-	reply = diagnostic != NULL ? last_reply(diagnostic, &at) : NULL;
+	reply =
+	    diagnostic != NULL ? ndr_smtp_last_reply(diagnostic, &at) : NULL;
 	if (reply != NULL)
-		return g_strndup(reply + at, ndr_dsn_status_len(reply + at));
-	s = ndr_dsn_find_status(field);
-	d = ndr_dsn_find_status(diagnostic);
+		return g_strndup(reply + at, ndr_smtp_status_len(reply + at));
+	s = ndr_smtp_find_status(field);
+	d = ndr_smtp_find_status(diagnostic);
 	if (s == NULL ||
 	    (d != NULL && d[0] == s[0] && g_str_has_suffix(s, ".0.0") &&
 	     !g_str_has_suffix(d, ".0.0"))) {
@@ -531,7 +440,7 @@ ndr_dsn_add_group(ndr_findings *f, const ndr_dsn_group *g)
 			v = ndr_collapse_spaces(skip_type(g->diagnostic));
 			ndr_set_field(&r->diagnostic, v, TRUE);
 			g_free(v);
-			v = ndr_dsn_find_reply_code(r->diagnostic);
+			v = ndr_smtp_find_reply_code(r->diagnostic);
 			ndr_set_field(&r->reply_code, v, TRUE);
 			g_free(v);
 		}

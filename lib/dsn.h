@@ -77,20 +77,4 @@ gboolean ndr_dsn_address_usable(const char *addr);
  */
 char *ndr_dsn_mta(const char *value);
 
-/*
- * The first enhanced status code ("5.1.1") in text, and the SMTP reply
- * code ("550") in a diagnostic, as new strings, or NULL.
- */
-char *ndr_dsn_find_status(const char *text);
-char *ndr_dsn_find_reply_code(const char *text);
-
-/*
- * The length of an enhanced status code "c.sss.ddd" at s (c 2, 4 or 5;
- * not part of a longer number or dotted address), else 0.
- */
-size_t ndr_dsn_status_len(const char *s);
-
-/* Whether s starts with a reply code "550" ended by a space, '-' or end. */
-gboolean ndr_dsn_reply_code_at(const char *s);
-
 #endif /* NDR_DSN_H */

@@ -3,10 +3,10 @@
  *
  * Data flows one way: bytes (input.c) -> GMime message (message.c) ->
  * findings (report.c, dsn.c, original.c, textndr.c, reason.c) -> verdict
- * (verdict.c against sentlog.c) -> output (json.c, passthrough.c).  This
- * structure is the hand-over between the parse stages and the verdict;
- * every string in it is a g_malloc'ed, NUL-terminated UTF-8 copy owned
- * by the findings.
+ * (verdict.c against sentlog.c) -> output (json.c, passthrough.c), as
+ * lib/README maps every file.  This structure is the hand-over between
+ * the parse stages and the verdict; every string in it is a g_malloc'ed,
+ * NUL-terminated UTF-8 copy owned by the findings.
  */
 #ifndef NDR_FINDINGS_H
 #define NDR_FINDINGS_H

@@ -239,7 +239,7 @@ sentlog_for_verdict(ndrcheck *h, GError **err)
 
 	if (log == NULL || !sync)
 		return log;
-	if (!ndr_sentlog_sync(log, &h->cfg, err))
+	if (!ndr_sentlog_sync(log, h->rules->rules, &h->cfg, err))
 		return NULL;
 	h->synced = TRUE;
 	return log;
@@ -315,6 +315,17 @@ own_message_id(const GString *hdr)
 	return out;
 }
 
+/* A handle whose open failed has no rules: only closing it is right. */
+static gboolean
+opened(const ndrcheck *h, GError **err)
+{
+	if (h->rules != NULL)
+		return TRUE;
+	g_set_error_literal(err, NDR_ERROR, NDRCHECK_EUSAGE,
+	                    "the handle failed to open; close it");
+	return FALSE;
+}
+
 int
 ndrcheck_classify(ndrcheck *h, const ndrcheck_message *m, ndrcheck_result **out)
 {
@@ -326,11 +337,8 @@ ndrcheck_classify(ndrcheck *h, const ndrcheck_message *m, ndrcheck_result **out)
 	GError *err = NULL;
 
 	*out = NULL;
-	if (h->rules == NULL) {
-		g_set_error_literal(&err, NDR_ERROR, NDRCHECK_EUSAGE,
-		                    "the handle failed to open; close it");
+	if (!opened(h, &err))
 		return fail(h, err);
-	}
 	r = *out = ndr_result_new();
 	hdr = ndr_header_text(m);
 	r->message_id = own_message_id(hdr);
@@ -461,8 +469,11 @@ ndrcheck_import(ndrcheck *h, const char *path, unsigned long *added)
 	GError *err = NULL;
 
 	*added = 0;
+	if (!opened(h, &err))
+		return fail(h, err);
 	log = sentlog_get(h, TRUE, &err);
-	if (log == NULL || !ndr_import_path(log, path, added, &err))
+	if (log == NULL ||
+	    !ndr_import_path(log, h->rules->rules, path, added, &err))
 		return fail(h, err);
 	return NDRCHECK_OK;
 }
@@ -502,7 +513,7 @@ ndrcheck_sync(ndrcheck *h)
 {
 	GError *err = NULL;
 
-	if (sentlog_for_verdict(h, &err) == NULL)
+	if (!opened(h, &err) || sentlog_for_verdict(h, &err) == NULL)
 		return fail(h, err);
 	return NDRCHECK_OK;
 }

@@ -18,6 +18,7 @@
 #include "maildir.h"
 #include "mbox.h"
 #include "message.h"
+#include "mtalog.h"
 
 /* Bytes before the resume offset kept to recognise the same file again. */
 #define MARK_BYTES 64
@@ -28,10 +29,11 @@
 
 typedef struct import {
 	ndr_sentlog *log;
-	gint64 deadline;     /* g_get_monotonic_time() bound, or 0 */
-	unsigned long added; /* new messages */
-	guint batch;         /* messages since the last commit */
-	gboolean stopped;    /* the deadline came: the rest waits */
+	const ndr_rules *rules; /* of class mta-log */
+	gint64 deadline;        /* g_get_monotonic_time() bound, or 0 */
+	unsigned long added;    /* new messages */
+	guint batch;            /* messages since the last commit */
+	gboolean stopped;       /* the deadline came: the rest waits */
 	GArray *dates;       /* gint64 Dates of the source read in this run */
 	ndr_sync_state sync; /* of the source read last (a sync's) */
 } import;
@@ -119,18 +121,11 @@ header_len(const char *buf, size_t len)
 static gboolean
 record(import *im, const char *buf, size_t len, GError **err)
 {
-	GMimeStream *stream;
-	GMimeParser *parser;
 	GMimeMessage *msg;
 	gboolean added = FALSE, ok = TRUE;
 
 	len = header_len(buf, MIN(len, NDR_MAX_HEADER_BYTES));
-	ndr_gmime_init();
-	stream = g_mime_stream_mem_new_with_buffer(buf, len);
-	parser = g_mime_parser_new_with_stream(stream);
-	msg = g_mime_parser_construct_message(parser, NULL);
-	g_object_unref(parser);
-	g_object_unref(stream);
+	msg = ndr_message_from_text_or_null(buf, len);
 	if (msg != NULL) {
 		GDateTime *date = g_mime_message_get_date(msg);
 
@@ -523,473 +518,48 @@ read_mbox(import *im, const char *path, const struct stat *sb, guint64 start,
 
 /* --- MTA logs --- */
 
-/* A message an MTA log has told of, until its recipients are seen. */
-typedef struct queued {
-	char *message_id; /* NULL until known */
-	char *from;
-	gint64 date;    /* of its first line */
-	guint64 offset; /* of its first line */
-} queued;
-
-typedef struct mta_log {
+typedef struct log_read {
 	import *im;
-	GRegex *postfix, *exim, *sendmail;
-	GRegex *exim_id, *exim_host;
-	GHashTable *queue; /* queue id -> queued */
-	gint64 ref;        /* the file's time: syslog dates have no year */
-	guint recognised;  /* lines understood */
-	guint64 offset;    /* of the line being read */
 	GError *err;
-} mta_log;
-
-static void
-queued_free(gpointer p)
-{
-	queued *q = p;
-
-	g_free(q->message_id);
-	g_free(q->from);
-	g_free(q);
-}
+} log_read;
 
 static gboolean
-older(gpointer key, gpointer value, gpointer limit)
+log_sent(const ndr_sent *s, void *arg)
 {
-	return ((queued *)value)->offset < *(guint64 *)limit;
-}
+	log_read *r = arg;
+	gboolean added;
 
-/*
- * Keep the queue within NDR_MAX_PENDING_QIDS: drop the messages first
- * logged more than NDR_LOG_REREAD_BYTES back (their recipients came
- * long ago: a retry adds none), or all if that is not enough.
- */
-static void
-queue_bound(mta_log *ml)
-{
-	guint64 limit;
-
-	if (g_hash_table_size(ml->queue) < NDR_MAX_PENDING_QIDS)
-		return;
-	limit = ml->offset > NDR_LOG_REREAD_BYTES
-	            ? ml->offset - NDR_LOG_REREAD_BYTES
-	            : 0;
-	g_hash_table_foreach_remove(ml->queue, older, &limit);
-	if (g_hash_table_size(ml->queue) >= NDR_MAX_PENDING_QIDS)
-		g_hash_table_remove_all(ml->queue);
-}
-
-/* The entry of queue id qid, made at the current line when new. */
-static queued *
-queue_get(mta_log *ml, const char *qid, gint64 date, gboolean create)
-{
-	queued *q = g_hash_table_lookup(ml->queue, qid);
-
-	if (q != NULL || !create)
-		return q;
-	queue_bound(ml);
-	q = g_new0(queued, 1);
-	q->date = date;
-	q->offset = ml->offset;
-	g_hash_table_insert(ml->queue, g_strdup(qid), q);
-	return q;
-}
-
-/* Done with a queue id: the MTA logged its removal. */
-static void
-queue_done(mta_log *ml, const char *qid)
-{
-	g_hash_table_remove(ml->queue, qid);
-}
-
-/* A loopback relay is a content filter on this host, not a send. */
-static gboolean
-is_loopback(const char *host)
-{
-	return g_str_has_prefix(host, "127.") || strcmp(host, "::1") == 0 ||
-	       strcmp(host, "IPv6:::1") == 0 ||
-	       g_ascii_strcasecmp(host, "localhost") == 0;
-}
-
-/* One recipient of a queued message left for a remote host. */
-static gboolean
-sent_to(mta_log *ml, const char *qid, const char *to)
-{
-	queued *q = queue_get(ml, qid, 0, FALSE);
-	GPtrArray *rcpt;
-	ndr_sent s;
-	gboolean added, ok;
-
-	if (q == NULL || q->message_id == NULL || *to == '\0')
-		return TRUE; /* its first lines were before where we began */
-	rcpt = g_ptr_array_new();
-	g_ptr_array_add(rcpt, (gpointer)to);
-	s = (ndr_sent){.message_id = q->message_id,
-	               .date = q->date,
-	               .from = q->from,
-	               .to = rcpt};
-	note_date(ml->im, q->date);
-	ok = ndr_sentlog_add(ml->im->log, &s, &added, &ml->err);
-	g_ptr_array_unref(rcpt);
-	ml->im->added += added;
-	return ok && checkpoint(ml->im, &ml->err);
-}
-
-/* The named group of m, or "" when it did not take part. */
-static char *
-group(const GMatchInfo *m, const char *name)
-{
-	char *v = g_match_info_fetch_named(m, name);
-
-	return v != NULL ? v : g_strdup("");
-}
-
-/*
- * Postfix: cleanup names the Message-ID, qmgr the sender and the end,
- * the smtp client each recipient with its relay and status.
- */
-static gboolean
-postfix_line(mta_log *ml, const GMatchInfo *m, gint64 date)
-{
-	char *prog = group(m, "prog"), *qid = group(m, "qid");
-	char *mid = group(m, "mid"), *from = group(m, "from");
-	char *to = group(m, "to"), *relay = group(m, "relayip");
-	char *removed = group(m, "removed");
-	gboolean ok = TRUE;
-	queued *q;
-
-	if (strcmp(prog, "cleanup") == 0 && *mid != '\0') {
-		q = queue_get(ml, qid, date, TRUE);
-		g_free(q->message_id);
-		q->message_id = g_strdup(mid);
-	} else if (*removed != '\0') {
-		queue_done(ml, qid);
-	} else if (strcmp(prog, "qmgr") == 0) {
-		q = queue_get(ml, qid, date, FALSE);
-		if (q != NULL && q->from == NULL && *from != '\0')
-			q->from = g_strdup(from);
-	} else if (*to != '\0' && !is_loopback(relay)) {
-		ok = sent_to(ml, qid, to);
-	}
-	g_free(prog);
-	g_free(qid);
-	g_free(mid);
-	g_free(from);
-	g_free(to);
-	g_free(relay);
-	g_free(removed);
-	return ok;
-}
-
-/* The first group of re in line, or "" when it does not match. */
-static char *
-search(const GRegex *re, const char *line)
-{
-	GMatchInfo *m;
-	char *v = NULL;
-
-	if (g_regex_match(re, line, 0, &m))
-		v = g_match_info_fetch(m, 1);
-	g_match_info_free(m);
-	return v != NULL ? v : g_strdup("");
-}
-
-/*
- * Exim: "<=" arrival with id=, then "=>" / "->" deliveries, "**"
- * failures and "==" deferrals, remote ones naming the host H=, and
- * "Completed".
- */
-static gboolean
-exim_line(mta_log *ml, const GMatchInfo *m, const char *line, gint64 date)
-{
-	char *qid = group(m, "eid"), *op = group(m, "op");
-	char *addr = group(m, "addr"), *v;
-	gboolean ok = TRUE;
-	queued *q;
-
-	if (strcmp(op, "<=") == 0) {
-		q = queue_get(ml, qid, date, TRUE);
-		if (q->from == NULL && strcmp(addr, "<>") != 0)
-			q->from = g_strdup(addr);
-		v = search(ml->exim_id, line);
-		/* No id=: known by the Exim id, unique on this host. */
-		g_free(q->message_id);
-		q->message_id =
-		    *v != '\0'
-		        ? g_strdup(v)
-		        : g_strdup_printf("%s@exim.ndrcheck.invalid", qid);
-		g_free(v);
-	} else if (strcmp(op, "Completed") == 0) {
-		queue_done(ml, qid);
-	} else {
-		v = search(ml->exim_host, line);
-		if (*v != '\0' && !is_loopback(v))
-			ok = sent_to(ml, qid, addr);
-		g_free(v);
-	}
-	g_free(qid);
-	g_free(op);
-	g_free(addr);
-	return ok;
-}
-
-/* Sendmail: "from=" with msgid=, then "to=" lines of an SMTP mailer. */
-static gboolean
-sendmail_line(mta_log *ml, const GMatchInfo *m, gint64 date)
-{
-	char *qid = group(m, "sqid"), *mid = group(m, "smid");
-	char *from = group(m, "sfrom"), *to = group(m, "sto");
-	char *host = group(m, "sip"), **list;
-	gboolean ok = TRUE;
-	queued *q;
-	size_t i;
-
-	if (*mid != '\0') {
-		q = queue_get(ml, qid, date, TRUE);
-		g_free(q->message_id);
-		q->message_id = g_strdup(mid);
-		if (q->from == NULL && *from != '\0')
-			q->from = g_strdup(from);
-	} else if (*to != '\0' && !is_loopback(host)) {
-		list = g_strsplit(to, ",", -1);
-		for (i = 0; ok && list[i] != NULL; i++)
-			ok = sent_to(
-			    ml, qid,
-			    g_strstrip(g_strdelimit(list[i], "<>", ' ')));
-		g_strfreev(list);
-	}
-	g_free(qid);
-	g_free(mid);
-	g_free(from);
-	g_free(to);
-	g_free(host);
-	return ok;
-}
-
-/* What each MTA writes; see import.h for what is taken. */
-static const char postfix_re[] =
-    "\\bpostfix[-\\w.]*/(?<prog>cleanup|qmgr|smtp)\\[\\d+\\]: "
-    "(?<qid>[0-9A-Za-z]+): (?:message-id=<?(?<mid>[^>\\s]+)>?"
-    "|from=<(?<from>[^>]*)>|(?<removed>removed)"
-    "|to=<(?<to>[^>]+)>,(?: orig_to=<[^>]*>,)? relay=[^\\s,\\[]+"
-    "(?:\\[(?<relayip>[^\\]]*)\\](?::\\d+)?)?,.*"
-    "\\bstatus=(?:sent|bounced|deferred))";
-static const char exim_re[] =
-    "^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?"
-    "(?: [-+]\\d{4})? (?:\\[\\d+\\] )?"
-    "(?<eid>[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4}) "
-    "(?<op><=|=>|->|\\*\\*|==|Completed)(?: (?<addr>\\S+))?";
-static const char exim_id_re[] = " id=(\\S+)";
-static const char exim_host_re[] = " H=\\S+ (?:\\([^)]*\\) )?\\[([^\\]]+)\\]";
-static const char sendmail_re[] =
-    "\\b(?:sendmail|sm-mta)\\[\\d+\\]: (?<sqid>[0-9A-Za-z]+): "
-    "(?:from=<?(?<sfrom>[^>,\\s]*)>?, .*\\bmsgid=<(?<smid>[^>]*)>"
-    "|to=(?<sto>\\S+?), .*\\bmailer=(?:esmtp|smtp|smtp8|dsmtp|relay), "
-    ".*\\brelay=\\S*(?: \\[(?<sip>[^\\]]+)\\])?)";
-
-/*
- * Without G_REGEX_OPTIMIZE: PCRE2's JIT code reads past the subject in
- * 16-byte steps, which Valgrind (CI) reports, and logs are imported
- * once, incrementally: the interpreter is fast enough (a Postfix line
- * is rejected at its first bytes).
- */
-static GRegex *
-compile(const char *pattern)
-{
-	GRegex *re = g_regex_new(pattern, 0, 0, NULL);
-
-	g_assert(re != NULL); /* a constant above */
-	return re;
-}
-
-static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-
-/*
- * A syslog date "Nov 20 10:00:00" has no year: the year of ref (the
- * file's time), or the one before if that puts it after ref.
- */
-static gint64
-syslog_time(const char *line, gint64 ref)
-{
-	int day, h, mi, sec, mon;
-	GDateTime *t, *r = g_date_time_new_from_unix_local(ref);
-	gint64 v = 0;
-	char name[4];
-
-	if (sscanf(line, "%3s %d %d:%d:%d", name, &day, &h, &mi, &sec) != 5)
-		goto out;
-	for (mon = 0; mon < 12 && strcmp(name, months[mon]) != 0; mon++)
-		;
-	if (mon == 12)
-		goto out;
-	t = g_date_time_new_local(g_date_time_get_year(r), mon + 1, day, h, mi,
-	                          sec);
-	if (t == NULL)
-		goto out;
-	v = g_date_time_to_unix(t);
-	g_date_time_unref(t);
-	if (v > ref + 86400) {
-		t = g_date_time_new_local(g_date_time_get_year(r) - 1, mon + 1,
-		                          day, h, mi, sec);
-		v = t != NULL ? g_date_time_to_unix(t) : 0;
-		if (t != NULL)
-			g_date_time_unref(t);
-	}
-out:
-	g_date_time_unref(r);
-	return v;
-}
-
-/*
- * When a log line was written: RFC 3339 (rsyslog), Exim's
- * "2026-11-20 10:00:00 [+0100]", or classic syslog; 0 if none of them.
- */
-static gint64
-log_time(const char *line, gint64 ref)
-{
-	int y, mo, d, h, mi, s;
-	char *iso, *sp, zone[6] = "";
-	GTimeZone *tz;
-	GDateTime *t;
-	gint64 v = 0;
-
-	if (sscanf(line, "%4d-%2d-%2dT", &y, &mo, &d) == 3 && line[10] == 'T') {
-		sp = strchr(line, ' ');
-		iso = sp != NULL ? g_strndup(line, (gsize)(sp - line))
-		                 : g_strdup(line);
-		t = g_date_time_new_from_iso8601(iso, NULL);
-		g_free(iso);
-	} else if (sscanf(line, "%4d-%2d-%2d %2d:%2d:%2d %5[-+0-9]", &y, &mo,
-	                  &d, &h, &mi, &s, zone) >= 6) {
-		tz = zone[0] == '+' || zone[0] == '-'
-		         ? g_time_zone_new_identifier(zone)
-		         : g_time_zone_new_local();
-		t = tz != NULL ? g_date_time_new(tz, y, mo, d, h, mi, s) : NULL;
-		if (tz != NULL)
-			g_time_zone_unref(tz);
-	} else {
-		return syslog_time(line, ref);
-	}
-	if (t != NULL) {
-		v = g_date_time_to_unix(t);
-		g_date_time_unref(t);
-	}
-	return v;
-}
-
-/* One whole line of the log, without its line end. */
-static gboolean
-log_line(mta_log *ml, const char *line)
-{
-	gint64 date = log_time(line, ml->ref);
-	GMatchInfo *m;
-	gboolean ok = TRUE;
-
-	if (g_regex_match(ml->postfix, line, 0, &m))
-		ok = postfix_line(ml, m, date);
-	else if (g_match_info_free(m), g_regex_match(ml->exim, line, 0, &m))
-		ok = exim_line(ml, m, line, date);
-	else if (g_match_info_free(m), g_regex_match(ml->sendmail, line, 0, &m))
-		ok = sendmail_line(ml, m, date);
-	else
-		ml->recognised--;
-	ml->recognised++;
-	g_match_info_free(m);
-	return ok;
-}
-
-static gboolean
-earliest(gpointer key, gpointer value, gpointer min)
-{
-	queued *q = value;
-
-	if (q->offset < *(guint64 *)min)
-		*(guint64 *)min = q->offset;
-	return FALSE;
-}
-
-/*
- * Where the next import starts: at the first line of the earliest
- * message still waiting for its recipients, but no more than
- * NDR_LOG_REREAD_BYTES back.
- */
-static guint64
-log_resume(mta_log *ml, guint64 end)
-{
-	guint64 min = end;
-
-	g_hash_table_find(ml->queue, earliest, &min);
-	if (end - min > NDR_LOG_REREAD_BYTES)
-		min = end - NDR_LOG_REREAD_BYTES;
-	return min;
-}
-
-static gboolean
-log_lines(mta_log *ml, ndr_lines *r, guint64 *end)
-{
-	const char *p;
-	size_t len;
-	guint64 off;
-	gboolean bol = TRUE, whole, ok = TRUE;
-	char *line;
-
-	while (ok && !ml->im->stopped &&
-	       ndr_lines_next(r, &p, &len, &off, &ml->err)) {
-		whole = bol && p[len - 1] == '\n';
-		bol = p[len - 1] == '\n';
-		/* A longer line is no MTA's; an unended one is being written.
-		 */
-		if (!whole)
-			continue;
-		*end = off + len;
-		ml->offset = off;
-		line =
-		    g_strndup(p, len - (len > 1 && p[len - 2] == '\r' ? 2 : 1));
-		ok = log_line(ml, line);
-		g_free(line);
-	}
-	return ok && ml->err == NULL;
+	note_date(r->im, s->date);
+	if (!ndr_sentlog_add(r->im->log, s, &added, &r->err))
+		return FALSE;
+	r->im->added += added;
+	return checkpoint(r->im, &r->err) && !r->im->stopped;
 }
 
 static gboolean
 read_log(import *im, const char *path, const struct stat *sb, guint64 start,
          guint64 *resume, GError **err)
 {
-	mta_log ml = {.im = im, .ref = sb->st_mtim.tv_sec};
-	guint64 end = start;
-	ndr_lines *r;
-	gboolean ok;
+	log_read r = {.im = im};
+	ndr_mtalog_read got;
 
-	r = ndr_lines_open(path, start, err);
-	if (r == NULL)
+	if (!ndr_mtalog_each(im->rules, path, start, sb->st_mtim.tv_sec,
+	                     log_sent, &r, &got, err))
 		return FALSE;
-	ml.postfix = compile(postfix_re);
-	ml.exim = compile(exim_re);
-	ml.exim_id = compile(exim_id_re);
-	ml.exim_host = compile(exim_host_re);
-	ml.sendmail = compile(sendmail_re);
-	ml.queue =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, queued_free);
-	ok = log_lines(&ml, r, &end);
-	*resume = log_resume(&ml, end);
-	if (!ok) {
-		g_propagate_error(err, ml.err);
-	} else if (start == 0 && ml.recognised == 0 && sb->st_size > 0) {
+	*resume = got.resume;
+	if (r.err != NULL) {
+		g_propagate_error(err, r.err);
+		return FALSE;
+	}
+	if (start == 0 && got.recognised == 0 && sb->st_size > 0) {
 		g_set_error(
 		    err, NDR_ERROR, NDRCHECK_EUSAGE,
 		    "%s is neither an mbox file (it does not start with a "
 		    "\"From \" line) nor a Postfix, Exim or Sendmail log",
 		    path);
-		ok = FALSE;
+		return FALSE;
 	}
-	g_hash_table_unref(ml.queue);
-	g_regex_unref(ml.postfix);
-	g_regex_unref(ml.exim);
-	g_regex_unref(ml.exim_id);
-	g_regex_unref(ml.exim_host);
-	g_regex_unref(ml.sendmail);
-	ndr_lines_close(r);
-	return ok;
+	return TRUE;
 }
 
 /* --- the entry points --- */
@@ -1061,10 +631,10 @@ import_run(import *im, const char *path, GError **err)
 }
 
 gboolean
-ndr_import_path(ndr_sentlog *log, const char *path, unsigned long *added,
-                GError **err)
+ndr_import_path(ndr_sentlog *log, const ndr_rules *rules, const char *path,
+                unsigned long *added, GError **err)
 {
-import im = {.log = log, .dates = g_array_new(FALSE, FALSE, sizeof(gint64)) };
+import im = {.log = log, .rules = rules, .dates = g_array_new(FALSE, FALSE, sizeof(gint64)) };
 	gboolean ok = import_run(&im, path, err);
 
 	*added = im.added;
@@ -1073,12 +643,12 @@ import im = {.log = log, .dates = g_array_new(FALSE, FALSE, sizeof(gint64)) };
 }
 
 /*
- * Declared in sentlog.h: syncing is importing.  Bounded by
- * NDR_SYNC_BUDGET_MS so that a first sync of a large Sent folder cannot
- * make a delivery overrun its time: the rest is taken by the next ones
- * (work is committed as it goes).  A folder that does not exist (yet)
- * is skipped; a database busy with another writer (most likely syncing
- * the same folders) leaves the sync to it.
+ * Syncing is importing.  Bounded by NDR_SYNC_BUDGET_MS so that a first
+ * sync of a large Sent folder cannot make a delivery overrun its time:
+ * the rest is taken by the next ones (work is committed as it goes).  A
+ * folder that does not exist (yet) is skipped; a database busy with
+ * another writer (most likely syncing the same folders) leaves the sync
+ * to it.
  */
 /*
  * Keep how far the sync of source got: read to its end, or cut short (a
@@ -1143,9 +713,10 @@ sync_one(import *im, const char *path, GError **err)
 }
 
 gboolean
-ndr_sentlog_sync(ndr_sentlog *log, const ndr_config *cfg, GError **err)
+ndr_sentlog_sync(ndr_sentlog *log, const ndr_rules *rules,
+                 const ndr_config *cfg, GError **err)
 {
-import im = {.log = log, .dates = g_array_new(FALSE, FALSE, sizeof(gint64)) };
+import im = {.log = log, .rules = rules, .dates = g_array_new(FALSE, FALSE, sizeof(gint64)) };
 	GError *e = NULL;
 	gboolean ok = TRUE;
 	char **p;

@@ -13,18 +13,27 @@
  * delivery by Postfix's smtp client, an Exim delivery naming a host
  * H=, a Sendmail delivery by an SMTP mailer), never to a loopback
  * address (a content filter); incoming mail delivered here is not ours.
+ * The rules of class mta-log read its lines (mtalog.h).
  */
 #ifndef NDR_IMPORT_H
 #define NDR_IMPORT_H
 
+#include "rules.h"
 #include "sentlog.h"
 
 /*
  * Import one Maildir folder, mbox file or MTA log; *added counts the
  * new messages.  A path that is none of these is NDRCHECK_EUSAGE.
  */
-gboolean ndr_import_path(ndr_sentlog *log, const char *path,
-                         unsigned long *added, GError **err);
+gboolean ndr_import_path(ndr_sentlog *log, const ndr_rules *rules,
+                         const char *path, unsigned long *added, GError **err);
+
+/*
+ * Sync the config's "sent" folders: cheap when nothing changed, bounded
+ * in time, skipped while another process writes.
+ */
+gboolean ndr_sentlog_sync(ndr_sentlog *log, const ndr_rules *rules,
+                          const ndr_config *cfg, GError **err);
 
 /*
  * The configured "sent" source whose last sync was cut short furthest

@@ -21,9 +21,9 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fdio.h"
 #include "input.h"
 #include "ndrlimits.h"
-#include "passthrough.h"
 
 /* Bytes asked of read(2) at a time when the size is not known. */
 #define READ_CHUNK (64u * 1024)

@@ -70,8 +70,9 @@ stream_over(const ndrcheck_message *m, size_t start, size_t end)
 	return g_mime_stream_mem_new_with_byte_array(copy);
 }
 
+/* The message GMime makes of s (which it takes), or NULL for none. */
 static GMimeMessage *
-parse_stream(GMimeStream *s)
+construct(GMimeStream *s)
 {
 	GMimeParser *parser;
 	GMimeMessage *msg;
@@ -81,7 +82,13 @@ parse_stream(GMimeStream *s)
 	msg = g_mime_parser_construct_message(parser, NULL);
 	g_object_unref(parser);
 	g_object_unref(s);
-	/* Promised never to fail: garbage gives an empty message. */
+	return msg;
+}
+
+/* Promised never to fail: garbage gives an empty message. */
+static GMimeMessage *
+or_empty(GMimeMessage *msg)
+{
 	return msg != NULL ? msg : g_mime_message_new(FALSE);
 }
 
@@ -99,7 +106,7 @@ parse_range(const ndrcheck_message *m, size_t end)
 	else
 		end = start;
 	ndr_gmime_init();
-	return parse_stream(stream_over(m, start, end));
+	return or_empty(construct(stream_over(m, start, end)));
 }
 
 GMimeMessage *
@@ -118,11 +125,17 @@ ndr_message_parse(const ndrcheck_message *m)
 }
 
 GMimeMessage *
-ndr_message_from_text(const char *text, size_t len)
+ndr_message_from_text_or_null(const char *text, size_t len)
 {
 	ndr_gmime_init();
-	return parse_stream(g_mime_stream_mem_new_with_buffer(
+	return construct(g_mime_stream_mem_new_with_buffer(
 	    text, ndr_budget_extent(text, len)));
+}
+
+GMimeMessage *
+ndr_message_from_text(const char *text, size_t len)
+{
+	return or_empty(ndr_message_from_text_or_null(text, len));
 }
 
 /*

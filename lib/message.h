@@ -27,6 +27,11 @@ GMimeMessage *ndr_message_parse(const ndrcheck_message *m);
  * without a body.  Never NULL.
  */
 GMimeMessage *ndr_message_from_text(const char *text, size_t len);
+/*
+ * The same, but NULL when GMime finds no header field at the start of
+ * text: for recording sent mail, where no record beats an empty one.
+ */
+GMimeMessage *ndr_message_from_text_or_null(const char *text, size_t len);
 
 /*
  * The decoded content of a leaf part as UTF-8 (charset converted with

@@ -48,6 +48,8 @@
 /* PCRE2 match limits: no input may make a rule backtrack for long. */
 #define NDR_PCRE2_MATCH_LIMIT 100000
 #define NDR_PCRE2_DEPTH_LIMIT 5000
+/* Capturing groups (the whole match included) a rule may have. */
+#define NDR_RULE_MAX_GROUPS 10
 
 /* Bytes of one rule file (ndrcheck-rules(5)); a larger one is refused. */
 #define NDR_MAX_RULE_FILE_BYTES (1024u * 1024)

@@ -24,39 +24,15 @@
 
 #include <gmime/gmime.h>
 
+#include "fdio.h"
 #include "input.h"
 #include "message.h"
-#include "passthrough.h"
 #include "result.h"
 
 /* Bytes copied at a time from a large message's descriptor. */
 #define COPY_CHUNK (64u * 1024)
 
 static const char prefix[] = "X-NDR-";
-
-gboolean
-ndr_write_all(int fd, const void *buf, size_t len)
-{
-	const guint8 *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return FALSE;
-		if (n == 0) {
-			/* Not an error by POSIX, but no progress ever will be.
-			 */
-			errno = EIO;
-			return FALSE;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return TRUE;
-}
 
 /*
  * The first evidence sentence as a header field.  GMime encodes what is

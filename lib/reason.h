@@ -17,10 +17,4 @@
 
 void ndr_reason_fill(const ndr_rules *rules, ndr_findings *f);
 
-/* Is name a reason of the vocabulary (ndrcheck(1) JSON OUTPUT)? */
-gboolean ndr_reason_known(const char *name);
-
-/* The reason an enhanced status code alone decides, or NULL. */
-const char *ndr_reason_from_status(const char *status);
-
 #endif /* NDR_REASON_H */

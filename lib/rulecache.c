@@ -32,7 +32,6 @@
 #include "config.h"
 #include "ndrlimits.h"
 #include "rulecache.h"
-#include "rules.h"
 
 #define MAGIC           "ndrrc01\n"
 #define BYTE_ORDER_MARK 0x0a0b0c0du

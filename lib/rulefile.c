@@ -17,8 +17,8 @@
 
 #include "error.h"
 #include "ndrlimits.h"
-#include "reason.h"
 #include "rulefile.h"
+#include "vocabulary.h"
 
 /*
  * Every class the library reads, and what its subjects are; a class
@@ -59,6 +59,7 @@ const char *const ndr_rule_classes[] = {
     "person-text",     /* text: a person forwarding or quoting */
     "bulk",            /* header lines: lists and newsletters */
     "report-subject",  /* header lines: the subject of an MTA's report */
+    "mta-log",         /* MTA log lines: label is MTA.EVENT (mtalog.h) */
     NULL,
 };
 

@@ -18,8 +18,7 @@
 
 #include <glib.h>
 
-/* Capturing groups (the whole match included) a rule may have. */
-#define NDR_RULE_MAX_GROUPS 10
+#include "ndrlimits.h" /* NDR_RULE_MAX_GROUPS */
 
 typedef struct ndr_rules ndr_rules;
 

@@ -434,24 +434,55 @@ ndr_sentlog_record(ndr_sentlog *log, GMimeMessage *msg, gboolean *added,
 	return ok;
 }
 
-gboolean
-ndr_sentlog_find_id(ndr_sentlog *log, const char *message_id, gboolean *found,
-                    ndr_sent_info *info, GError **err)
+char *
+ndr_sentlog_name_of(const ndr_sentlog *log, const char *message_id)
 {
-	char *key;
+	return log->key != NULL ? stored_id(log, message_id)
+	                        : g_strdup(message_id);
+}
+
+/* What a name of ndr_sentlog_name_of() is stored as. */
+static char *
+named_stored(const ndr_sentlog *log, const char *name)
+{
+	return log->key != NULL ? g_strdup(name) : stored_id(log, name);
+}
+
+/* Find by the stored form of a Message-ID, which this frees. */
+static gboolean
+find_stored(ndr_sentlog *log, char *stored, gboolean *found,
+            ndr_sent_info *info, GError **err)
+{
 	gboolean ok;
 
-	*found = FALSE;
-	memset(info, 0, sizeof(*info));
-	if (log == NULL || log->db == NULL)
-		return TRUE;
-	key = stored_id(log, message_id);
-	ok = log->ops->find_id(log->db, key, found, info, err);
-	g_free(key);
+	ok = log->ops->find_id(log->db, stored, found, info, err);
+	g_free(stored);
 	/* A hashed recipient names no one. */
 	if (log->key != NULL)
 		g_clear_pointer(&info->first_to, g_free);
 	return ok;
+}
+
+gboolean
+ndr_sentlog_find_id(ndr_sentlog *log, const char *message_id, gboolean *found,
+                    ndr_sent_info *info, GError **err)
+{
+	*found = FALSE;
+	memset(info, 0, sizeof(*info));
+	if (log == NULL || log->db == NULL)
+		return TRUE;
+	return find_stored(log, stored_id(log, message_id), found, info, err);
+}
+
+gboolean
+ndr_sentlog_find_named(ndr_sentlog *log, const char *name, gboolean *found,
+                       ndr_sent_info *info, GError **err)
+{
+	*found = FALSE;
+	memset(info, 0, sizeof(*info));
+	if (log == NULL || log->db == NULL)
+		return TRUE;
+	return find_stored(log, named_stored(log, name), found, info, err);
 }
 
 gboolean
@@ -571,8 +602,8 @@ ndr_sentlog_was_locked(const ndr_sentlog *log)
 }
 
 gboolean
-ndr_sentlog_forget(ndr_sentlog *log, const char *message_id, gboolean *found,
-                   GError **err)
+ndr_sentlog_forget_named(ndr_sentlog *log, const char *name, gboolean *found,
+                         GError **err)
 {
 	char *key;
 	gboolean ok;
@@ -580,7 +611,7 @@ ndr_sentlog_forget(ndr_sentlog *log, const char *message_id, gboolean *found,
 	*found = FALSE;
 	if (!ndr_sentlog_begin(log, err))
 		return FALSE;
-	key = stored_id(log, message_id);
+	key = named_stored(log, name);
 	ok = log->ops->forget(log->db, key, found, err);
 	g_free(key);
 	if (!ok) {

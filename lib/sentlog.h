@@ -56,13 +56,6 @@ const char *ndr_sentlog_path(const ndr_sentlog *log);
 gboolean ndr_sentlog_record(ndr_sentlog *log, GMimeMessage *msg,
                             gboolean *added, GError **err);
 
-/*
- * Sync the config's "sent" folders (import.c): cheap when nothing
- * changed, bounded in time, skipped while another process writes.
- */
-gboolean ndr_sentlog_sync(ndr_sentlog *log, const ndr_config *cfg,
-                          GError **err);
-
 /* TRUE if the last failure was a lock held past the busy timeout. */
 gboolean ndr_sentlog_was_locked(const ndr_sentlog *log);
 
@@ -101,6 +94,17 @@ typedef struct ndr_sent_info {
 gboolean ndr_sentlog_find_id(ndr_sentlog *log, const char *message_id,
                              gboolean *found, ndr_sent_info *info,
                              GError **err);
+
+/*
+ * How to name a message beside its record (the corrections, correct.c)
+ * without telling more than the record does: with a hash key the keyed
+ * hash its record holds, in clear text the Message-ID as given.
+ * ndr_sentlog_find_named() and ndr_sentlog_forget_named() take the name.
+ */
+char *ndr_sentlog_name_of(const ndr_sentlog *log, const char *message_id);
+gboolean ndr_sentlog_find_named(ndr_sentlog *log, const char *name,
+                                gboolean *found, ndr_sent_info *info,
+                                GError **err);
 
 /*
  * The latest time from <= t <= to at which address was mailed (compared
@@ -211,10 +215,11 @@ gboolean ndr_sentlog_key_drop(ndr_sentlog *log, const char *source,
                               const char *key, GError **err);
 
 /*
- * Remove a message and its recipients (undoing a correction, correct.c);
- * *found is FALSE when there was none.
+ * Remove a message and its recipients, by the name ndr_sentlog_name_of()
+ * gave it (undoing a correction, correct.c); *found is FALSE when there
+ * was none.
  */
-gboolean ndr_sentlog_forget(ndr_sentlog *log, const char *message_id,
-                            gboolean *found, GError **err);
+gboolean ndr_sentlog_forget_named(ndr_sentlog *log, const char *name,
+                                  gboolean *found, GError **err);
 
 #endif /* NDR_SENTLOG_H */

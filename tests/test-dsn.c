@@ -9,6 +9,7 @@
 
 #include "dsn.h"
 #include "findings.h"
+#include "smtpcode.h"
 
 static ndr_findings *
 read_dsn(const char *text, guint groups)
@@ -417,24 +418,24 @@ test_find_codes(void)
 {
 	char *s;
 
-	s = ndr_dsn_find_status("550 5.7.1 IP address blacklisted");
+	s = ndr_smtp_find_status("550 5.7.1 IP address blacklisted");
 	g_assert_cmpstr(s, ==, "5.7.1");
 	g_free(s);
-	s = ndr_dsn_find_status("host 192.0.2.5.1.1 said nothing");
+	s = ndr_smtp_find_status("host 192.0.2.5.1.1 said nothing");
 	g_assert_null(s);
-	s = ndr_dsn_find_status("version 5.1.12.4");
+	s = ndr_smtp_find_status("version 5.1.12.4");
 	g_assert_null(s);
-	s = ndr_dsn_find_status("Status: 5.1.351 blocked");
+	s = ndr_smtp_find_status("Status: 5.1.351 blocked");
 	g_assert_cmpstr(s, ==, "5.1.351");
 	g_free(s);
-	s = ndr_dsn_find_reply_code(
+	s = ndr_smtp_find_reply_code(
 	    "host mx.example.jp[192.0.2.1] said: 550 5.1.1 <a@example.jp>: "
 	    "User unknown (in reply to RCPT TO command)");
 	g_assert_cmpstr(s, ==, "550");
 	g_free(s);
-	s = ndr_dsn_find_reply_code("Connection timed out");
+	s = ndr_smtp_find_reply_code("Connection timed out");
 	g_assert_null(s);
-	s = ndr_dsn_find_reply_code("unable to deliver in 450 minutes");
+	s = ndr_smtp_find_reply_code("unable to deliver in 450 minutes");
 	g_assert_null(s);
 }
 

@@ -18,6 +18,7 @@
 #include "dbquery.h"
 #include "error.h"
 #include "import.h"
+#include "ruletest.h"
 #include "tmptree.h"
 
 #define BSD  NDR_SRCDIR "/testdata/set-of-emails/maildir/bsd/"
@@ -86,7 +87,8 @@ import(fixture *fx, const char *path)
 	unsigned long added = 12345;
 	GError *err = NULL;
 
-	g_assert_true(ndr_import_path(fx->log, path, &added, &err));
+	g_assert_true(
+	    ndr_import_path(fx->log, builtin_rules(), path, &added, &err));
 	g_assert_no_error(err);
 	return added;
 }
@@ -409,6 +411,34 @@ test_exim(void)
 	teardown(&fx);
 }
 
+/*
+ * A log is bytes, not UTF-8: an Exim arrival whose subject (T=) is
+ * Latin-1, and a delivery whose server reply (C=) is, are read all the
+ * same, or the message would be lost.
+ */
+static void
+test_8bit(void)
+{
+	fixture fx;
+	char *log;
+
+	setup(&fx);
+	log = g_build_filename(fx.dir, "mainlog", NULL);
+	append_line(log,
+	            "2026-11-20 10:00:01 1tDxYz-0001Ab-Cd <= jan@example.org "
+	            "U=jan P=local S=1201 id=latin1.1@example.org "
+	            "T=\"Caf\xe9 on Friday\"\n"
+	            "2026-11-20 10:00:02 1tDxYz-0001Ab-Cd => x@example.net "
+	            "R=dnslookup T=remote_smtp H=mx.example.net [192.0.2.10] "
+	            "C=\"250 Re\xe7u\"\n"
+	            "2026-11-20 10:00:03 1tDxYz-0001Ab-Cd Completed\n");
+	g_assert_cmpuint(import(&fx, log), ==, 1);
+	g_assert_true(has_id(&fx, "latin1.1@example.org"));
+	g_assert_true(mailed(&fx, "x@example.net"));
+	g_free(log);
+	teardown(&fx);
+}
+
 static void
 test_sendmail(void)
 {
@@ -435,7 +465,8 @@ import_fails(fixture *fx, const char *path, const char *why)
 	unsigned long added;
 	GError *err = NULL;
 
-	g_assert_false(ndr_import_path(fx->log, path, &added, &err));
+	g_assert_false(
+	    ndr_import_path(fx->log, builtin_rules(), path, &added, &err));
 	g_assert_error(err, NDR_ERROR, NDRCHECK_EUSAGE);
 	g_assert_nonnull(strstr(err->message, why));
 	g_error_free(err);
@@ -469,7 +500,7 @@ test_sync(void)
 	cfg.sent_folders = g_new0(char *, 3);
 	cfg.sent_folders[0] = g_build_filename(fx.dir, "Missing", NULL);
 	cfg.sent_folders[1] = md;
-	g_assert_true(ndr_sentlog_sync(fx.log, &cfg, &err));
+	g_assert_true(ndr_sentlog_sync(fx.log, builtin_rules(), &cfg, &err));
 	g_assert_no_error(err);
 	g_assert_true(has_id(&fx, SM01_ID));
 	g_strfreev(cfg.sent_folders);
@@ -498,11 +529,11 @@ test_sync_locked(void)
 	g_assert_cmpint(
 	    sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==,
 	    SQLITE_OK);
-	g_assert_true(ndr_sentlog_sync(fx.log, &cfg, &err));
+	g_assert_true(ndr_sentlog_sync(fx.log, builtin_rules(), &cfg, &err));
 	g_assert_no_error(err);
 	g_assert_false(has_id(&fx, SM01_ID));
 	sqlite3_close(other);
-	g_assert_true(ndr_sentlog_sync(fx.log, &cfg, &err));
+	g_assert_true(ndr_sentlog_sync(fx.log, builtin_rules(), &cfg, &err));
 	g_assert_true(has_id(&fx, SM01_ID));
 	g_strfreev(cfg.sent_folders);
 	teardown(&fx);
@@ -519,6 +550,7 @@ main(int argc, char **argv)
 	g_test_add_func("/import/mbox", test_mbox);
 	g_test_add_func("/import/postfix", test_postfix);
 	g_test_add_func("/import/exim", test_exim);
+	g_test_add_func("/import/8bit", test_8bit);
 	g_test_add_func("/import/sendmail", test_sendmail);
 	g_test_add_func("/import/errors", test_errors);
 	g_test_add_func("/import/sync", test_sync);

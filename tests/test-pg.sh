@@ -220,11 +220,54 @@ hashed() {
 	    subject IS NOT NULL)")
 	ok $([ "$cnt" = 0 ]; echo $?) \
 	    "$k hashed: no Message-ID, sender or subject in clear text" "$cnt"
+	hashed_corrections "$k" "$db" "$c"
 	conf "$c" "$db" hashed "hash_key = $tmp/other-key"
 	is 64 "$k hashed: a log written with another key is refused" \
 	    nd_c "$c" "$tmp/bh.eml"
 	grep -q "another hash_key" "$tmp/err"
 	ok $? "$k hashed: ... saying so" "$(cat "$tmp/err")"
+}
+
+# hashed_corrections KIND DB CONF: record --original on a hashed log
+# keeps no Message-ID in clear text; --undo takes the Message-ID or the
+# key --corrections lists.
+hashed_corrections() {
+	k=$1 keys=import_keys mine=
+	[ "$k" = pg ] && keys=sent_import_keys mine="mailbox = 'hashed' AND"
+	for j in 1 2; do
+		bounce "$k-hc$j" "$(day -1)" "$(day -0)" > "$tmp/bhc$j.eml"
+		is 0 "$k hashed: record --original $j" \
+		    rec_c "$3" --original "$tmp/bhc$j.eml"
+		is 1 "$k hashed: ... its bounce is then genuine" \
+		    nd_c "$3" "$tmp/bhc$j.eml"
+	done
+	cnt=$(records "$k" "$2" "SELECT count(*) FROM $keys WHERE $mine \
+	    key LIKE '%example%'")
+	ok $([ "$cnt" = 0 ]; echo $?) \
+	    "$k hashed: no correction's Message-ID in clear text" "$cnt"
+	is 0 "$k hashed: record --corrections" rec_c "$3" --corrections
+	grep -c '^[0-9a-f]\{64\}	20[0-9-]*T[0-9:]*Z	1 hashed recipient$' \
+	    "$tmp/out" | grep -qx 2
+	ok $? "$k hashed: ... lists both by keyed hash" "$(cat "$tmp/out")"
+	# HMAC-SHA256 of the lower-cased Message-ID with the site's secret.
+	key2=$(python3 -c 'import hashlib, hmac, sys
+print(hmac.new(open(sys.argv[1], "rb").read(), sys.argv[2].lower().encode(),
+    hashlib.sha256).hexdigest())' "$tmp/key" "$k-hc2@example.org")
+	grep -q "^$key2	" "$tmp/out"
+	ok $? "$k hashed: ... the key is the Message-ID's keyed hash" \
+	    "$key2 not in: $(cat "$tmp/out")"
+	is 0 "$k hashed: --undo by Message-ID" \
+	    rec_c "$3" --undo "$k-hc1@example.org"
+	is 0 "$k hashed: --undo by the listed key" rec_c "$3" --undo "$key2"
+	for j in 1 2; do
+		is 0 "$k hashed: ... bounce $j is backscatter again" \
+		    nd_c "$3" "$tmp/bhc$j.eml"
+	done
+	is 0 "$k hashed: no correction is left" rec_c "$3" --corrections
+	ok $([ ! -s "$tmp/out" ]; echo $?) "$k hashed: ... none listed" \
+	    "$(cat "$tmp/out")"
+	is 64 "$k hashed: --undo of what is no correction" \
+	    rec_c "$3" --undo "$k-h@example.org"
 }
 
 # pruned KIND DB: config keep and ndrcheck prune.

@@ -9,6 +9,7 @@
 #include "reason.h"
 #include "report.h"
 #include "ruletest.h"
+#include "vocabulary.h"
 
 /* What a reader found of one recipient, and what ndr_reason_fill() gives. */
 typedef struct rcase {

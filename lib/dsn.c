@@ -406,20 +406,23 @@ ndr_dsn_add_group(ndr_findings *f, const ndr_dsn_group *g)
 	           ? ndr_dsn_address(g->original_recipient)
 	           : NULL;
 	/*
-	 * The recipient is the Final-Recipient (as Sisimai and the peers
-	 * name it), the Original-Recipient beside it when that is another
-	 * address: the one the user wrote, which the sent log holds.  A
-	 * Final-Recipient mangled by routing leaves the original alone.
+	 * The recipient is the address the user wrote, which the sent log
+	 * holds: the Original-Recipient when it is an address, the
+	 * Final-Recipient (where aliases and forwarding led; Sisimai's
+	 * recipient) beside it when that is another.  When only case or
+	 * quoting differ, the Final-Recipient's form is kept (it quotes
+	 * what needs quotes); a Final-Recipient mangled by routing is no
+	 * address to name beside the original.
 	 */
-	if (!ndr_dsn_address_usable(addr) && ndr_dsn_address_usable(orig)) {
+	if (ndr_dsn_address_usable(orig) &&
+	    !(ndr_dsn_address_usable(addr) && same_mailbox(orig, addr))) {
 		r = ndr_findings_recipient(f, orig);
+		if (r != NULL && ndr_dsn_address_usable(addr))
+			ndr_set_field(&r->final_recipient, addr, TRUE);
 	} else {
 		strip_route(addr);
 		r = ndr_findings_recipient(f, addr != NULL ? addr : orig);
 	}
-	if (r != NULL && ndr_dsn_address_usable(orig) &&
-	    !same_mailbox(orig, r->address))
-		ndr_set_field(&r->original_recipient, orig, TRUE);
 	if (r != NULL) {
 		if (g->action != NULL) {
 			v = action_word(g->action);

@@ -13,7 +13,7 @@ recipient_free(gpointer p)
 	ndr_recipient *r = p;
 
 	g_free(r->address);
-	g_free(r->original_recipient);
+	g_free(r->final_recipient);
 	g_free(r->action);
 	g_free(r->status);
 	g_free(r->reply_code);

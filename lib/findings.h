@@ -16,10 +16,13 @@
 #include "ndrcheck.h"
 
 typedef struct ndr_recipient {
-	char *address; /* Final-Recipient or the address an NDR names */
-	/* The address the user wrote when another: Original-Recipient, the
-	 * alias an NDR says it was expanded from; or NULL. */
-	char *original_recipient;
+	/* The address the user wrote, which the sent log holds: the
+	 * Original-Recipient, the alias an NDR says it was expanded from,
+	 * else the Final-Recipient or the address the NDR names. */
+	char *address;
+	/* Where that address led when another (the Final-Recipient, the
+	 * alias's expansion), or NULL. */
+	char *final_recipient;
 	char *action;     /* "failed", "delayed", "delivered", ... or NULL */
 	char *status;     /* enhanced status "5.1.1", or NULL */
 	char *reply_code; /* SMTP reply code "550", or NULL */

@@ -84,7 +84,7 @@ add_recipients(JsonBuilder *b, const GPtrArray *recipients)
 
 		json_builder_begin_object(b);
 		add_string(b, "address", r->address);
-		add_string(b, "original_recipient", r->original_recipient);
+		add_string(b, "final_recipient", r->final_recipient);
 		add_string(b, "action", r->action);
 		add_string(b, "status", r->status);
 		add_string(b, "diagnostic", r->diagnostic);

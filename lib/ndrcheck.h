@@ -126,8 +126,9 @@ const char *ndrcheck_result_evidence(const ndrcheck_result *r, size_t i);
 /* The original's Message-ID without angle brackets, or NULL. */
 const char *ndrcheck_result_message_id(const ndrcheck_result *r);
 size_t ndrcheck_result_recipient_count(const ndrcheck_result *r);
-/* Fields of recipient i: "address", "original_recipient", "action",
- * "status", "diagnostic", "reason"; NULL when unknown. */
+/* Fields of recipient i: "address" (as the user wrote it),
+ * "final_recipient" (where it led, when another), "action", "status",
+ * "diagnostic", "reason"; NULL when unknown. */
 const char *ndrcheck_result_recipient(const ndrcheck_result *r, size_t i,
                                       const char *field);
 /* The JSON object of ndrcheck(1) JSON OUTPUT; "file" is left out when NULL.

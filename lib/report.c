@@ -557,7 +557,7 @@ dsn_kind(ndr_findings *f)
 static void
 merge_recipient(ndr_recipient *dst, const ndr_recipient *src)
 {
-	ndr_set_field(&dst->original_recipient, src->original_recipient, TRUE);
+	ndr_set_field(&dst->final_recipient, src->final_recipient, TRUE);
 	ndr_set_field(&dst->action, src->action, TRUE);
 	ndr_set_field(&dst->status, src->status, TRUE);
 	ndr_set_field(&dst->reply_code, src->reply_code, TRUE);

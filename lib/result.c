@@ -93,8 +93,8 @@ ndrcheck_result_recipient(const ndrcheck_result *r, size_t i, const char *field)
 	rc = g_ptr_array_index(r->findings->recipients, i);
 	if (strcmp(field, "address") == 0)
 		return rc->address;
-	if (strcmp(field, "original_recipient") == 0)
-		return rc->original_recipient;
+	if (strcmp(field, "final_recipient") == 0)
+		return rc->final_recipient;
 	if (strcmp(field, "action") == 0)
 		return rc->action;
 	if (strcmp(field, "status") == 0)

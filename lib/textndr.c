@@ -84,8 +84,8 @@ named_recipient(ndr_findings *f, const ndr_rule_match *m, const char *addr)
 	for (i = 0; i < f->recipients->len && r == NULL; i++) {
 		c = g_ptr_array_index(f->recipients, i);
 		if (g_ascii_strcasecmp(c->address, addr) == 0 ||
-		    (c->original_recipient != NULL &&
-		     g_ascii_strcasecmp(c->original_recipient, addr) == 0))
+		    (c->final_recipient != NULL &&
+		     g_ascii_strcasecmp(c->final_recipient, addr) == 0))
 			r = c;
 	}
 	for (i = 0; i < f->recipients->len && r == NULL; i++) {
@@ -101,7 +101,7 @@ named_recipient(ndr_findings *f, const ndr_rule_match *m, const char *addr)
 /*
  * The DSN's recipient at the internal address a match's group "final"
  * names, given the address addr instead (the internal one, if the DSN
- * called it original, goes: it is no address the user wrote).
+ * named it beside, goes: it is a delivery channel, no mailbox).
  */
 static ndr_recipient *
 replaced_recipient(ndr_findings *f, const ndr_rule_match *m, const char *addr)
@@ -114,12 +114,28 @@ replaced_recipient(ndr_findings *f, const ndr_rule_match *m, const char *addr)
 	g_free(final);
 	if (r == NULL)
 		return NULL;
-	if (r->original_recipient != NULL &&
-	    g_ascii_strcasecmp(r->original_recipient, addr) == 0)
-		g_clear_pointer(&r->original_recipient, g_free);
+	g_clear_pointer(&r->final_recipient, g_free);
 	g_free(r->address);
 	r->address = g_strdup(addr);
 	return r;
+}
+
+/*
+ * Recipient r is the alias orig the user wrote, which led to final:
+ * orig becomes its address and final stands beside it, unless the DSN
+ * named another address the user wrote (its Original-Recipient).
+ */
+static void
+name_alias(ndr_recipient *r, const char *orig, const char *final)
+{
+	if (g_ascii_strcasecmp(r->address, orig) == 0) {
+		if (g_ascii_strcasecmp(final, orig) != 0)
+			ndr_set_field(&r->final_recipient, final, TRUE);
+	} else if (g_ascii_strcasecmp(r->address, final) == 0) {
+		g_free(r->final_recipient);
+		r->final_recipient = r->address;
+		r->address = g_strdup(orig);
+	}
 }
 
 /*
@@ -155,10 +171,10 @@ recipient_for(ndr_findings *f, const ndr_rule_match *m, gboolean complete)
 		if (r == NULL && orig != NULL)
 			r = named_recipient(f, m, g_strstrip(orig));
 	} else if (strchr(addr, '@') != NULL)
-		r = ndr_findings_recipient(f, addr);
-	if (r != NULL && orig != NULL &&
-	    g_ascii_strcasecmp(g_strstrip(orig), r->address) != 0)
-		ndr_set_field(&r->original_recipient, orig, TRUE);
+		r = ndr_findings_recipient(f, orig != NULL ? g_strstrip(orig)
+		                                           : addr);
+	if (r != NULL && orig != NULL)
+		name_alias(r, g_strstrip(orig), addr);
 	g_free(orig);
 	g_free(addr);
 	return r;

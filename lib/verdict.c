@@ -121,7 +121,7 @@ recipients(const ndr_findings *f)
 	for (i = 0; f->recipients != NULL && i < f->recipients->len; i++) {
 		r = f->recipients->pdata[i];
 		add_unique(to, r->address);
-		add_unique(to, r->original_recipient);
+		add_unique(to, r->final_recipient);
 	}
 	for (i = 0; to->len == 0 && f->original != NULL &&
 	            f->original->to != NULL && i < f->original->to->len;

@@ -51,7 +51,7 @@ test_postfix(void)
 	g_assert_cmpstr(f->reporting_mta, ==, "mx.example.net");
 	g_assert_cmpstr(r->address, ==, "kijitora@example.jp");
 	/* Only case differs: no other address beside it. */
-	g_assert_null(r->original_recipient);
+	g_assert_null(r->final_recipient);
 	g_assert_cmpstr(r->action, ==, "failed");
 	g_assert_cmpstr(r->status, ==, "5.1.1");
 	g_assert_cmpstr(r->reply_code, ==, "550");
@@ -65,9 +65,10 @@ test_postfix(void)
 }
 
 /*
- * The Final-Recipient is the recipient, the Original-Recipient (the
- * address the user wrote) beside it when another: PMDF's local delivery
- * agent, a Postfix alias, in either order.  Case alone is no other.
+ * The Original-Recipient (the address the user wrote, which the sent
+ * log holds) is the recipient, the Final-Recipient beside it when
+ * another: PMDF's local delivery agent, a Postfix alias, in either
+ * order.  Case alone is no other.
  */
 static void
 test_original_recipient(void)
@@ -96,19 +97,19 @@ test_original_recipient(void)
 	             "Status: 5.1.1\n",
 	             4);
 
-	g_assert_cmpstr(rcpt(f, 0)->address, ==, "userx@sims-ms-daemon");
-	g_assert_cmpstr(rcpt(f, 0)->original_recipient, ==,
-	                "userx@example.com");
+	g_assert_cmpstr(rcpt(f, 0)->address, ==, "userx@example.com");
+	g_assert_cmpstr(rcpt(f, 0)->final_recipient, ==,
+	                "userx@sims-ms-daemon");
 	g_assert_cmpstr(rcpt(f, 0)->status, ==, "5.0.0");
-	g_assert_cmpstr(rcpt(f, 1)->address, ==, "xxx@example.fi");
-	g_assert_cmpstr(rcpt(f, 1)->original_recipient, ==, "userx@example.fi");
+	g_assert_cmpstr(rcpt(f, 1)->address, ==, "userx@example.fi");
+	g_assert_cmpstr(rcpt(f, 1)->final_recipient, ==, "xxx@example.fi");
 	g_assert_cmpstr(rcpt(f, 1)->action, ==, "delayed");
 	/* An Original-Recipient that is no address is none. */
 	g_assert_cmpstr(rcpt(f, 2)->address, ==, "plain@example.net");
-	g_assert_null(rcpt(f, 2)->original_recipient);
+	g_assert_null(rcpt(f, 2)->final_recipient);
 	/* Quotes and case alone make no other address. */
 	g_assert_cmpstr(rcpt(f, 3)->address, ==, "\"q..q\"@example.net");
-	g_assert_null(rcpt(f, 3)->original_recipient);
+	g_assert_null(rcpt(f, 3)->final_recipient);
 	ndr_findings_free(f);
 }
 

@@ -206,9 +206,9 @@ check_recipients(JsonObject *top)
 
 		assert_members(
 		    r,
-		    "action,address,diagnostic,original_recipient,reason,status");
+		    "action,address,diagnostic,final_recipient,reason,status");
 		assert_string_or_null(r, "address");
-		assert_string_or_null(r, "original_recipient");
+		assert_string_or_null(r, "final_recipient");
 		assert_string_or_null(r, "action");
 		assert_string_or_null(r, "status");
 		assert_string_or_null(r, "diagnostic");

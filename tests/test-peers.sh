@@ -2,8 +2,8 @@
 # test-peers.sh - the mailer families of the peers' corpora (issue 12).
 #
 # Each message of testdata/peers/ is classified with an empty sent log;
-# its kind, failed addresses, the addresses the user wrote beside
-# them (when others) and the original's Message-ID must be what
+# its kind, failed addresses (the ones the user wrote), where they led
+# beside them (when others) and the original's Message-ID must be what
 # testdata/peers/EXPECTED says: one TAP line per message.
 #
 # Usage: sh tests/test-peers.sh    (TAP on stdout; NDRCHECK names the binary)
@@ -19,7 +19,7 @@ o = json.load(open(sys.argv[1]))
 r = o["recipients"]
 j = lambda xs: ",".join(x for x in xs if x) or "-"
 print("\t".join([o["kind"], j(x["address"] for x in r),
-    j(x["original_recipient"] for x in r),
+    j(x["final_recipient"] for x in r),
     (o["original"] or {}).get("message_id") or "-"]))' "$tmp/out" 2>&1)
 	want=$(printf '%s\t%s\t%s\t%s' "$kind" "$addrs" "$finals" "$mid")
 	[ "$got" = "$want" ]

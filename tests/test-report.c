@@ -101,8 +101,12 @@ static const struct report_case cases[] = {
      "BLU436-SMTP695D62048105F50EF3A1B8BA770@phx.gbl",
      "sabineko@example.co.jp,mikeneko@example.co.jp", "failed,failed",
      "5.1.1,5.2.2"},
+    /*
+     * Sisimai: r@p351355.pool.example.ne.jp, the Final-Recipient; the
+     * user wrote its Original-Recipient (the alias it expanded from).
+     */
     {"bsd/lhost-postfix-01.eml", NDRCHECK_KIND_DSN, NULL,
-     "r@p351355.pool.example.ne.jp", "failed", "5.1.1"},
+     "kijitora@example.org", "failed", "5.1.1"},
     {"bsd/lhost-postfix-02.eml", NDRCHECK_KIND_DSN, NULL,
      "filtered@example.co.jp,userunknown@example.co.jp", "failed,failed",
      "5.2.1,5.1.1"},
@@ -116,8 +120,9 @@ static const struct report_case cases[] = {
     {"bsd/lhost-sendmail-15.eml", NDRCHECK_KIND_DSN,
      "00000000000000000000000000@example.or.jp", "kijitora@example.org",
      "failed", "5.1.2"},
+    /* Sisimai: kijitora@mailhub0, the Final-Recipient, as above. */
     {"bsd/lhost-postfix-79.eml", NDRCHECK_KIND_DSN,
-     "cwLHKS2rB9zDX8SS@relaying1.smtp.example.org", "kijitora@mailhub0",
+     "cwLHKS2rB9zDX8SS@relaying1.smtp.example.org", "nekko@c.example.co.jp",
      "failed", "5.2.0"},
     {"bsd/lhost-powermta-01.eml", NDRCHECK_KIND_DSN,
      "68b329da9893e34099c7d8ad59d65e762ff.20110917110726@mail22.neko.example."
@@ -174,8 +179,12 @@ static const struct report_case cases[] = {
     {"bsd/rhost-tencent-01.eml", NDRCHECK_KIND_DSN,
      "20180429233445.1BFAC0EE7C9F@mail.example.net", "nekochan@qq.example.cn",
      "failed", "5.0.0"},
+    /*
+     * Sisimai: r@p351355.pool.example.ne.jp, the Final-Recipient; the
+     * user wrote its Original-Recipient (the alias it expanded from).
+     */
     {"dos/lhost-postfix-01.eml", NDRCHECK_KIND_DSN, NULL,
-     "r@p351355.pool.example.ne.jp", "failed", "5.1.1"},
+     "kijitora@example.org", "failed", "5.1.1"},
     /* CR-only line ends: Sisimai reads nothing of it. */
     {"mac/lhost-sendmail-01.eml", NDRCHECK_KIND_DSN,
      "E1C50F1B-1C83-4820-BC36-AC6FBFBE8568@example.org",
@@ -236,12 +245,13 @@ static const struct report_case text_cases[] = {
      * 20150429000256.32FE9FAB5859@relay00.ocn.ad.jp) goes with the
      * report it heads (the rules would
      * read it as the quoted original), and the original is the message it
-     * returns.
+     * returns.  The recipient is its Original-Recipient (Sisimai names
+     * the Final-Recipient, kijitora-neko-nyaan@ntt.example.ne.jp).
      */
     {"bsd/lhost-postfix-49.eml", NDRCHECK_KIND_DSN,
      "1409050600.12984636501178305590.JavaMail.root@mz-cb000p.noc-"
      "kyoto2jo.ocn.ad.jp",
-     "kijitora-neko-nyaan@ntt.example.ne.jp", "failed", "4.0.0"},
+     "toraneko@neko.example.co.jp", "failed", "4.0.0"},
     /*
      * The original quoted whole after the prose, with its multipart
      * body: the header block declaring the boundary is the original's.
@@ -338,6 +348,43 @@ test_feedback_reason(void)
 
 			g_assert_cmpstr(r->reason, ==, "feedback");
 		}
+		ndr_findings_free(f);
+	}
+}
+
+/*
+ * A DSN naming both Original-Recipient and Final-Recipient: the
+ * recipient is the address the user wrote and the final one stands
+ * beside it.  Sisimai names the final one as the recipient (the figure
+ * "recipients = sisimai" counts these as disagreements): here it is
+ * final_recipient, with the status Sisimai's own tests assert.
+ */
+static void
+test_final_recipient(void)
+{
+	static const struct {
+		const char *file, *address, *final, *status;
+	} finals[] = {
+	    {"bsd/lhost-postfix-01.eml", "kijitora@example.org",
+	     "r@p351355.pool.example.ne.jp", "5.1.1"},
+	    {"dos/lhost-postfix-01.eml", "kijitora@example.org",
+	     "r@p351355.pool.example.ne.jp", "5.1.1"},
+	    {"bsd/lhost-postfix-49.eml", "toraneko@neko.example.co.jp",
+	     "kijitora-neko-nyaan@ntt.example.ne.jp", "4.0.0"},
+	    {"bsd/lhost-postfix-79.eml", "nekko@c.example.co.jp",
+	     "kijitora@mailhub0", "5.2.0"},
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(finals); i++) {
+		ndr_findings *f = report_file(finals[i].file, builtin_rules());
+		ndr_recipient *r;
+
+		g_assert_cmpuint(f->recipients->len, ==, 1);
+		r = g_ptr_array_index(f->recipients, 0);
+		g_assert_cmpstr(r->address, ==, finals[i].address);
+		g_assert_cmpstr(r->final_recipient, ==, finals[i].final);
+		g_assert_cmpstr(r->status, ==, finals[i].status);
 		ndr_findings_free(f);
 	}
 }
@@ -488,6 +535,7 @@ main(int argc, char **argv)
 		g_free(name);
 	}
 	g_test_add_func("/report/feedback-reason", test_feedback_reason);
+	g_test_add_func("/report/final-recipient", test_final_recipient);
 	g_test_add_func("/report/undeclared-iso-2022-jp",
 	                test_undeclared_iso2022jp);
 	g_test_add_func("/report/forwarded-quoted-bounce",

@@ -14,6 +14,7 @@
 #include "lines.h"
 #include "mtalog.h"
 #include "ndrlimits.h"
+#include "vocabulary.h"
 
 /* A message an MTA log has told of, until its recipients are seen. */
 typedef struct queued {
@@ -271,24 +272,29 @@ static void
 log_line(mta_log *ml, const char *line, size_t len)
 {
 	ndr_rule_match m;
-	const char *event;
 	char *qid;
 
 	if (!ndr_rules_match(ml->rules, "mta-log", line, len, 0, &m))
 		return;
 	ml->recognised++;
-	event = strrchr(m.label, '.');
-	event = event != NULL ? event + 1 : m.label;
 	if ((qid = ndr_rule_group(&m, "qid")) == NULL)
 		return;
-	if (strcmp(event, "message") == 0)
+	switch (ndr_mta_event_of(m.label)) {
+	case NDR_MTA_MESSAGE:
 		queue_message(ml, &m, qid, line);
-	else if (strcmp(event, "sender") == 0)
+		break;
+	case NDR_MTA_SENDER:
 		queue_sender(ml, &m, qid);
-	else if (strcmp(event, "sent") == 0)
+		break;
+	case NDR_MTA_SENT:
 		queue_sent(ml, &m, qid);
-	else if (strcmp(event, "done") == 0)
+		break;
+	case NDR_MTA_DONE:
 		queue_done(ml, qid);
+		break;
+	default: /* other: the rule files take no label outside these */
+		break;
+	}
 	g_free(qid);
 }
 

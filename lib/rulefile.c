@@ -261,6 +261,13 @@ start_rule(reader *rd, const char *line, GError **err)
 		                         "\"%s\" is not a reason of "
 		                         "ndrcheck(1)'s vocabulary",
 		                         rd->label);
+	if (strcmp(rd->cls->name, "mta-log") == 0 &&
+	    ndr_mta_event_of(rd->label) == NDR_MTA_NONE)
+		return ndr_rulefile_fail(err, rd->path, rd->line,
+		                         "\"%s\" names no event: an mta-log "
+		                         "label is MTA.EVENT, EVENT one of "
+		                         "message, sender, sent, done, other",
+		                         rd->label);
 	g_string_assign(rd->pattern, sp);
 	return TRUE;
 }

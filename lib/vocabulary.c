@@ -1,6 +1,7 @@
 /*
- * vocabulary.c - the reasons of ndrcheck(1) JSON OUTPUT, and what an
- * enhanced status code means in them (see vocabulary.h).  Both tables
+ * vocabulary.c - the reasons of ndrcheck(1) JSON OUTPUT, what an
+ * enhanced status code means in them, and the events of an MTA log line
+ * (see vocabulary.h).  Both tables
  * are standards, not mailer knowledge: Sisimai's vocabulary, and the
  * RFC 3463 / IANA registry of enhanced status codes.
  */
@@ -106,4 +107,22 @@ ndr_reason_from_status(const char *status)
 		if (strcmp(status_reasons[i].status, status) == 0)
 			return status_reasons[i].reason;
 	return NULL;
+}
+
+ndr_mta_event
+ndr_mta_event_of(const char *label)
+{
+	static const char *const events[] = {
+	    [NDR_MTA_MESSAGE] = "message", [NDR_MTA_SENDER] = "sender",
+	    [NDR_MTA_SENT] = "sent",       [NDR_MTA_DONE] = "done",
+	    [NDR_MTA_OTHER] = "other",
+	};
+	const char *event = strrchr(label, '.');
+	guint i;
+
+	event = event != NULL ? event + 1 : label;
+	for (i = 0; i < G_N_ELEMENTS(events); i++)
+		if (strcmp(event, events[i]) == 0)
+			return (ndr_mta_event)i;
+	return NDR_MTA_NONE;
 }

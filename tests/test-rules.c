@@ -73,6 +73,11 @@ test_errors(void)
 	expect_error("[ndr-text]\n%define A %{B}\n", "t.rules:2", "%{B}");
 	expect_error("[reason-phrase]\nnotareason foo\n", "t.rules:2",
 	             "not a reason");
+	/* A misspelled MTA-log event would read its lines as saying nothing. */
+	expect_error("[mta-log]\npostfix.snet (?-i)x\n", "t.rules:2",
+	             "names no event");
+	expect_error("[mta-log]\nexim.other (?-i)x\nexim.Sent (?-i)y\n",
+	             "t.rules:3", "names no event");
 	/* The error of a continued rule names its first line. */
 	expect_error("[ndr-text]\n\nok one\nbad (a|\n\tb\n", "t.rules:4",
 	             "missing closing parenthesis");

@@ -117,38 +117,25 @@ report_prose(const ndr_rules *rules, const GString *body)
 }
 
 /*
- * Exim and others name the failed recipients in X-Failed-Recipients:
- * the recipients of a report whose prose names none, with that prose
- * as their diagnostic.
+ * The mailboxes of X-Failed-Recipients (report.c) are the recipients of
+ * a report whose prose names none, with that prose as their diagnostic.
  */
 static void
-failed_recipients(GMimeMessage *msg, const char *prose, ndr_findings *f)
+failed_recipients(const char *prose, ndr_findings *f)
 {
-	const char *v =
-	    g_mime_object_get_header(GMIME_OBJECT(msg), "X-Failed-Recipients");
-	InternetAddressList *list;
-	InternetAddress *a;
 	ndr_recipient *r;
-	int i;
+	guint i;
 
-	if (v == NULL || f->recipients->len > 0)
+	if (f->recipients->len > 0)
 		return;
-	list = internet_address_list_parse(NULL, v);
-	for (i = 0; list != NULL && i < internet_address_list_length(list);
-	     i++) {
-		a = internet_address_list_get_address(list, i);
-		if (!INTERNET_ADDRESS_IS_MAILBOX(a))
-			continue;
-		r = ndr_findings_recipient(f, internet_address_mailbox_get_addr(
-		                                  INTERNET_ADDRESS_MAILBOX(a)));
+	for (i = 0; i < f->failed_header->len; i++) {
+		r = ndr_findings_recipient(f, f->failed_header->pdata[i]);
 		if (r == NULL)
 			continue;
 		ndr_set_field(&r->action, "failed", TRUE);
 		/* The prose is all the diagnostic there is. */
 		ndr_set_field(&r->diagnostic, prose, TRUE);
 	}
-	if (list != NULL)
-		g_object_unref(list);
 }
 
 /* The first mailbox address of list, or NULL. */
@@ -261,7 +248,7 @@ ndr_detect_kind(const ndr_rules *rules, GMimeMessage *msg, const GString *hdr,
 	prose = matches(rules, "ndr-text", body);
 	report = report_prose(rules, body);
 	if (f->kind == NDRCHECK_KIND_NONE)
-		failed_recipients(msg, report->str, f);
+		failed_recipients(report->str, f);
 	found = f->recipients->len > 0;
 	if (means(rules, "challenge", "challenge-text", hdr, report, f))
 		f->kind = NDRCHECK_KIND_CHALLENGE;

@@ -65,6 +65,7 @@ ndr_findings_new(void)
 	f->kind = NDRCHECK_KIND_NONE;
 	f->recipients = g_ptr_array_new_with_free_func(recipient_free);
 	f->reply_ids = g_ptr_array_new_with_free_func(g_free);
+	f->failed_header = g_ptr_array_new_with_free_func(g_free);
 	return f;
 }
 
@@ -76,6 +77,7 @@ ndr_findings_free(ndr_findings *f)
 	g_ptr_array_unref(f->recipients);
 	original_free(f->original);
 	g_ptr_array_unref(f->reply_ids);
+	g_ptr_array_unref(f->failed_header);
 	g_free(f->reporting_mta);
 	g_free(f->envelope_to);
 	g_free(f->envelope_source);

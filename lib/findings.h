@@ -76,9 +76,11 @@ typedef enum ndr_batv_state {
 
 typedef struct ndr_findings {
 	ndrcheck_kind kind;
-	GPtrArray *recipients;  /* of ndr_recipient * */
-	ndr_original *original; /* NULL when nothing of it was found */
-	GPtrArray *reply_ids;   /* In-Reply-To then References ids, no <> */
+	GPtrArray *recipients;    /* of ndr_recipient * */
+	ndr_original *original;   /* NULL when nothing of it was found */
+	GPtrArray *reply_ids;     /* In-Reply-To then References ids, no <> */
+	GPtrArray *failed_header; /* of char *: the mailboxes X-Failed-
+	                             Recipients names (Exim), report.c's */
 	char *reporting_mta;
 	gint64 date_unix;  /* the report's own Date; 0 when unknown */
 	char *envelope_to; /* where it was delivered (envelope.c), or NULL */

@@ -569,26 +569,32 @@ merge_recipient(ndr_recipient *dst, const ndr_recipient *src)
 	ndr_set_field(&dst->reason, src->reason, TRUE);
 }
 
-/* The one address of Exim's X-Failed-Recipients, or NULL. */
-static char *
-failed_recipients_header(GMimeMessage *msg)
+/*
+ * Exim and others name the failed recipients in X-Failed-Recipients: its
+ * mailboxes, for repair_unusable() and for detect.c, which takes them
+ * as the recipients of a report whose prose names none.
+ */
+static void
+read_failed_header(GMimeMessage *msg, ndr_findings *f)
 {
 	const char *v =
 	    g_mime_object_get_header(GMIME_OBJECT(msg), "X-Failed-Recipients");
 	InternetAddressList *list;
 	InternetAddress *a;
-	char *addr = NULL;
+	int i, n;
 
 	if (v == NULL || (list = internet_address_list_parse(NULL, v)) == NULL)
-		return NULL;
-	if (internet_address_list_length(list) == 1) {
-		a = internet_address_list_get_address(list, 0);
+		return;
+	n = MIN(internet_address_list_length(list), NDR_MAX_RECIPIENTS);
+	for (i = 0; i < n; i++) {
+		a = internet_address_list_get_address(list, i);
 		if (INTERNET_ADDRESS_IS_MAILBOX(a))
-			addr = g_strdup(internet_address_mailbox_get_addr(
-			    INTERNET_ADDRESS_MAILBOX(a)));
+			g_ptr_array_add(
+			    f->failed_header,
+			    g_strdup(internet_address_mailbox_get_addr(
+			        INTERNET_ADDRESS_MAILBOX(a))));
 	}
 	g_object_unref(list);
-	return addr;
 }
 
 /* The one address the returned message was sent To (or Cc), or NULL. */
@@ -648,11 +654,11 @@ qualify_local(GMimeMessage *msg, ndr_findings *f)
  * all ("Delivery report unavailable") is about that one address too.
  */
 static void
-repair_unusable(GMimeMessage *msg, ndr_findings *f)
+repair_unusable(ndr_findings *f)
 {
 	ndr_recipient *bad = NULL, *good = NULL, *r;
 	guint i, nbad = 0, ngood = 0, bad_i = 0;
-	char *addr;
+	const char *addr;
 
 	for (i = 0; i < f->recipients->len; i++) {
 		r = g_ptr_array_index(f->recipients, i);
@@ -676,12 +682,10 @@ repair_unusable(GMimeMessage *msg, ndr_findings *f)
 		merge_recipient(good, bad);
 		g_ptr_array_remove_index(f->recipients, bad_i);
 	} else if (ngood == 0) {
-		addr = failed_recipients_header(msg);
-		if (addr == NULL)
-			addr = g_strdup(returned_recipient(f));
+		addr = f->failed_header->len == 1 ? f->failed_header->pdata[0]
+		                                  : returned_recipient(f);
 		if (ndr_dsn_address_usable(addr))
 			ndr_set_field(&bad->address, addr, FALSE);
-		g_free(addr);
 	}
 }
 
@@ -834,8 +838,9 @@ ndr_report_read(const ndr_rules *rules, GMimeMessage *msg, ndr_findings *f)
 	if (p.dsn->len == 0 && p.mdn->len == 0 && p.arf->len == 0)
 		walk_forwarded(&p);
 	read_parts(rules, &p, f);
+	read_failed_header(msg, f);
 	qualify_local(msg, f);
-	repair_unusable(msg, f);
+	repair_unusable(f);
 	read_original_id_field(msg, f);
 	read_reply_ids(msg, f);
 	date = g_mime_message_get_date(msg);
